@@ -1,0 +1,23 @@
+//! Time comes from a clock the app is given, so tests can move it (lockouts, expiry).
+
+use chrono::{DateTime, Duration, Utc};
+use std::sync::{Arc, Mutex};
+
+#[derive(Clone, Default)]
+pub struct Clock {
+    /// Offset added to the system time; only tests change it.
+    offset: Arc<Mutex<Duration>>,
+}
+
+impl Clock {
+    pub fn now(&self) -> DateTime<Utc> {
+        let offset = *self.offset.lock().unwrap_or_else(|p| p.into_inner());
+        Utc::now() + offset
+    }
+
+    /// Move this clock forward (tests and the `SELLCAST_TEST_CLOCK` hook only).
+    pub fn advance(&self, by: Duration) {
+        let mut o = self.offset.lock().unwrap_or_else(|p| p.into_inner());
+        *o += by;
+    }
+}

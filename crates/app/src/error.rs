@@ -1,0 +1,67 @@
+use sellcast_domain::ValidationErrors;
+use sellcast_store::StoreError;
+use thiserror::Error;
+
+pub type AppResult<T> = Result<T, AppError>;
+
+/// Every way a use case can fail; the HTTP layer maps each to a status and error code.
+#[derive(Debug, Error)]
+pub enum AppError {
+    #[error("validation failed: {0}")]
+    Validation(ValidationErrors),
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Password was right; a TOTP or recovery code is needed to finish signing in.
+    #[error("a two-factor code is required")]
+    MfaRequired,
+    #[error("invalid token")]
+    InvalidToken,
+    #[error("token expired")]
+    TokenExpired,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{message}")]
+    RateLimited { message: String, retry_after_secs: u64 },
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn validation(field: &str, message: impl Into<String>) -> Self {
+        AppError::Validation(ValidationErrors::single(field, message))
+    }
+
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
+impl From<ValidationErrors> for AppError {
+    fn from(e: ValidationErrors) -> Self {
+        AppError::Validation(e)
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict { constraint } => AppError::Conflict(conflict_message(constraint).to_string()),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// What a user is told when a unique constraint stops them.
+fn conflict_message(constraint: &str) -> &'static str {
+    match constraint {
+        "uq_users_email" => "an account with this email already exists",
+        "memberships_pkey" => "this user is already a member of the organization",
+        "uq_invites_pending" => "this email already has a pending invite to the organization",
+        "uq_clients_org_name" => "a client with this name already exists",
+        _ => "this conflicts with an existing record",
+    }
+}

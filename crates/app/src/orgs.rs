@@ -1,0 +1,167 @@
+//! Organizations and members: who belongs where with which role, and the one permission
+//! check every tenant use case goes through.
+
+use crate::audit::{self, Entry};
+use crate::context::Actor;
+use crate::error::{AppError, AppResult};
+use crate::App;
+use chrono::{DateTime, Utc};
+use sellcast_domain::pagination::Page;
+use sellcast_domain::roles::can_grant;
+use sellcast_domain::{ids, validation as v, Permission, Role};
+use sellcast_store::orgs::{self, MemberRow, MyOrgRow, OrgRow};
+use sellcast_store::Tx;
+use serde_json::json;
+
+/// The caller's role in `org_id` if it grants `permission`. Not a member → 404 (never reveal
+/// that another tenant's org exists); member without the permission → 403.
+pub async fn authorize(app: &App, actor: &Actor, org_id: &str, permission: Permission) -> AppResult<Role> {
+    let role = member_role(app, actor, org_id).await?;
+    if !role.can(permission) {
+        return Err(AppError::Forbidden(format!("your role ({role}) does not allow this")));
+    }
+    Ok(role)
+}
+
+/// The caller's role in the org; 404 when not a member.
+pub async fn member_role(app: &App, actor: &Actor, org_id: &str) -> AppResult<Role> {
+    if !ids::is_valid_id(org_id) {
+        return Err(AppError::NotFound("organization"));
+    }
+    let mut c = app.db.read().await?;
+    let role = orgs::role_of(c.conn(), org_id, &actor.user_id).await?.ok_or(AppError::NotFound("organization"))?;
+    role.parse().map_err(|_| AppError::internal("unknown role in database"))
+}
+
+/// Create an org with `actor` as owner inside an open transaction.
+pub(crate) async fn create_in(tx: &mut Tx, actor: &Actor, name: &str, now: DateTime<Utc>) -> AppResult<OrgRow> {
+    let org = OrgRow { id: ids::new_id(), name: name.trim().to_string(), created_at: now, updated_at: now };
+    orgs::insert(tx.conn(), &org).await?;
+    orgs::add_member(tx.conn(), &org.id, &actor.user_id, Role::Owner.as_str(), now).await?;
+    audit::record(tx.conn(), Some(actor), now, Entry {
+        org_id: Some(&org.id),
+        action: "organization.create",
+        entity_type: "organization",
+        entity_id: Some(&org.id),
+        changes: json!({"name": org.name}),
+    })
+    .await?;
+    Ok(org)
+}
+
+pub async fn create(app: &App, actor: &Actor, name: &str) -> AppResult<OrgRow> {
+    v::name(name, v::NAME_MAX).map_err(|m| AppError::validation("name", m))?;
+    let mut tx = app.db.begin().await?;
+    let org = create_in(&mut tx, actor, name, app.clock.now()).await?;
+    tx.commit().await?;
+    Ok(org)
+}
+
+pub async fn list_mine(app: &App, actor: &Actor, page: &Page) -> AppResult<(Vec<MyOrgRow>, Option<String>)> {
+    let mut c = app.db.read().await?;
+    let rows = orgs::for_user(c.conn(), &actor.user_id, page.before.as_deref(), page.fetch_limit()).await?;
+    Ok(page.finish(rows, |r| &r.id))
+}
+
+pub async fn get(app: &App, actor: &Actor, org_id: &str) -> AppResult<(OrgRow, Role)> {
+    let role = member_role(app, actor, org_id).await?;
+    let mut c = app.db.read().await?;
+    let org = orgs::by_id(c.conn(), org_id).await?.ok_or(AppError::NotFound("organization"))?;
+    Ok((org, role))
+}
+
+pub async fn rename(app: &App, actor: &Actor, org_id: &str, name: &str) -> AppResult<OrgRow> {
+    authorize(app, actor, org_id, Permission::SettingsUpdate).await?;
+    v::name(name, v::NAME_MAX).map_err(|m| AppError::validation("name", m))?;
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let before = orgs::by_id(tx.conn(), org_id).await?.ok_or(AppError::NotFound("organization"))?;
+    orgs::rename(tx.conn(), org_id, name.trim(), now).await?;
+    audit::record(tx.conn(), Some(actor), now, Entry {
+        org_id: Some(org_id),
+        action: "organization.update",
+        entity_type: "organization",
+        entity_id: Some(org_id),
+        changes: json!({"name": {"from": before.name, "to": name.trim()}}),
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(OrgRow { name: name.trim().to_string(), updated_at: now, ..before })
+}
+
+pub async fn delete(app: &App, actor: &Actor, org_id: &str) -> AppResult<()> {
+    authorize(app, actor, org_id, Permission::OrgDelete).await?;
+    let mut tx = app.db.begin().await?;
+    orgs::delete(tx.conn(), org_id).await?;
+    // The org's own log goes with it; the deletion is kept on the actor's account log.
+    audit::record(tx.conn(), Some(actor), app.clock.now(), Entry {
+        org_id: None,
+        action: "organization.delete",
+        entity_type: "organization",
+        entity_id: Some(org_id),
+        changes: json!({}),
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn members(app: &App, actor: &Actor, org_id: &str, page: &Page) -> AppResult<(Vec<MemberRow>, Option<String>)> {
+    member_role(app, actor, org_id).await?;
+    let mut c = app.db.read().await?;
+    let rows = orgs::members(c.conn(), org_id, page.before.as_deref(), page.fetch_limit()).await?;
+    Ok(page.finish(rows, |r| &r.user_id))
+}
+
+/// Change a member's role (team:manage). The last owner cannot be demoted.
+pub async fn change_role(app: &App, actor: &Actor, org_id: &str, user_id: &str, role: Role) -> AppResult<MemberRow> {
+    let mine = authorize(app, actor, org_id, Permission::TeamManage).await?;
+    if !can_grant(mine, role) {
+        return Err(AppError::Forbidden(format!("your role ({mine}) cannot grant {role}")));
+    }
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let member = orgs::member(tx.conn(), org_id, user_id).await?.ok_or(AppError::NotFound("member"))?;
+    if member.role == Role::Owner.as_str() && role != Role::Owner && orgs::count_owners(tx.conn(), org_id).await? <= 1 {
+        return Err(AppError::Conflict("the last owner cannot be demoted; make someone else owner first".into()));
+    }
+    orgs::set_role(tx.conn(), org_id, user_id, role.as_str(), now).await?;
+    audit::record(tx.conn(), Some(actor), now, Entry {
+        org_id: Some(org_id),
+        action: "member.role_change",
+        entity_type: "member",
+        entity_id: Some(user_id),
+        changes: json!({"role": {"from": member.role, "to": role.as_str()}}),
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(MemberRow { role: role.as_str().to_string(), updated_at: now, ..member })
+}
+
+/// Remove a member (team:manage), or leave (anyone, for themselves). The last owner stays.
+pub async fn remove_member(app: &App, actor: &Actor, org_id: &str, user_id: &str) -> AppResult<()> {
+    let leaving = user_id == actor.user_id;
+    if leaving {
+        member_role(app, actor, org_id).await?;
+    } else {
+        authorize(app, actor, org_id, Permission::TeamManage).await?;
+    }
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let member = orgs::member(tx.conn(), org_id, user_id).await?.ok_or(AppError::NotFound("member"))?;
+    if member.role == Role::Owner.as_str() && orgs::count_owners(tx.conn(), org_id).await? <= 1 {
+        return Err(AppError::Conflict("the last owner cannot leave or be removed; make someone else owner first".into()));
+    }
+    orgs::remove_member(tx.conn(), org_id, user_id).await?;
+    audit::record(tx.conn(), Some(actor), now, Entry {
+        org_id: Some(org_id),
+        action: if leaving { "member.leave" } else { "member.remove" },
+        entity_type: "member",
+        entity_id: Some(user_id),
+        changes: json!({"email": member.email, "role": member.role}),
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+

@@ -1,0 +1,113 @@
+//! The instance's own secrets: taken from configuration when given, otherwise generated once
+//! into `<data_dir>/secrets.json` (mode 0600) and reused on every later start.
+
+use crate::config::Config;
+use crate::error::{AppError, AppResult};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::Path;
+
+#[derive(Serialize, Deserialize)]
+struct SecretsFile {
+    jwt_secret: String,
+    /// Key ring: id → base64 key. The active one encrypts; all decrypt.
+    encryption_keys: Vec<KeyEntry>,
+    active_key: String,
+}
+
+#[derive(Serialize, Deserialize, Clone)]
+struct KeyEntry {
+    id: String,
+    key: String,
+}
+
+pub struct Secrets {
+    pub jwt_secret: Vec<u8>,
+    pub active_key: String,
+    pub keys: Vec<(String, [u8; 32])>,
+}
+
+pub fn decode_key(b64: &str) -> Result<[u8; 32], String> {
+    let bytes = STANDARD.decode(b64.trim()).map_err(|_| "must be base64".to_string())?;
+    bytes.try_into().map_err(|_| "must decode to exactly 32 bytes".to_string())
+}
+
+fn random_b64(n: usize) -> String {
+    let mut b = vec![0u8; n];
+    rand::thread_rng().fill_bytes(&mut b);
+    STANDARD.encode(b)
+}
+
+/// Load or create the secrets; configuration wins over the file.
+pub fn load_or_create(config: &Config) -> AppResult<Secrets> {
+    let path = config.data_dir().join("secrets.json");
+    let file = if path.exists() {
+        let text = std::fs::read_to_string(&path).map_err(|e| AppError::Internal(format!("reading {}: {e}", path.display())))?;
+        serde_json::from_str::<SecretsFile>(&text)
+            .map_err(|e| AppError::Internal(format!("{} is not a valid secrets file: {e}", path.display())))?
+    } else {
+        let f = SecretsFile {
+            jwt_secret: random_b64(48),
+            encryption_keys: vec![KeyEntry { id: "k1".into(), key: random_b64(32) }],
+            active_key: "k1".into(),
+        };
+        write_private(&path, &serde_json::to_string_pretty(&f).map_err(AppError::internal)?)?;
+        f
+    };
+    let mut keys = Vec::new();
+    for k in &file.encryption_keys {
+        let key = decode_key(&k.key).map_err(|why| AppError::Internal(format!("{}: key {}: {why}", path.display(), k.id)))?;
+        keys.push((k.id.clone(), key));
+    }
+    let mut active_key = file.active_key.clone();
+    if let Some(configured) = &config.encryption_key {
+        let key = decode_key(configured).map_err(AppError::Internal)?;
+        keys.retain(|(id, _)| id != "config");
+        keys.push(("config".into(), key));
+        active_key = "config".into();
+    }
+    let jwt_secret = config.jwt_secret.clone().unwrap_or(file.jwt_secret).into_bytes();
+    Ok(Secrets { jwt_secret, active_key, keys })
+}
+
+/// Write a file readable only by its owner.
+fn write_private(path: &Path, contents: &str) -> AppResult<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| AppError::Internal(format!("creating {}: {e}", dir.display())))?;
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).map_err(|e| AppError::Internal(format!("creating {}: {e}", path.display())))?;
+    f.write_all(contents.as_bytes()).map_err(|e| AppError::Internal(format!("writing {}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_once_private_and_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config { data_dir: dir.path().to_path_buf(), ..Config::default() };
+        let a = load_or_create(&config).unwrap();
+        let b = load_or_create(&config).unwrap();
+        assert_eq!(a.jwt_secret, b.jwt_secret);
+        assert_eq!(a.keys, b.keys);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("secrets.json")).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let configured = Config { jwt_secret: Some("x".repeat(40)), ..config };
+        assert_eq!(load_or_create(&configured).unwrap().jwt_secret, "x".repeat(40).into_bytes());
+    }
+}

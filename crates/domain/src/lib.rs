@@ -1,0 +1,9 @@
+//! Sellcast's domain: the rules that hold whatever the storage or transport. No I/O here.
+
+pub mod ids;
+pub mod pagination;
+pub mod roles;
+pub mod validation;
+
+pub use roles::{Permission, Role};
+pub use validation::{FieldError, ValidationErrors};

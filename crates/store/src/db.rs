@@ -1,0 +1,187 @@
+use crate::error::StoreResult;
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    /// `sqlite://path`, `sqlite::memory:` or `postgres://…`.
+    pub url: String,
+    /// PostgreSQL pool size (SQLite always has one writer and a few readers).
+    pub max_connections: u32,
+    /// PostgreSQL only: run everything inside this schema (tests isolate themselves this way).
+    pub pg_schema: Option<String>,
+}
+
+/// SQLite gets one writer connection and a pool of readers: WAL lets readers run beside the
+/// writer, and funnelling every write through one connection means a write waits its turn
+/// instead of failing with `database is locked`.
+#[derive(Clone)]
+enum Pools {
+    Sqlite { write: SqlitePool, read: SqlitePool },
+    Pg(PgPool),
+}
+
+#[derive(Clone)]
+pub struct Db {
+    pools: Pools,
+}
+
+pub enum Conn<'c> {
+    Sqlite(&'c mut SqliteConnection),
+    Pg(&'c mut PgConnection),
+}
+
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Pg(Transaction<'static, Postgres>),
+}
+
+pub enum PoolConn {
+    Sqlite(PoolConnection<Sqlite>),
+    Pg(PoolConnection<Postgres>),
+}
+
+impl Conn<'_> {
+    /// Borrow this connection again for one more call, keeping it for later ones.
+    pub fn re(&mut self) -> Conn<'_> {
+        match self {
+            Conn::Sqlite(c) => Conn::Sqlite(c),
+            Conn::Pg(c) => Conn::Pg(c),
+        }
+    }
+}
+
+impl Tx {
+    pub fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Tx::Sqlite(t) => Conn::Sqlite(&mut **t),
+            Tx::Pg(t) => Conn::Pg(&mut **t),
+        }
+    }
+
+    pub async fn commit(self) -> StoreResult<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Pg(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+impl PoolConn {
+    pub fn conn(&mut self) -> Conn<'_> {
+        match self {
+            PoolConn::Sqlite(c) => Conn::Sqlite(&mut **c),
+            PoolConn::Pg(c) => Conn::Pg(&mut **c),
+        }
+    }
+}
+
+impl Db {
+    pub async fn connect(opts: &DbOptions) -> StoreResult<Db> {
+        let pools = if opts.url.starts_with("postgres://") || opts.url.starts_with("postgresql://") {
+            let mut connect = PgConnectOptions::from_str(&opts.url)?;
+            if let Some(schema) = &opts.pg_schema {
+                connect = connect.options([("search_path", schema.as_str())]);
+            }
+            let pool = PgPoolOptions::new()
+                .max_connections(opts.max_connections.max(1))
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(connect)
+                .await?;
+            Pools::Pg(pool)
+        } else {
+            let base = SqliteConnectOptions::from_str(&opts.url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(30));
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(60))
+                .connect_with(base.clone())
+                .await?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(base.read_only(true))
+                .await?;
+            Pools::Sqlite { write, read }
+        };
+        Ok(Db { pools })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pools {
+            Pools::Sqlite { .. } => Backend::Sqlite,
+            Pools::Pg(_) => Backend::Postgres,
+        }
+    }
+
+    /// Apply the embedded migrations of this backend; idempotent.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        match &self.pools {
+            Pools::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await?,
+            Pools::Pg(p) => POSTGRES_MIGRATIONS.run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// A transaction on the writer (SQLite) or a pooled connection (PostgreSQL).
+    pub async fn begin(&self) -> StoreResult<Tx> {
+        Ok(match &self.pools {
+            Pools::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?),
+            Pools::Pg(p) => Tx::Pg(p.begin().await?),
+        })
+    }
+
+    /// A connection for reads; on SQLite a read-only one that never waits for the writer.
+    pub async fn read(&self) -> StoreResult<PoolConn> {
+        Ok(match &self.pools {
+            Pools::Sqlite { read, .. } => PoolConn::Sqlite(read.acquire().await?),
+            Pools::Pg(p) => PoolConn::Pg(p.acquire().await?),
+        })
+    }
+
+    /// Readiness: the database answers a trivial query.
+    pub async fn ping(&self) -> StoreResult<()> {
+        let mut c = self.read().await?;
+        crate::exec!(c.conn(), sqlx::query("SELECT 1"))?;
+        Ok(())
+    }
+
+    /// Pool gauges for /metrics: (size, idle) summed over the pools.
+    pub fn pool_stats(&self) -> (u32, u32) {
+        match &self.pools {
+            Pools::Sqlite { write, read } => (
+                write.size() + read.size(),
+                (write.num_idle() + read.num_idle()) as u32,
+            ),
+            Pools::Pg(p) => (p.size(), p.num_idle() as u32),
+        }
+    }
+
+    pub async fn close(&self) {
+        match &self.pools {
+            Pools::Sqlite { write, read } => {
+                read.close().await;
+                write.close().await;
+            }
+            Pools::Pg(p) => p.close().await,
+        }
+    }
+}
