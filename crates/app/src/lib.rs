@@ -17,6 +17,7 @@ pub mod secrets;
 pub mod security;
 
 pub use clock::Clock;
+pub use sellcast_store as store;
 pub use config::Config;
 pub use context::{Actor, RequestMeta};
 pub use error::{AppError, AppResult};

@@ -1,0 +1,50 @@
+//! /api/v1/orgs/{org_id}/audit-log (owner, admin).
+
+use super::dto::{page, AuditList};
+use crate::error::ApiResult;
+use crate::extract::{ApiPath, ApiQuery, Auth};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use sellcast_app::audit;
+use sellcast_app::store::audit::AuditFilter;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+    pub actor_id: Option<String>,
+    /// e.g. `invite.create`, `member.role_change`.
+    pub action: Option<String>,
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+    /// Entries at or after this time (RFC 3339).
+    pub since: Option<DateTime<Utc>>,
+    /// Entries before this time (RFC 3339).
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// Who changed what, newest first; filterable.
+#[utoipa::path(get, path = "/api/v1/orgs/{org_id}/audit-log", tag = "audit", security(("bearer" = [])),
+    params(("org_id" = String, Path), AuditQuery), responses((status = 200, body = AuditList)))]
+pub async fn list(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath(org_id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> ApiResult<Json<AuditList>> {
+    let p = page(q.limit, q.cursor.as_deref())?;
+    let filter = AuditFilter {
+        actor_id: q.actor_id,
+        action: q.action,
+        entity_type: q.entity_type,
+        entity_id: q.entity_id,
+        since: q.since,
+        until: q.until,
+    };
+    Ok(Json(AuditList::new(audit::list(&s.app, &actor, &org_id, filter, &p).await?)))
+}

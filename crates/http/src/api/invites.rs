@@ -1,0 +1,108 @@
+//! Invites: /api/v1/orgs/{org_id}/invites and the token routes /api/v1/invites/….
+
+use super::dto::{page, Invite, InviteList, Organization};
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use sellcast_app::invites;
+use sellcast_domain::Role;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Deserialize, ToSchema)]
+pub struct InviteRequest {
+    pub email: String,
+    pub role: Role,
+}
+
+/// Invite someone by email (team:invite). The email carries a 7-day token; the response
+/// carries it too, once, so it can be shared another way.
+#[utoipa::path(post, path = "/api/v1/orgs/{org_id}/invites", tag = "invites", security(("bearer" = [])),
+    params(("org_id" = String, Path)), request_body = InviteRequest,
+    responses((status = 201, body = Invite), (status = 409, body = ErrorBody)))]
+pub async fn create(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath(org_id): ApiPath<String>,
+    ApiJson(r): ApiJson<InviteRequest>,
+) -> ApiResult<(StatusCode, Json<Invite>)> {
+    let created = invites::create(&s.app, &actor, &org_id, &r.email, r.role).await?;
+    let mut dto = Invite::from(created.invite);
+    dto.token = Some(created.token);
+    Ok((StatusCode::CREATED, Json(dto)))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InviteQuery {
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+    /// Include accepted and revoked invites.
+    pub all: Option<bool>,
+}
+
+/// Pending invites (or all with `all=true`).
+#[utoipa::path(get, path = "/api/v1/orgs/{org_id}/invites", tag = "invites", security(("bearer" = [])),
+    params(("org_id" = String, Path), InviteQuery), responses((status = 200, body = InviteList)))]
+pub async fn list(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath(org_id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<InviteQuery>,
+) -> ApiResult<Json<InviteList>> {
+    let p = page(q.limit, q.cursor.as_deref())?;
+    Ok(Json(InviteList::new(invites::list(&s.app, &actor, &org_id, q.all.unwrap_or(false), &p).await?)))
+}
+
+/// Revoke a pending invite.
+#[utoipa::path(delete, path = "/api/v1/orgs/{org_id}/invites/{invite_id}", tag = "invites", security(("bearer" = [])),
+    params(("org_id" = String, Path), ("invite_id" = String, Path)),
+    responses((status = 204, description = "Revoked"), (status = 409, body = ErrorBody)))]
+pub async fn revoke(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath((org_id, invite_id)): ApiPath<(String, String)>,
+) -> ApiResult<StatusCode> {
+    invites::revoke(&s.app, &actor, &org_id, &invite_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InvitePreview {
+    pub organization_id: String,
+    pub organization_name: String,
+    pub email: String,
+    pub role: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What an invite token is for (no sign-in needed). Unknown or spent tokens are 404.
+#[utoipa::path(get, path = "/api/v1/invites/{token}", tag = "invites",
+    params(("token" = String, Path)), responses((status = 200, body = InvitePreview)))]
+pub async fn preview(State(s): State<AppState>, ApiPath(token): ApiPath<String>) -> ApiResult<Json<InvitePreview>> {
+    let p = invites::preview(&s.app, &token).await?;
+    Ok(Json(InvitePreview {
+        organization_id: p.organization_id,
+        organization_name: p.organization_name,
+        email: p.email,
+        role: p.role,
+        expires_at: p.expires_at,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AcceptRequest {
+    pub token: String,
+}
+
+/// Join the organization of an invite as the signed-in user.
+#[utoipa::path(post, path = "/api/v1/invites/accept", tag = "invites", security(("bearer" = [])),
+    request_body = AcceptRequest, responses((status = 200, body = Organization), (status = 409, body = ErrorBody)))]
+pub async fn accept(State(s): State<AppState>, Auth(actor): Auth, ApiJson(r): ApiJson<AcceptRequest>) -> ApiResult<Json<Organization>> {
+    let (org, role) = invites::accept(&s.app, &actor, &r.token).await?;
+    Ok(Json(Organization::with_role(org, role)))
+}

@@ -1,0 +1,129 @@
+//! Extractors that turn every rejection into the API's error body.
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use sellcast_app::{accounts, Actor, RequestMeta};
+use serde::de::DeserializeOwned;
+use serde_json::json;
+use std::net::SocketAddr;
+
+/// A JSON body; malformed JSON, a wrong content type, a wrong shape and an oversized body
+/// each get their own clear error.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(rej) => Err(json_rejection(rej)),
+        }
+    }
+}
+
+fn json_rejection(rej: JsonRejection) -> ApiError {
+    match &rej {
+        JsonRejection::MissingJsonContentType(_) => ApiError::from_status(StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        _ if rej.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::from_status(StatusCode::PAYLOAD_TOO_LARGE),
+        JsonRejection::JsonSyntaxError(_) => {
+            ApiError::validation("the body is not valid JSON", json!({"reason": rej.body_text()}))
+        }
+        _ => ApiError::validation(
+            "the body does not have the expected fields and types",
+            json!({"reason": rej.body_text()}),
+        ),
+    }
+}
+
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| ApiQuery(q.0))
+            .map_err(|rej: QueryRejection| {
+                ApiError::validation("invalid query parameters", json!({"reason": rej.body_text()}))
+            })
+    }
+}
+
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| ApiPath(p.0))
+            .map_err(|rej: PathRejection| ApiError::not_found(format!("no such resource: {}", rej.body_text())))
+    }
+}
+
+/// Where the request came from: client IP (X-Forwarded-For only behind a trusted proxy),
+/// user agent, request id.
+pub fn meta_from(parts: &Parts, state: &AppState) -> RequestMeta {
+    RequestMeta {
+        ip: client_ip(parts, state.app.config.trust_proxy).map(|ip| ip.to_string()),
+        user_agent: parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(500).collect()),
+        request_id: crate::request_id::current(),
+    }
+}
+
+pub fn client_ip(parts: &Parts, trust_proxy: bool) -> Option<std::net::IpAddr> {
+    if trust_proxy {
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.trim().parse().ok());
+        if forwarded.is_some() {
+            return forwarded;
+        }
+    }
+    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
+}
+
+pub struct Meta(pub RequestMeta);
+
+impl FromRequestParts<AppState> for Meta {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Ok(Meta(meta_from(parts, state)))
+    }
+}
+
+/// The authenticated caller (Bearer access token), rate-limited per user.
+pub struct Auth(pub Actor);
+
+pub fn bearer(parts: &Parts) -> Option<&str> {
+    let v = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = v.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim()).filter(|t| !t.is_empty())
+}
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let meta = meta_from(parts, state);
+        let token = bearer(parts).ok_or_else(|| ApiError::unauthorized("sign in first: send Authorization: Bearer <access token>"))?;
+        let actor = accounts::authenticate(&state.app, token, meta).await?;
+        state.limits.check_user(&actor.user_id)?;
+        Ok(Auth(actor))
+    }
+}
