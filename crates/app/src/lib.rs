@@ -46,7 +46,6 @@ impl App {
         let db = Db::connect(&DbOptions {
             url: config.database_url(),
             max_connections: config.database_max_connections,
-            pg_schema: None,
         })
         .await
         .map_err(|e| AppError::Internal(format!("connecting to the database: {e}")))?;

@@ -21,8 +21,6 @@ pub struct DbOptions {
     pub url: String,
     /// PostgreSQL pool size (SQLite always has one writer and a few readers).
     pub max_connections: u32,
-    /// PostgreSQL only: run everything inside this schema (tests isolate themselves this way).
-    pub pg_schema: Option<String>,
 }
 
 /// SQLite gets one writer connection and a pool of readers: WAL lets readers run beside the
@@ -93,10 +91,8 @@ impl PoolConn {
 impl Db {
     pub async fn connect(opts: &DbOptions) -> StoreResult<Db> {
         let pools = if opts.url.starts_with("postgres://") || opts.url.starts_with("postgresql://") {
-            let mut connect = PgConnectOptions::from_str(&opts.url)?;
-            if let Some(schema) = &opts.pg_schema {
-                connect = connect.options([("search_path", schema.as_str())]);
-            }
+            // Tests isolate themselves with `?options[search_path]=<schema>` in the URL.
+            let connect = PgConnectOptions::from_str(&opts.url)?;
             let pool = PgPoolOptions::new()
                 .max_connections(opts.max_connections.max(1))
                 .acquire_timeout(Duration::from_secs(30))

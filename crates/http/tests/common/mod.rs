@@ -1,0 +1,245 @@
+//! The test harness: a real Sellcast server on a random port, on a fresh SQLite file or a
+//! fresh PostgreSQL schema, spoken to over HTTP.
+#![allow(dead_code)]
+
+use reqwest::{Method, StatusCode};
+use sellcast_app::{App, Config};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generate `mod NAME { sqlite(); postgres(); }` running `async fn NAME(Backend)` on both.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => { $(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::common::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::common::Backend::Postgres).await
+            }
+        }
+    )* };
+}
+
+pub fn postgres_url() -> String {
+    std::env::var("SELLCAST_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A fresh schema for one test; schemas older than an hour (left by crashed runs) are swept.
+pub async fn fresh_pg_schema() -> String {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&postgres_url())
+        .await
+        .expect("PostgreSQL must be reachable at SELLCAST_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres)");
+    let now = chrono::Utc::now().timestamp();
+    let stale: Vec<String> = sqlx::query_scalar("SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'sctest\\_%'")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap_or_default();
+    for s in stale {
+        let created: i64 = s.split('_').nth(1).and_then(|t| t.parse().ok()).unwrap_or(0);
+        if now - created > 3600 {
+            let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS \"{s}\" CASCADE")).execute(&mut conn).await;
+        }
+    }
+    let name = format!("sctest_{now}_{}", uuid::Uuid::new_v4().simple());
+    sqlx::query(&format!("CREATE SCHEMA \"{name}\"")).execute(&mut conn).await.expect("create schema");
+    name
+}
+
+pub async fn drop_pg_schema(name: &str) {
+    use sqlx::Connection;
+    if let Ok(mut conn) = sqlx::PgConnection::connect(&postgres_url()).await {
+        let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE")).execute(&mut conn).await;
+    }
+}
+
+pub struct TestServer {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub app: Arc<App>,
+    pub backend: Backend,
+    dir: tempfile::TempDir,
+    schema: Option<String>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// A registered user with a session in their first organization.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub user_id: String,
+    pub org_id: String,
+    pub email: String,
+    pub password: String,
+    pub token: String,
+    pub refresh: String,
+}
+
+pub const PASSWORD: &str = "Correct-Horse-9";
+
+impl TestServer {
+    pub async fn start(backend: Backend) -> TestServer {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    /// Start with a config tweak (rate limits, SMTP, …).
+    pub async fn start_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestServer {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut config = Config { data_dir: dir.path().to_path_buf(), bind: "127.0.0.1:0".into(), ..Config::default() };
+        let schema = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => {
+                let s = fresh_pg_schema().await;
+                config.database_url = Some(format!("{}?options[search_path]={s}", postgres_url()));
+                config.database_max_connections = 5;
+                Some(s)
+            }
+        };
+        tweak(&mut config);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        config.public_url = config.public_url.or(Some(format!("http://{addr}")));
+        let app = App::open(config).await.expect("app starts");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let state = sellcast_http::state_for(app.clone());
+        let task = tokio::spawn(async move {
+            let _ = sellcast_http::serve(state, listener, async {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        TestServer {
+            base: format!("http://{addr}"),
+            http: reqwest::Client::builder().build().expect("client"),
+            app,
+            backend,
+            dir,
+            schema,
+            stop: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    /// Stop the server and drop the PostgreSQL schema.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+        self.app.db.close().await;
+        if let Some(s) = self.schema.take() {
+            drop_pg_schema(&s).await;
+        }
+    }
+
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Send a request; returns status, headers and the JSON body (Null when empty).
+    pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Response {
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("request sent");
+        Response::read(res).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        self.send(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Response {
+        self.send(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> Response {
+        self.send(Method::PATCH, path, token, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Response {
+        self.send(Method::DELETE, path, token, None).await
+    }
+
+    /// Register a user with their own organization.
+    pub async fn register(&self, email: &str) -> Account {
+        let r = self
+            .post("/api/v1/auth/register", None, json!({"email": email, "password": PASSWORD, "name": "Test User", "organization_name": format!("Org of {email}")}))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "register {email}: {}", r.body);
+        Account {
+            user_id: r.body["user"]["id"].as_str().expect("user id").to_string(),
+            org_id: r.body["organization"]["id"].as_str().expect("org id").to_string(),
+            email: email.to_string(),
+            password: PASSWORD.to_string(),
+            token: r.body["access_token"].as_str().expect("token").to_string(),
+            refresh: r.body["refresh_token"].as_str().expect("refresh").to_string(),
+        }
+    }
+
+    /// Invite `email` into `owner`'s org as `role`, register them and accept; returns their account
+    /// (whose `org_id` is the inviting org).
+    pub async fn add_member(&self, owner: &Account, email: &str, role: &str) -> Account {
+        let inv = self
+            .post(&format!("/api/v1/orgs/{}/invites", owner.org_id), Some(&owner.token), json!({"email": email, "role": role}))
+            .await;
+        assert_eq!(inv.status, StatusCode::CREATED, "invite: {}", inv.body);
+        let token = inv.body["token"].as_str().expect("invite token").to_string();
+        let mut member = self.register(email).await;
+        let acc = self.post("/api/v1/invites/accept", Some(&member.token), json!({"token": token})).await;
+        assert_eq!(acc.status, StatusCode::OK, "accept: {}", acc.body);
+        member.org_id = owner.org_id.clone();
+        member
+    }
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Response {
+    pub async fn read(res: reqwest::Response) -> Response {
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.bytes().await.expect("body");
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Response { status, headers, body }
+    }
+
+    /// Assert the status and, for errors, the standard error body with this code.
+    pub fn expect(&self, status: StatusCode, code: Option<&str>) -> &Self {
+        assert_eq!(self.status, status, "body: {}", self.body);
+        if let Some(code) = code {
+            assert_eq!(self.body["error"]["code"], code, "body: {}", self.body);
+            assert!(self.body["error"]["message"].is_string(), "body: {}", self.body);
+            assert!(self.body["error"]["request_id"].is_string(), "body: {}", self.body);
+        }
+        self
+    }
+}
