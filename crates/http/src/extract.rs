@@ -8,7 +8,7 @@ use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use sellcast_app::{accounts, Actor, RequestMeta};
 use serde::de::DeserializeOwned;
-use serde_json::json;
+use serde_json::{json, Value};
 use std::net::SocketAddr;
 
 /// A JSON body; malformed JSON, a wrong content type, a wrong shape and an oversized body
@@ -19,11 +19,45 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(rej) => Err(json_rejection(rej)),
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|v| v.trim().to_ascii_lowercase())
+            .is_some_and(|v| v == "application/json" || (v.starts_with("application/") && v.ends_with("+json")));
+        if !is_json {
+            return Err(ApiError::from_status(StatusCode::UNSUPPORTED_MEDIA_TYPE));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|rej| {
+            if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::from_status(StatusCode::PAYLOAD_TOO_LARGE)
+            } else {
+                ApiError::validation("the body could not be read", json!({"reason": rej.body_text()}))
+            }
+        })?;
+        if has_escaped_nul(&bytes) {
+            return Err(ApiError::validation("text must not contain NUL characters", Value::Null));
+        }
+        axum::Json::<T>::from_bytes(&bytes).map(|j| ApiJson(j.0)).map_err(json_rejection)
+    }
+}
+
+/// Whether a JSON text has a `\u0000` escape (a raw NUL is already invalid JSON). Storage
+/// cannot hold NUL in text (PostgreSQL refuses it), so it is turned away at the door.
+fn has_escaped_nul(json: &[u8]) -> bool {
+    let mut i = 0;
+    while i < json.len() {
+        if json[i] == b'\\' {
+            if json.get(i + 1) == Some(&b'u') && json.get(i + 2..i + 6) == Some(b"0000".as_slice()) {
+                return true;
+            }
+            i += 2;
+        } else {
+            i += 1;
         }
     }
+    false
 }
 
 fn json_rejection(rej: JsonRejection) -> ApiError {
@@ -37,6 +71,17 @@ fn json_rejection(rej: JsonRejection) -> ApiError {
             "the body does not have the expected fields and types",
             json!({"reason": rej.body_text()}),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn finds_only_real_nul_escapes() {
+        assert!(super::has_escaped_nul(br#"{"a":"x\u0000y"}"#));
+        assert!(!super::has_escaped_nul(br#"{"a":"x\\u0000y"}"#), "an escaped backslash then u0000 is plain text");
+        assert!(super::has_escaped_nul(br#"{"a":"\u00001"}"#), "NUL followed by a digit");
+        assert!(!super::has_escaped_nul(br#"{"a":"\u0001"}"#));
     }
 }
 

@@ -51,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .route_layer(axum::middleware::from_fn(middleware::tag_route))
         .layer(DefaultBodyLimit::max(config.json_body_limit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::ip_limit))
+        .layer(axum::middleware::from_fn(middleware::reject_nul_in_uri))
         .layer(axum::middleware::from_fn(middleware::normalize_errors));
     let origins: Vec<HeaderValue> = config.cors_origin_list().iter().filter_map(|o| o.parse().ok()).collect();
     if !origins.is_empty() {

@@ -92,3 +92,12 @@ pub async fn normalize_errors(req: Request, next: Next) -> Response {
     }
     out
 }
+
+/// A NUL byte cannot be stored as text; a URI that encodes one is refused up front.
+pub async fn reject_nul_in_uri(req: Request, next: Next) -> Response {
+    let uri = req.uri().to_string();
+    if uri.to_ascii_lowercase().contains("%00") {
+        return ApiError::validation("the URL must not contain NUL characters", serde_json::Value::Null).into_response();
+    }
+    next.run(req).await
+}
