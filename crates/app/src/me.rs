@@ -102,7 +102,12 @@ pub async fn export(app: &App, actor: &Actor) -> AppResult<Value> {
     let sessions = sessions::for_user(c.conn(), &user.id).await?;
     let activity = audit_store::by_actor(c.conn(), &user.id).await?;
     let invites_sent = invites::sent_by(c.conn(), &user.id).await?;
-    let emails = outbox::to_address(c.conn(), &user.email).await?;
+    // Mail bodies hold live secrets (password-reset and invite tokens), so they stay out.
+    let emails: Vec<Value> = outbox::to_address(c.conn(), &user.email)
+        .await?
+        .into_iter()
+        .map(|m| json!({"id": m.id, "to_address": m.to_address, "subject": m.subject, "created_at": m.created_at, "sent_at": m.sent_at}))
+        .collect();
     let recovery_left = users::remaining_recovery_codes(c.conn(), &user.id).await?;
     Ok(json!({
         "exported_at": app.clock.now(),

@@ -36,13 +36,22 @@ impl Modify for StandardErrors {
         let components = doc.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
         );
         for (path, item) in doc.paths.paths.iter_mut() {
-            let ops: [&mut Option<Operation>; 5] =
-                [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+            let ops: [&mut Option<Operation>; 5] = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
             for op in ops.into_iter().flatten() {
-                let authed = op.security.as_ref().is_some_and(|s| !s.is_empty());
                 let has_body = op.request_body.is_some();
                 let mut codes: Vec<(&str, &str)> = vec![
                     ("429", "Rate limited (see Retry-After)"),
@@ -50,12 +59,10 @@ impl Modify for StandardErrors {
                 ];
                 if path.starts_with("/api/") {
                     codes.push(("400", "Invalid input"));
+                    codes.push(("401", "Missing, invalid or expired token or credentials"));
+                    codes.push(("403", "Not allowed (role, or registration closed)"));
                     codes.push(("404", "Not found, or not visible to the caller"));
                     codes.push(("405", "Method not allowed"));
-                }
-                if authed {
-                    codes.push(("401", "Missing, invalid or expired token"));
-                    codes.push(("403", "The caller's role does not allow this"));
                 }
                 if has_body {
                     codes.push(("413", "Body too large"));
@@ -65,9 +72,16 @@ impl Modify for StandardErrors {
                     if !op.responses.responses.contains_key(code) {
                         let response = ResponseBuilder::new()
                             .description(description)
-                            .content("application/json", Content::new(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name("ErrorBody")))))
+                            .content(
+                                "application/json",
+                                Content::new(Some(RefOr::Ref(
+                                    utoipa::openapi::Ref::from_schema_name("ErrorBody"),
+                                ))),
+                            )
                             .build();
-                        op.responses.responses.insert(code.to_string(), RefOr::T(response));
+                        op.responses
+                            .responses
+                            .insert(code.to_string(), RefOr::T(response));
                     }
                 }
             }
@@ -77,5 +91,7 @@ impl Modify for StandardErrors {
 
 /// The spec as pretty JSON (served, and committed as docs/openapi.json).
 pub fn json() -> String {
-    ApiDoc::openapi().to_pretty_json().unwrap_or_else(|_| "{}".into())
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|_| "{}".into())
 }

@@ -15,7 +15,10 @@ use utoipa::IntoParams;
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
     pub actor_id: Option<String>,
     /// e.g. `invite.create`, `member.role_change`.
@@ -46,5 +49,7 @@ pub async fn list(
         since: q.since,
         until: q.until,
     };
-    Ok(Json(AuditList::new(audit::list(&s.app, &actor, &org_id, filter, &p).await?)))
+    Ok(Json(AuditList::new(
+        audit::list(&s.app, &actor, &org_id, filter, &p).await?,
+    )))
 }

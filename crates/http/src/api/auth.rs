@@ -14,11 +14,15 @@ use utoipa::ToSchema;
 
 #[derive(Deserialize, ToSchema)]
 pub struct RegisterRequest {
+    #[schema(min_length = 3, max_length = 254)]
     pub email: String,
     /// 8–128 characters with an upper-case letter, a lower-case letter and a digit.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// Required unless `invite_token` is given.
+    #[schema(min_length = 1, max_length = 200)]
     pub organization_name: Option<String>,
     /// Join the inviting organization instead of creating one.
     pub invite_token: Option<String>,
@@ -42,13 +46,17 @@ pub async fn register(
     Meta(meta): Meta,
     ApiJson(r): ApiJson<RegisterRequest>,
 ) -> ApiResult<(StatusCode, Json<RegisterResponse>)> {
-    let out = accounts::register(&s.app, &meta, RegisterInput {
-        email: r.email,
-        password: r.password,
-        name: r.name,
-        organization_name: r.organization_name,
-        invite_token: r.invite_token,
-    })
+    let out = accounts::register(
+        &s.app,
+        &meta,
+        RegisterInput {
+            email: r.email,
+            password: r.password,
+            name: r.name,
+            organization_name: r.organization_name,
+            invite_token: r.invite_token,
+        },
+    )
     .await?;
     Ok((
         StatusCode::CREATED,
@@ -87,7 +95,8 @@ pub async fn login(
     Meta(meta): Meta,
     ApiJson(r): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
-    s.limits.check_login(meta.ip.as_deref().and_then(|ip| ip.parse().ok()), &r.email)?;
+    s.limits
+        .check_login(meta.ip.as_deref().and_then(|ip| ip.parse().ok()), &r.email)?;
     let out = accounts::login(&s.app, &meta, &r.email, &r.password, r.totp_code.as_deref()).await?;
     Ok(Json(LoginResponse {
         user: out.user.into(),
@@ -112,7 +121,11 @@ pub struct TokenResponse {
 
 impl From<TokenPair> for TokenResponse {
     fn from(t: TokenPair) -> Self {
-        TokenResponse { access_token: t.access_token, refresh_token: t.refresh_token, expires_in: t.expires_in }
+        TokenResponse {
+            access_token: t.access_token,
+            refresh_token: t.refresh_token,
+            expires_in: t.expires_in,
+        }
     }
 }
 
@@ -124,7 +137,11 @@ pub async fn refresh(
     Meta(meta): Meta,
     ApiJson(r): ApiJson<RefreshRequest>,
 ) -> ApiResult<Json<TokenResponse>> {
-    Ok(Json(accounts::refresh(&s.app, &meta, &r.refresh_token).await?.into()))
+    Ok(Json(
+        accounts::refresh(&s.app, &meta, &r.refresh_token)
+            .await?
+            .into(),
+    ))
 }
 
 /// End this session; its access and refresh tokens stop working at once.
@@ -137,6 +154,7 @@ pub async fn logout(State(s): State<AppState>, Auth(actor): Auth) -> ApiResult<S
 
 #[derive(Deserialize, ToSchema)]
 pub struct ForgotRequest {
+    #[schema(min_length = 3, max_length = 254)]
     pub email: String,
 }
 
@@ -156,6 +174,8 @@ pub async fn forgot(
 pub struct ResetRequest {
     /// The token from the reset email.
     pub token: String,
+    /// 8–128 characters with an upper-case letter, a lower-case letter and a digit.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
 }
 
@@ -180,9 +200,15 @@ pub struct TotpStatus {
 /// Whether two-factor authentication is on.
 #[utoipa::path(get, path = "/api/v1/auth/mfa/totp", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = TotpStatus)))]
-pub async fn totp_status(State(s): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<TotpStatus>> {
+pub async fn totp_status(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+) -> ApiResult<Json<TotpStatus>> {
     let (enabled, recovery_codes_remaining) = mfa::status(&s.app, &actor).await?;
-    Ok(Json(TotpStatus { enabled, recovery_codes_remaining }))
+    Ok(Json(TotpStatus {
+        enabled,
+        recovery_codes_remaining,
+    }))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -196,9 +222,15 @@ pub struct TotpSetupResponse {
 /// Start TOTP setup: a new secret, enforced only after `verify`.
 #[utoipa::path(post, path = "/api/v1/auth/mfa/totp/setup", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = TotpSetupResponse), (status = 409, body = ErrorBody)))]
-pub async fn totp_setup(State(s): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<TotpSetupResponse>> {
+pub async fn totp_setup(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+) -> ApiResult<Json<TotpSetupResponse>> {
     let setup = mfa::setup(&s.app, &actor).await?;
-    Ok(Json(TotpSetupResponse { secret: setup.secret, otpauth_uri: setup.otpauth_uri }))
+    Ok(Json(TotpSetupResponse {
+        secret: setup.secret,
+        otpauth_uri: setup.otpauth_uri,
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -220,7 +252,9 @@ pub async fn totp_verify(
     Auth(actor): Auth,
     ApiJson(r): ApiJson<TotpCodeRequest>,
 ) -> ApiResult<Json<RecoveryCodes>> {
-    Ok(Json(RecoveryCodes { recovery_codes: mfa::verify(&s.app, &actor, &r.code).await? }))
+    Ok(Json(RecoveryCodes {
+        recovery_codes: mfa::verify(&s.app, &actor, &r.code).await?,
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -250,5 +284,8 @@ pub async fn totp_recovery_codes(
     Auth(actor): Auth,
     ApiJson(r): ApiJson<TotpConfirmRequest>,
 ) -> ApiResult<Json<RecoveryCodes>> {
-    Ok(Json(RecoveryCodes { recovery_codes: mfa::regenerate_recovery_codes(&s.app, &actor, &r.password, &r.code).await? }))
+    Ok(Json(RecoveryCodes {
+        recovery_codes: mfa::regenerate_recovery_codes(&s.app, &actor, &r.password, &r.code)
+            .await?,
+    }))
 }

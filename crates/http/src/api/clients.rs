@@ -19,6 +19,8 @@ fn nullable<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientRequest {
+    /// Required when creating.
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
@@ -29,20 +31,31 @@ pub struct ClientRequest {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     pub website: Option<Option<String>>,
+    #[schema(max_length = 10000)]
     pub notes: Option<String>,
     pub archived: Option<bool>,
 }
 
 impl From<ClientRequest> for ClientInput {
     fn from(r: ClientRequest) -> Self {
-        ClientInput { name: r.name, email: r.email, phone: r.phone, website: r.website, notes: r.notes, archived: r.archived }
+        ClientInput {
+            name: r.name,
+            email: r.email,
+            phone: r.phone,
+            website: r.website,
+            notes: r.notes,
+            archived: r.archived,
+        }
     }
 }
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ClientQuery {
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Only archived (true) or only active (false) clients.
     pub archived: Option<bool>,
@@ -60,7 +73,9 @@ pub async fn list(
     ApiQuery(q): ApiQuery<ClientQuery>,
 ) -> ApiResult<Json<ClientList>> {
     let p = page(q.limit, q.cursor.as_deref())?;
-    Ok(Json(ClientList::new(clients::list(&s.app, &actor, &org_id, q.archived, q.q.as_deref(), &p).await?)))
+    Ok(Json(ClientList::new(
+        clients::list(&s.app, &actor, &org_id, q.archived, q.q.as_deref(), &p).await?,
+    )))
 }
 
 /// Add a client (owner, admin, manager).
@@ -73,7 +88,14 @@ pub async fn create(
     ApiPath(org_id): ApiPath<String>,
     ApiJson(r): ApiJson<ClientRequest>,
 ) -> ApiResult<(StatusCode, Json<Client>)> {
-    Ok((StatusCode::CREATED, Json(clients::create(&s.app, &actor, &org_id, r.into()).await?.into())))
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            clients::create(&s.app, &actor, &org_id, r.into())
+                .await?
+                .into(),
+        ),
+    ))
 }
 
 /// One client.
@@ -84,7 +106,11 @@ pub async fn get(
     Auth(actor): Auth,
     ApiPath((org_id, client_id)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<Client>> {
-    Ok(Json(clients::get(&s.app, &actor, &org_id, &client_id).await?.into()))
+    Ok(Json(
+        clients::get(&s.app, &actor, &org_id, &client_id)
+            .await?
+            .into(),
+    ))
 }
 
 /// Change a client; absent fields stay, `null` clears email/phone/website.
@@ -97,7 +123,11 @@ pub async fn update(
     ApiPath((org_id, client_id)): ApiPath<(String, String)>,
     ApiJson(r): ApiJson<ClientRequest>,
 ) -> ApiResult<Json<Client>> {
-    Ok(Json(clients::update(&s.app, &actor, &org_id, &client_id, r.into()).await?.into()))
+    Ok(Json(
+        clients::update(&s.app, &actor, &org_id, &client_id, r.into())
+            .await?
+            .into(),
+    ))
 }
 
 /// Delete a client.
@@ -111,4 +141,3 @@ pub async fn delete(
     clients::delete(&s.app, &actor, &org_id, &client_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
-

@@ -1,9 +1,12 @@
 //! The API's request and response shapes (the contract; store rows never leak through).
 
 use chrono::{DateTime, Utc};
+use sellcast_app::store::{
+    audit::AuditRow, clients::ClientRow, invites::InviteRow, orgs, sessions::SessionRow,
+    users::UserRow,
+};
 use sellcast_domain::pagination::Page;
 use sellcast_domain::Role;
-use sellcast_app::store::{audit::AuditRow, clients::ClientRow, invites::InviteRow, orgs, sessions::SessionRow, users::UserRow};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -14,6 +17,7 @@ use crate::error::ApiError;
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -37,7 +41,10 @@ macro_rules! list_of {
             where
                 $item: From<R>,
             {
-                $name { items: rows.into_iter().map(<$item>::from).collect(), next_cursor }
+                $name {
+                    items: rows.into_iter().map(<$item>::from).collect(),
+                    next_cursor,
+                }
             }
         }
     };
@@ -82,7 +89,13 @@ pub struct Organization {
 
 impl Organization {
     pub fn with_role(o: orgs::OrgRow, role: Role) -> Self {
-        Organization { id: o.id, name: o.name, role, created_at: o.created_at, updated_at: o.updated_at }
+        Organization {
+            id: o.id,
+            name: o.name,
+            role,
+            created_at: o.created_at,
+            updated_at: o.updated_at,
+        }
     }
 }
 
@@ -148,13 +161,14 @@ pub struct Invite {
     pub token: Option<String>,
 }
 
-impl From<InviteRow> for Invite {
-    fn from(i: InviteRow) -> Self {
+impl Invite {
+    /// The invite as of `now` (the app clock, the one accept and preview use).
+    pub fn at(i: InviteRow, now: DateTime<Utc>) -> Self {
         let status = if i.accepted_at.is_some() {
             InviteStatus::Accepted
         } else if i.revoked_at.is_some() {
             InviteStatus::Revoked
-        } else if i.expires_at <= Utc::now() {
+        } else if i.expires_at <= now {
             InviteStatus::Expired
         } else {
             InviteStatus::Pending

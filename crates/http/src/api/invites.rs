@@ -15,6 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 
 #[derive(Deserialize, ToSchema)]
 pub struct InviteRequest {
+    #[schema(min_length = 3, max_length = 254)]
     pub email: String,
     pub role: Role,
 }
@@ -31,7 +32,7 @@ pub async fn create(
     ApiJson(r): ApiJson<InviteRequest>,
 ) -> ApiResult<(StatusCode, Json<Invite>)> {
     let created = invites::create(&s.app, &actor, &org_id, &r.email, r.role).await?;
-    let mut dto = Invite::from(created.invite);
+    let mut dto = Invite::at(created.invite, s.app.clock.now());
     dto.token = Some(created.token);
     Ok((StatusCode::CREATED, Json(dto)))
 }
@@ -39,7 +40,10 @@ pub async fn create(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct InviteQuery {
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Include accepted and revoked invites.
     pub all: Option<bool>,
@@ -55,7 +59,13 @@ pub async fn list(
     ApiQuery(q): ApiQuery<InviteQuery>,
 ) -> ApiResult<Json<InviteList>> {
     let p = page(q.limit, q.cursor.as_deref())?;
-    Ok(Json(InviteList::new(invites::list(&s.app, &actor, &org_id, q.all.unwrap_or(false), &p).await?)))
+    let (rows, next_cursor) =
+        invites::list(&s.app, &actor, &org_id, q.all.unwrap_or(false), &p).await?;
+    let now = s.app.clock.now();
+    Ok(Json(InviteList {
+        items: rows.into_iter().map(|r| Invite::at(r, now)).collect(),
+        next_cursor,
+    }))
 }
 
 /// Revoke a pending invite.
@@ -83,7 +93,10 @@ pub struct InvitePreview {
 /// What an invite token is for (no sign-in needed). Unknown or spent tokens are 404.
 #[utoipa::path(get, path = "/api/v1/invites/{token}", tag = "invites",
     params(("token" = String, Path)), responses((status = 200, body = InvitePreview)))]
-pub async fn preview(State(s): State<AppState>, ApiPath(token): ApiPath<String>) -> ApiResult<Json<InvitePreview>> {
+pub async fn preview(
+    State(s): State<AppState>,
+    ApiPath(token): ApiPath<String>,
+) -> ApiResult<Json<InvitePreview>> {
     let p = invites::preview(&s.app, &token).await?;
     Ok(Json(InvitePreview {
         organization_id: p.organization_id,
@@ -102,7 +115,11 @@ pub struct AcceptRequest {
 /// Join the organization of an invite as the signed-in user.
 #[utoipa::path(post, path = "/api/v1/invites/accept", tag = "invites", security(("bearer" = [])),
     request_body = AcceptRequest, responses((status = 200, body = Organization), (status = 409, body = ErrorBody)))]
-pub async fn accept(State(s): State<AppState>, Auth(actor): Auth, ApiJson(r): ApiJson<AcceptRequest>) -> ApiResult<Json<Organization>> {
+pub async fn accept(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    ApiJson(r): ApiJson<AcceptRequest>,
+) -> ApiResult<Json<Organization>> {
     let (org, role) = invites::accept(&s.app, &actor, &r.token).await?;
     Ok(Json(Organization::with_role(org, role)))
 }

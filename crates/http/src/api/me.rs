@@ -21,6 +21,7 @@ pub async fn get(State(s): State<AppState>, Auth(actor): Auth) -> ApiResult<Json
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateMeRequest {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     /// Needs `current_password`.
     pub email: Option<String>,
@@ -78,10 +79,19 @@ pub async fn export(State(s): State<AppState>, Auth(actor): Auth) -> ApiResult<J
 /// The user's sessions (signed-in devices), newest first.
 #[utoipa::path(get, path = "/api/v1/me/sessions", tag = "me", security(("bearer" = [])),
     responses((status = 200, body = SessionList)))]
-pub async fn sessions(State(s): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<SessionList>> {
+pub async fn sessions(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+) -> ApiResult<Json<SessionList>> {
     let rows = me::sessions(&s.app, &actor).await?;
     let current = actor.session_id.as_deref();
-    Ok(Json(SessionList { items: rows.into_iter().map(|r| Session::from_row(r, current)).collect(), next_cursor: None }))
+    Ok(Json(SessionList {
+        items: rows
+            .into_iter()
+            .map(|r| Session::from_row(r, current))
+            .collect(),
+        next_cursor: None,
+    }))
 }
 
 /// Sign out one session.

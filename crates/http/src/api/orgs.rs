@@ -15,28 +15,46 @@ use utoipa::ToSchema;
 /// Organizations the caller belongs to.
 #[utoipa::path(get, path = "/api/v1/orgs", tag = "organizations", security(("bearer" = [])), params(PageQuery),
     responses((status = 200, body = OrganizationList)))]
-pub async fn list(State(s): State<AppState>, Auth(actor): Auth, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult<Json<OrganizationList>> {
+pub async fn list(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<OrganizationList>> {
     let p = page(q.limit, q.cursor.as_deref())?;
-    Ok(Json(OrganizationList::new(orgs::list_mine(&s.app, &actor, &p).await?)))
+    Ok(Json(OrganizationList::new(
+        orgs::list_mine(&s.app, &actor, &p).await?,
+    )))
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct OrgRequest {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
 }
 
 /// Create another organization, owned by the caller.
 #[utoipa::path(post, path = "/api/v1/orgs", tag = "organizations", security(("bearer" = [])), request_body = OrgRequest,
     responses((status = 201, body = Organization)))]
-pub async fn create(State(s): State<AppState>, Auth(actor): Auth, ApiJson(r): ApiJson<OrgRequest>) -> ApiResult<(StatusCode, Json<Organization>)> {
+pub async fn create(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    ApiJson(r): ApiJson<OrgRequest>,
+) -> ApiResult<(StatusCode, Json<Organization>)> {
     let org = orgs::create(&s.app, &actor, &r.name).await?;
-    Ok((StatusCode::CREATED, Json(Organization::with_role(org, Role::Owner))))
+    Ok((
+        StatusCode::CREATED,
+        Json(Organization::with_role(org, Role::Owner)),
+    ))
 }
 
 /// One organization.
 #[utoipa::path(get, path = "/api/v1/orgs/{org_id}", tag = "organizations", security(("bearer" = [])),
     params(("org_id" = String, Path)), responses((status = 200, body = Organization)))]
-pub async fn get(State(s): State<AppState>, Auth(actor): Auth, ApiPath(org_id): ApiPath<String>) -> ApiResult<Json<Organization>> {
+pub async fn get(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath(org_id): ApiPath<String>,
+) -> ApiResult<Json<Organization>> {
     let (org, role) = orgs::get(&s.app, &actor, &org_id).await?;
     Ok(Json(Organization::with_role(org, role)))
 }
@@ -58,7 +76,11 @@ pub async fn update(
 /// Delete the organization and everything in it (owner only).
 #[utoipa::path(delete, path = "/api/v1/orgs/{org_id}", tag = "organizations", security(("bearer" = [])),
     params(("org_id" = String, Path)), responses((status = 204, description = "Deleted")))]
-pub async fn delete(State(s): State<AppState>, Auth(actor): Auth, ApiPath(org_id): ApiPath<String>) -> ApiResult<StatusCode> {
+pub async fn delete(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath(org_id): ApiPath<String>,
+) -> ApiResult<StatusCode> {
     orgs::delete(&s.app, &actor, &org_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -73,7 +95,9 @@ pub async fn members(
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<MemberList>> {
     let p = page(q.limit, q.cursor.as_deref())?;
-    Ok(Json(MemberList::new(orgs::members(&s.app, &actor, &org_id, &p).await?)))
+    Ok(Json(MemberList::new(
+        orgs::members(&s.app, &actor, &org_id, &p).await?,
+    )))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -91,7 +115,11 @@ pub async fn change_role(
     ApiPath((org_id, user_id)): ApiPath<(String, String)>,
     ApiJson(r): ApiJson<RoleRequest>,
 ) -> ApiResult<Json<Member>> {
-    Ok(Json(orgs::change_role(&s.app, &actor, &org_id, &user_id, r.role).await?.into()))
+    Ok(Json(
+        orgs::change_role(&s.app, &actor, &org_id, &user_id, r.role)
+            .await?
+            .into(),
+    ))
 }
 
 /// Remove a member (owner only), or leave (your own user id). The last owner cannot leave.

@@ -1,0 +1,30 @@
+# Shared by .ci/test and .ci/run: make sure the machine has what the tests talk to.
+# Everything comes from the package registries and is pinned (.ci/package-lock.json,
+# .ci/requirements.txt); nothing here is assumed to survive from an earlier machine.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export SELLCAST_TEST_POSTGRES_URL="${SELLCAST_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+
+ensure_postgres() {
+    if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+        echo "starting PostgreSQL"
+        pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start
+        for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+    fi
+    pg_isready -h 127.0.0.1 -p 5432
+}
+
+ensure_node_peers() {
+    if [ ! -x "$ROOT/.ci/node_modules/.bin/maildev" ]; then
+        echo "installing test peers from npm (maildev)"
+        npm ci --prefix "$ROOT/.ci" --no-audit --no-fund --loglevel=error
+    fi
+}
+
+ensure_python_tools() {
+    if [ ! -x "$ROOT/.ci/venv/bin/schemathesis" ]; then
+        echo "installing schemathesis from PyPI"
+        python3 -m venv "$ROOT/.ci/venv"
+        "$ROOT/.ci/venv/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/.ci/requirements.txt"
+    fi
+}
