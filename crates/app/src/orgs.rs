@@ -121,6 +121,7 @@ pub async fn change_role(app: &App, actor: &Actor, org_id: &str, user_id: &str, 
     }
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
+    orgs::lock(tx.conn(), org_id).await?;
     let member = orgs::member(tx.conn(), org_id, user_id).await?.ok_or(AppError::NotFound("member"))?;
     if member.role == Role::Owner.as_str() && role != Role::Owner && orgs::count_owners(tx.conn(), org_id).await? <= 1 {
         return Err(AppError::Conflict("the last owner cannot be demoted; make someone else owner first".into()));
@@ -148,6 +149,7 @@ pub async fn remove_member(app: &App, actor: &Actor, org_id: &str, user_id: &str
     }
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
+    orgs::lock(tx.conn(), org_id).await?;
     let member = orgs::member(tx.conn(), org_id, user_id).await?.ok_or(AppError::NotFound("member"))?;
     if member.role == Role::Owner.as_str() && orgs::count_owners(tx.conn(), org_id).await? <= 1 {
         return Err(AppError::Conflict("the last owner cannot leave or be removed; make someone else owner first".into()));

@@ -10,21 +10,34 @@ use serde_json::json;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrations_give_both_backends_the_same_schema() {
     let dir = tempfile::tempdir().unwrap();
-    let sqlite = Db::connect(&DbOptions { url: format!("sqlite://{}", dir.path().join("s.db").display()), max_connections: 1 })
-        .await
-        .unwrap();
+    let sqlite = Db::connect(&DbOptions {
+        url: format!("sqlite://{}", dir.path().join("s.db").display()),
+        max_connections: 1,
+    })
+    .await
+    .unwrap();
     sqlite.migrate().await.unwrap();
     sqlite.migrate().await.expect("migrating twice is a no-op");
     let pg_schema = fresh_pg_schema().await;
-    let pg = Db::connect(&DbOptions { url: format!("{}?options[search_path]={pg_schema}", postgres_url()), max_connections: 2 })
-        .await
-        .unwrap();
+    let pg = Db::connect(&DbOptions {
+        url: format!("{}?options[search_path]={pg_schema}", postgres_url()),
+        max_connections: 2,
+    })
+    .await
+    .unwrap();
     pg.migrate().await.unwrap();
     pg.migrate().await.expect("migrating twice is a no-op");
 
-    let a = schema::tables_and_columns(sqlite.read().await.unwrap().conn()).await.unwrap();
-    let b = schema::tables_and_columns(pg.read().await.unwrap().conn()).await.unwrap();
-    assert!(a.contains_key("users") && a.contains_key("audit_log"), "{a:?}");
+    let a = schema::tables_and_columns(sqlite.read().await.unwrap().conn())
+        .await
+        .unwrap();
+    let b = schema::tables_and_columns(pg.read().await.unwrap().conn())
+        .await
+        .unwrap();
+    assert!(
+        a.contains_key("users") && a.contains_key("audit_log"),
+        "{a:?}"
+    );
     assert_eq!(a, b, "SQLite and PostgreSQL schemas differ");
     pg.close().await;
     drop_pg_schema(&pg_schema).await;
@@ -39,7 +52,13 @@ async fn two_hundred_concurrent_writes(b: Backend) {
         .map(|i| {
             let (http, url, token) = (srv.http.clone(), srv.url(&path), a.token.clone());
             tokio::spawn(async move {
-                let res = http.post(url).bearer_auth(token).json(&json!({"name": format!("Client {i}")})).send().await.unwrap();
+                let res = http
+                    .post(url)
+                    .bearer_auth(token)
+                    .json(&json!({"name": format!("Client {i}")}))
+                    .send()
+                    .await
+                    .unwrap();
                 let status = res.status();
                 (status, res.text().await.unwrap())
             })
@@ -52,7 +71,9 @@ async fn two_hundred_concurrent_writes(b: Backend) {
     let mut seen = 0;
     let mut cursor = String::new();
     loop {
-        let r = srv.get(&format!("{path}?limit=200&cursor={cursor}"), Some(&a.token)).await;
+        let r = srv
+            .get(&format!("{path}?limit=200&cursor={cursor}"), Some(&a.token))
+            .await;
         r.expect(StatusCode::OK, None);
         seen += r.body["items"].as_array().unwrap().len();
         match r.body["next_cursor"].as_str() {
@@ -72,10 +93,17 @@ async fn unique_violations_are_conflicts(b: Backend) {
         .post("/api/v1/auth/register", None, json!({"email": "DUP@example.com", "password": PASSWORD, "name": "X", "organization_name": "Y"}))
         .await;
     r.expect(StatusCode::CONFLICT, Some("CONFLICT"));
-    assert!(r.body["error"]["message"].as_str().unwrap().contains("already exists"));
+    assert!(r.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("already exists"));
     let path = format!("/api/v1/orgs/{}/clients", a.org_id);
-    srv.post(&path, Some(&a.token), json!({"name": "Acme"})).await.expect(StatusCode::CREATED, None);
-    srv.post(&path, Some(&a.token), json!({"name": "ACME"})).await.expect(StatusCode::CONFLICT, Some("CONFLICT"));
+    srv.post(&path, Some(&a.token), json!({"name": "Acme"}))
+        .await
+        .expect(StatusCode::CREATED, None);
+    srv.post(&path, Some(&a.token), json!({"name": "ACME"}))
+        .await
+        .expect(StatusCode::CONFLICT, Some("CONFLICT"));
     srv.stop().await;
 }
 
@@ -85,14 +113,26 @@ async fn timestamps_compare_correctly(b: Backend) {
     let srv = TestServer::start(b).await;
     let a = srv.register("time@example.com").await;
     let inv = srv
-        .post(&format!("/api/v1/orgs/{}/invites", a.org_id), Some(&a.token), json!({"email": "t2@example.com", "role": "editor"}))
+        .post(
+            &format!("/api/v1/orgs/{}/invites", a.org_id),
+            Some(&a.token),
+            json!({"email": "t2@example.com", "role": "editor"}),
+        )
         .await;
     inv.expect(StatusCode::CREATED, None);
     let token = inv.body["token"].as_str().unwrap().to_string();
-    srv.get(&format!("/api/v1/invites/{token}"), None).await.expect(StatusCode::OK, None);
+    srv.get(&format!("/api/v1/invites/{token}"), None)
+        .await
+        .expect(StatusCode::OK, None);
     srv.app.clock.advance(chrono::Duration::days(8));
-    srv.get(&format!("/api/v1/invites/{token}"), None).await.expect(StatusCode::NOT_FOUND, Some("NOT_FOUND"));
+    srv.get(&format!("/api/v1/invites/{token}"), None)
+        .await
+        .expect(StatusCode::NOT_FOUND, Some("NOT_FOUND"));
     srv.stop().await;
 }
 
-on_both_backends!(two_hundred_concurrent_writes, unique_violations_are_conflicts, timestamps_compare_correctly);
+on_both_backends!(
+    two_hundred_concurrent_writes,
+    unique_violations_are_conflicts,
+    timestamps_compare_correctly
+);

@@ -119,6 +119,16 @@ pub async fn remove_member(c: Conn<'_>, org_id: &str, user_id: &str) -> StoreRes
     Ok(())
 }
 
+/// Hold the org's row until the transaction ends, so membership changes of one org run one
+/// at a time and "the last owner stays" cannot be raced on PostgreSQL (SQLite already has a
+/// single writer).
+pub async fn lock(c: Conn<'_>, org_id: &str) -> StoreResult<()> {
+    if let Conn::Pg(c) = c {
+        sqlx::query("SELECT id FROM organizations WHERE id = $1 FOR UPDATE").bind(org_id).fetch_optional(c).await?;
+    }
+    Ok(())
+}
+
 pub async fn count_owners(c: Conn<'_>, org_id: &str) -> StoreResult<i64> {
     Ok(on!(c, c => sqlx::query_scalar::<_, i64>(
         "SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND role = 'owner'")
