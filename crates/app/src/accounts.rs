@@ -3,8 +3,8 @@
 use crate::audit::{self, Entry};
 use crate::context::{Actor, RequestMeta};
 use crate::error::{AppError, AppResult};
-use crate::security::tokens::{random_token, token_hash, ACCESS_TOKEN_SECS};
 use crate::security::passwords;
+use crate::security::tokens::{random_token, token_hash, ACCESS_TOKEN_SECS};
 use crate::App;
 use chrono::Duration;
 use sellcast_domain::{ids, validation as v, Role, ValidationErrors};
@@ -75,13 +75,18 @@ pub async fn register(app: &App, meta: &RequestMeta, input: RegisterInput) -> Ap
     };
     users::insert(tx.conn(), &user).await?;
     let actor = Actor { user_id: user.id.clone(), session_id: None, is_instance_admin: first_user, meta: meta.clone() };
-    audit::record(tx.conn(), Some(&actor), now, Entry {
-        org_id: None,
-        action: "user.register",
-        entity_type: "user",
-        entity_id: Some(&user.id),
-        changes: json!({"email": user.email, "name": user.name}),
-    })
+    audit::record(
+        tx.conn(),
+        Some(&actor),
+        now,
+        Entry {
+            org_id: None,
+            action: "user.register",
+            entity_type: "user",
+            entity_id: Some(&user.id),
+            changes: json!({"email": user.email, "name": user.name}),
+        },
+    )
     .await?;
     let (organization, role) = match &input.invite_token {
         Some(token) => crate::invites::redeem(app, &mut tx, &actor, &user.email, token).await?,
@@ -96,7 +101,12 @@ pub async fn register(app: &App, meta: &RequestMeta, input: RegisterInput) -> Ap
 }
 
 /// A new session with its first refresh token, and an access token for it.
-pub(crate) async fn start_session(app: &App, mut c: Conn<'_>, user_id: &str, meta: &RequestMeta) -> AppResult<TokenPair> {
+pub(crate) async fn start_session(
+    app: &App,
+    mut c: Conn<'_>,
+    user_id: &str,
+    meta: &RequestMeta,
+) -> AppResult<TokenPair> {
     let now = app.clock.now();
     let session = SessionRow {
         id: ids::new_id(),
@@ -111,20 +121,27 @@ pub(crate) async fn start_session(app: &App, mut c: Conn<'_>, user_id: &str, met
     };
     sessions::insert(c.re(), &session).await?;
     let refresh = issue_refresh(app, c.re(), &session.id).await?;
-    Ok(TokenPair { access_token: app.jwt.issue(user_id, &session.id, now)?, refresh_token: refresh, expires_in: ACCESS_TOKEN_SECS })
+    Ok(TokenPair {
+        access_token: app.jwt.issue(user_id, &session.id, now)?,
+        refresh_token: refresh,
+        expires_in: ACCESS_TOKEN_SECS,
+    })
 }
 
 async fn issue_refresh(app: &App, c: Conn<'_>, session_id: &str) -> AppResult<String> {
     let now = app.clock.now();
     let token = random_token();
-    sessions::insert_refresh(c, &RefreshTokenRow {
-        id: ids::new_id(),
-        session_id: session_id.to_string(),
-        token_hash: token_hash(&token),
-        created_at: now,
-        expires_at: now + Duration::days(REFRESH_TOKEN_DAYS),
-        used_at: None,
-    })
+    sessions::insert_refresh(
+        c,
+        &RefreshTokenRow {
+            id: ids::new_id(),
+            session_id: session_id.to_string(),
+            token_hash: token_hash(&token),
+            created_at: now,
+            expires_at: now + Duration::days(REFRESH_TOKEN_DAYS),
+            used_at: None,
+        },
+    )
     .await?;
     Ok(token)
 }
@@ -136,7 +153,13 @@ pub struct LoggedIn {
 
 const BAD_CREDENTIALS: &str = "invalid email or password";
 
-pub async fn login(app: &App, meta: &RequestMeta, email: &str, password: &str, totp_code: Option<&str>) -> AppResult<LoggedIn> {
+pub async fn login(
+    app: &App,
+    meta: &RequestMeta,
+    email: &str,
+    password: &str,
+    totp_code: Option<&str>,
+) -> AppResult<LoggedIn> {
     let email = v::normalize_email(email);
     let now = app.clock.now();
     let failures = {
@@ -166,14 +189,24 @@ pub async fn login(app: &App, meta: &RequestMeta, email: &str, password: &str, t
     let mut tx = app.db.begin().await?;
     users::clear_login_failures(tx.conn(), &email).await?;
     let tokens = start_session(app, tx.conn(), &user.id, meta).await?;
-    let actor = Actor { user_id: user.id.clone(), session_id: None, is_instance_admin: user.is_instance_admin, meta: meta.clone() };
-    audit::record(tx.conn(), Some(&actor), now, Entry {
-        org_id: None,
-        action: "user.login",
-        entity_type: "user",
-        entity_id: Some(&user.id),
-        changes: json!({"mfa": user.totp_enabled}),
-    })
+    let actor = Actor {
+        user_id: user.id.clone(),
+        session_id: None,
+        is_instance_admin: user.is_instance_admin,
+        meta: meta.clone(),
+    };
+    audit::record(
+        tx.conn(),
+        Some(&actor),
+        now,
+        Entry {
+            org_id: None,
+            action: "user.login",
+            entity_type: "user",
+            entity_id: Some(&user.id),
+            changes: json!({"mfa": user.totp_enabled}),
+        },
+    )
     .await?;
     tx.commit().await?;
     Ok(LoggedIn { user, tokens })
@@ -226,14 +259,24 @@ pub async fn refresh(app: &App, meta: &RequestMeta, refresh_token: &str) -> AppR
     }
     if token.used_at.is_some() || !sessions::use_refresh(tx.conn(), &token.id, now).await? {
         sessions::revoke(tx.conn(), &session.id, "refresh token reuse", now).await?;
-        let actor = Actor { user_id: session.user_id.clone(), session_id: Some(session.id.clone()), is_instance_admin: false, meta: meta.clone() };
-        audit::record(tx.conn(), Some(&actor), now, Entry {
-            org_id: None,
-            action: "session.revoke",
-            entity_type: "session",
-            entity_id: Some(&session.id),
-            changes: json!({"reason": "refresh token reuse"}),
-        })
+        let actor = Actor {
+            user_id: session.user_id.clone(),
+            session_id: Some(session.id.clone()),
+            is_instance_admin: false,
+            meta: meta.clone(),
+        };
+        audit::record(
+            tx.conn(),
+            Some(&actor),
+            now,
+            Entry {
+                org_id: None,
+                action: "session.revoke",
+                entity_type: "session",
+                entity_id: Some(&session.id),
+                changes: json!({"reason": "refresh token reuse"}),
+            },
+        )
         .await?;
         tx.commit().await?;
         return Err(AppError::InvalidToken);
@@ -257,13 +300,12 @@ pub async fn logout(app: &App, actor: &Actor) -> AppResult<()> {
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     sessions::revoke(tx.conn(), sid, "logout", now).await?;
-    audit::record(tx.conn(), Some(actor), now, Entry {
-        org_id: None,
-        action: "user.logout",
-        entity_type: "session",
-        entity_id: Some(sid),
-        changes: json!({}),
-    })
+    audit::record(
+        tx.conn(),
+        Some(actor),
+        now,
+        Entry { org_id: None, action: "user.logout", entity_type: "session", entity_id: Some(sid), changes: json!({}) },
+    )
     .await?;
     tx.commit().await?;
     Ok(())
@@ -296,7 +338,14 @@ pub async fn forgot_password(app: &App, meta: &RequestMeta, email: &str) -> AppR
     let now = app.clock.now();
     let token = random_token();
     let mut tx = app.db.begin().await?;
-    users::insert_password_reset(tx.conn(), &user.id, &token_hash(&token), now, now + Duration::minutes(RESET_TOKEN_MINUTES)).await?;
+    users::insert_password_reset(
+        tx.conn(),
+        &user.id,
+        &token_hash(&token),
+        now,
+        now + Duration::minutes(RESET_TOKEN_MINUTES),
+    )
+    .await?;
     let link = format!("{}/reset-password?token={token}", app.config.public_url());
     let body = format!(
         "Hello {},\n\nSomeone asked to reset the password of your Sellcast account.\n\
@@ -306,13 +355,18 @@ pub async fn forgot_password(app: &App, meta: &RequestMeta, email: &str) -> AppR
     );
     app.mailer.queue(tx.conn(), &user.email, "Reset your Sellcast password", &body, now).await?;
     let actor = Actor { user_id: user.id.clone(), session_id: None, is_instance_admin: false, meta: meta.clone() };
-    audit::record(tx.conn(), Some(&actor), now, Entry {
-        org_id: None,
-        action: "user.password_reset_requested",
-        entity_type: "user",
-        entity_id: Some(&user.id),
-        changes: json!({}),
-    })
+    audit::record(
+        tx.conn(),
+        Some(&actor),
+        now,
+        Entry {
+            org_id: None,
+            action: "user.password_reset_requested",
+            entity_type: "user",
+            entity_id: Some(&user.id),
+            changes: json!({}),
+        },
+    )
     .await?;
     tx.commit().await?;
     app.mailer.wake();
@@ -324,27 +378,50 @@ pub async fn reset_password(app: &App, meta: &RequestMeta, token: &str, new_pass
     let hash = passwords::hash(new_password.to_string()).await?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
-    let user_id = users::take_password_reset(tx.conn(), &token_hash(token), now).await?.ok_or(AppError::InvalidToken)?;
+    let user_id =
+        users::take_password_reset(tx.conn(), &token_hash(token), now).await?.ok_or(AppError::InvalidToken)?;
     set_password_and_revoke(app, &mut tx, &user_id, &hash, meta, "user.password_reset").await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// Set a new password hash, end every session, lift any lockout; audited.
-pub(crate) async fn set_password_and_revoke(app: &App, tx: &mut Tx, user_id: &str, hash: &str, meta: &RequestMeta, action: &str) -> AppResult<()> {
+/// Set a new password hash, spend outstanding reset links, end every session, lift any
+/// lockout; audited.
+pub(crate) async fn set_password_and_revoke(
+    app: &App,
+    tx: &mut Tx,
+    user_id: &str,
+    hash: &str,
+    meta: &RequestMeta,
+    action: &str,
+) -> AppResult<()> {
     let now = app.clock.now();
     users::set_password(tx.conn(), user_id, hash, now).await?;
+    users::spend_password_resets(tx.conn(), user_id, now).await?;
     sessions::revoke_all_for_user(tx.conn(), user_id, "password changed", now).await?;
     if let Some(u) = users::by_id(tx.conn(), user_id).await? {
         users::clear_login_failures(tx.conn(), &u.email).await?;
     }
     let actor = Actor { user_id: user_id.to_string(), session_id: None, is_instance_admin: false, meta: meta.clone() };
-    audit::record(tx.conn(), Some(&actor), now, Entry { org_id: None, action, entity_type: "user", entity_id: Some(user_id), changes: json!({}) }).await?;
+    audit::record(
+        tx.conn(),
+        Some(&actor),
+        now,
+        Entry { org_id: None, action, entity_type: "user", entity_id: Some(user_id), changes: json!({}) },
+    )
+    .await?;
     Ok(())
 }
 
 /// Create a user from the CLI (no session, no org unless asked).
-pub async fn create_user_admin(app: &App, email: &str, name: &str, password: &str, instance_admin: bool, org_name: Option<&str>) -> AppResult<UserRow> {
+pub async fn create_user_admin(
+    app: &App,
+    email: &str,
+    name: &str,
+    password: &str,
+    instance_admin: bool,
+    org_name: Option<&str>,
+) -> AppResult<UserRow> {
     let email = v::normalize_email(email);
     let mut errs = ValidationErrors::new();
     errs.check("email", v::email(&email));
@@ -370,8 +447,25 @@ pub async fn create_user_admin(app: &App, email: &str, name: &str, password: &st
     };
     let mut tx = app.db.begin().await?;
     users::insert(tx.conn(), &user).await?;
-    let actor = Actor { user_id: user.id.clone(), session_id: None, is_instance_admin: instance_admin, meta: RequestMeta { user_agent: Some("sellcast-cli".into()), ..Default::default() } };
-    audit::record(tx.conn(), Some(&actor), now, Entry { org_id: None, action: "user.create", entity_type: "user", entity_id: Some(&user.id), changes: json!({"email": user.email, "via": "cli"}) }).await?;
+    let actor = Actor {
+        user_id: user.id.clone(),
+        session_id: None,
+        is_instance_admin: instance_admin,
+        meta: RequestMeta { user_agent: Some("sellcast-cli".into()), ..Default::default() },
+    };
+    audit::record(
+        tx.conn(),
+        Some(&actor),
+        now,
+        Entry {
+            org_id: None,
+            action: "user.create",
+            entity_type: "user",
+            entity_id: Some(&user.id),
+            changes: json!({"email": user.email, "via": "cli"}),
+        },
+    )
+    .await?;
     if let Some(o) = org_name {
         crate::orgs::create_in(&mut tx, &actor, o, now).await?;
     }

@@ -68,7 +68,13 @@ fn sqlx_json(v: Value) -> sellcast_store::audit::JsonValue<Value> {
     sellcast_store::audit::JsonValue(v)
 }
 
-pub async fn list(app: &App, actor: &Actor, org_id: &str, filter: AuditFilter, page: &Page) -> AppResult<(Vec<AuditRow>, Option<String>)> {
+pub async fn list(
+    app: &App,
+    actor: &Actor,
+    org_id: &str,
+    filter: AuditFilter,
+    page: &Page,
+) -> AppResult<(Vec<AuditRow>, Option<String>)> {
     authorize(app, actor, org_id, Permission::AuditView).await?;
     let mut c = app.db.read().await?;
     let rows = audit::list(c.conn(), org_id, &filter, page.before.as_deref(), page.fetch_limit()).await?;

@@ -34,13 +34,17 @@ fn validate(input: &ClientInput, creating: bool) -> Result<(), ValidationErrors>
         errs.check("email", v::email(&v::normalize_email(e)));
     }
     if let Some(Some(p)) = &input.phone {
-        let ok = p.len() <= 32 && p.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) && p.chars().any(|c| c.is_ascii_digit());
+        let ok = p.len() <= 32
+            && p.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
+            && p.chars().any(|c| c.is_ascii_digit());
         if !ok {
             errs.add("phone", "must be a phone number such as +33 6 12 34 56 78");
         }
     }
     if let Some(Some(w)) = &input.website {
-        let ok = (w.starts_with("https://") || w.starts_with("http://")) && w.len() <= 500 && !w.chars().any(char::is_whitespace);
+        let ok = (w.starts_with("https://") || w.starts_with("http://"))
+            && w.len() <= 500
+            && !w.chars().any(char::is_whitespace);
         if !ok {
             errs.add("website", "must be an http:// or https:// URL");
         }
@@ -73,13 +77,18 @@ pub async fn create(app: &App, actor: &Actor, org_id: &str, input: ClientInput) 
     };
     let mut tx = app.db.begin().await?;
     clients::insert(tx.conn(), &row).await?;
-    audit::record(tx.conn(), Some(actor), now, Entry {
-        org_id: Some(org_id),
-        action: "client.create",
-        entity_type: "client",
-        entity_id: Some(&row.id),
-        changes: json!({"name": row.name}),
-    })
+    audit::record(
+        tx.conn(),
+        Some(actor),
+        now,
+        Entry {
+            org_id: Some(org_id),
+            action: "client.create",
+            entity_type: "client",
+            entity_id: Some(&row.id),
+            changes: json!({"name": row.name}),
+        },
+    )
     .await?;
     tx.commit().await?;
     Ok(row)
@@ -91,7 +100,14 @@ pub async fn get(app: &App, actor: &Actor, org_id: &str, id: &str) -> AppResult<
     clients::by_id(c.conn(), org_id, id).await?.ok_or(AppError::NotFound("client"))
 }
 
-pub async fn list(app: &App, actor: &Actor, org_id: &str, archived: Option<bool>, q: Option<&str>, page: &Page) -> AppResult<(Vec<ClientRow>, Option<String>)> {
+pub async fn list(
+    app: &App,
+    actor: &Actor,
+    org_id: &str,
+    archived: Option<bool>,
+    q: Option<&str>,
+    page: &Page,
+) -> AppResult<(Vec<ClientRow>, Option<String>)> {
     authorize(app, actor, org_id, Permission::ClientRead).await?;
     let mut c = app.db.read().await?;
     let filter = ClientFilter { archived, q: q.filter(|s| !s.trim().is_empty()) };
@@ -126,13 +142,18 @@ pub async fn update(app: &App, actor: &Actor, org_id: &str, id: &str, input: Cli
     }
     after.updated_at = now;
     clients::update(tx.conn(), &after).await?;
-    audit::record(tx.conn(), Some(actor), now, Entry {
-        org_id: Some(org_id),
-        action: "client.update",
-        entity_type: "client",
-        entity_id: Some(id),
-        changes: diff(&before, &after),
-    })
+    audit::record(
+        tx.conn(),
+        Some(actor),
+        now,
+        Entry {
+            org_id: Some(org_id),
+            action: "client.update",
+            entity_type: "client",
+            entity_id: Some(id),
+            changes: diff(&before, &after),
+        },
+    )
     .await?;
     tx.commit().await?;
     Ok(after)
@@ -144,13 +165,18 @@ pub async fn delete(app: &App, actor: &Actor, org_id: &str, id: &str) -> AppResu
     let mut tx = app.db.begin().await?;
     let before = clients::by_id(tx.conn(), org_id, id).await?.ok_or(AppError::NotFound("client"))?;
     clients::delete(tx.conn(), org_id, id).await?;
-    audit::record(tx.conn(), Some(actor), now, Entry {
-        org_id: Some(org_id),
-        action: "client.delete",
-        entity_type: "client",
-        entity_id: Some(id),
-        changes: json!({"name": before.name}),
-    })
+    audit::record(
+        tx.conn(),
+        Some(actor),
+        now,
+        Entry {
+            org_id: Some(org_id),
+            action: "client.delete",
+            entity_type: "client",
+            entity_id: Some(id),
+            changes: json!({"name": before.name}),
+        },
+    )
     .await?;
     tx.commit().await?;
     Ok(())

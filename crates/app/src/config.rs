@@ -132,7 +132,9 @@ impl Config {
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
-        self.bind.parse::<SocketAddr>().map_err(|_| bad("bind", format!("'{}' is not an address like 127.0.0.1:8080", self.bind)))?;
+        self.bind
+            .parse::<SocketAddr>()
+            .map_err(|_| bad("bind", format!("'{}' is not an address like 127.0.0.1:8080", self.bind)))?;
         if let Some(u) = &self.public_url {
             if !(u.starts_with("http://") || u.starts_with("https://")) || u.len() < 10 {
                 return Err(bad("public_url", format!("'{u}' must be an http:// or https:// URL")));

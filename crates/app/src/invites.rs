@@ -60,7 +60,8 @@ pub async fn create(app: &App, actor: &Actor, org_id: &str, email: &str, role: R
         revoked_at: None,
     };
     invites::insert(tx.conn(), &invite).await?;
-    let inviter = users::by_id(tx.conn(), &actor.user_id).await?.map(|u| u.name).unwrap_or_else(|| "A colleague".into());
+    let inviter =
+        users::by_id(tx.conn(), &actor.user_id).await?.map(|u| u.name).unwrap_or_else(|| "A colleague".into());
     let link = format!("{}/invites/accept?token={token}", app.config.public_url());
     let body = format!(
         "Hello,\n\n{inviter} invited you to join {} on Sellcast as {role}.\n\n\
@@ -69,20 +70,31 @@ pub async fn create(app: &App, actor: &Actor, org_id: &str, email: &str, role: R
     );
     let subject = format!("{inviter} invited you to {} on Sellcast", org.name);
     app.mailer.queue(tx.conn(), &email, &subject, &body, now).await?;
-    audit::record(tx.conn(), Some(actor), now, Entry {
-        org_id: Some(org_id),
-        action: "invite.create",
-        entity_type: "invite",
-        entity_id: Some(&invite.id),
-        changes: json!({"email": email, "role": role.as_str()}),
-    })
+    audit::record(
+        tx.conn(),
+        Some(actor),
+        now,
+        Entry {
+            org_id: Some(org_id),
+            action: "invite.create",
+            entity_type: "invite",
+            entity_id: Some(&invite.id),
+            changes: json!({"email": email, "role": role.as_str()}),
+        },
+    )
     .await?;
     tx.commit().await?;
     app.mailer.wake();
     Ok(Created { invite, token })
 }
 
-pub async fn list(app: &App, actor: &Actor, org_id: &str, include_closed: bool, page: &Page) -> AppResult<(Vec<InviteRow>, Option<String>)> {
+pub async fn list(
+    app: &App,
+    actor: &Actor,
+    org_id: &str,
+    include_closed: bool,
+    page: &Page,
+) -> AppResult<(Vec<InviteRow>, Option<String>)> {
     authorize(app, actor, org_id, Permission::TeamInvite).await?;
     let mut c = app.db.read().await?;
     let rows = invites::list(c.conn(), org_id, include_closed, page.before.as_deref(), page.fetch_limit()).await?;
@@ -97,13 +109,18 @@ pub async fn revoke(app: &App, actor: &Actor, org_id: &str, invite_id: &str) -> 
     if !invites::revoke(tx.conn(), org_id, invite_id, now).await? {
         return Err(AppError::Conflict("this invite was already accepted or revoked".into()));
     }
-    audit::record(tx.conn(), Some(actor), now, Entry {
-        org_id: Some(org_id),
-        action: "invite.revoke",
-        entity_type: "invite",
-        entity_id: Some(invite_id),
-        changes: json!({"email": invite.email}),
-    })
+    audit::record(
+        tx.conn(),
+        Some(actor),
+        now,
+        Entry {
+            org_id: Some(org_id),
+            action: "invite.revoke",
+            entity_type: "invite",
+            entity_id: Some(invite_id),
+            changes: json!({"email": invite.email}),
+        },
+    )
     .await?;
     tx.commit().await?;
     Ok(())
@@ -127,7 +144,13 @@ pub async fn preview(app: &App, token: &str) -> AppResult<Preview> {
         return Err(AppError::NotFound("invite"));
     }
     let org = orgs::by_id(c.conn(), &invite.org_id).await?.ok_or(AppError::NotFound("invite"))?;
-    Ok(Preview { organization_id: org.id, organization_name: org.name, email: invite.email, role: invite.role, expires_at: invite.expires_at })
+    Ok(Preview {
+        organization_id: org.id,
+        organization_name: org.name,
+        email: invite.email,
+        role: invite.role,
+        expires_at: invite.expires_at,
+    })
 }
 
 /// Accept an invite as the signed-in user.
@@ -141,7 +164,13 @@ pub async fn accept(app: &App, actor: &Actor, token: &str) -> AppResult<(OrgRow,
 
 /// Join the invite's org inside `tx`. The token is the proof: it was mailed to the invited
 /// address, so whoever holds it may join (they may sign up with another address).
-pub(crate) async fn redeem(app: &App, tx: &mut Tx, actor: &Actor, email: &str, token: &str) -> AppResult<(OrgRow, Role)> {
+pub(crate) async fn redeem(
+    app: &App,
+    tx: &mut Tx,
+    actor: &Actor,
+    email: &str,
+    token: &str,
+) -> AppResult<(OrgRow, Role)> {
     let now = app.clock.now();
     let invalid = || AppError::validation("invite_token", "is not a valid, unused, unexpired invite");
     let invite = invites::by_token(tx.conn(), &token_hash(token)).await?.ok_or_else(invalid)?;

@@ -17,10 +17,10 @@ pub mod secrets;
 pub mod security;
 
 pub use clock::Clock;
-pub use sellcast_store as store;
 pub use config::Config;
 pub use context::{Actor, RequestMeta};
 pub use error::{AppError, AppResult};
+pub use sellcast_store as store;
 
 use security::secretbox::SecretBox;
 use security::tokens::JwtKeys;
@@ -43,12 +43,10 @@ impl App {
         std::fs::create_dir_all(config.media_dir())
             .map_err(|e| AppError::Internal(format!("creating {}: {e}", config.media_dir().display())))?;
         let secrets = secrets::load_or_create(&config)?;
-        let db = Db::connect(&DbOptions {
-            url: config.database_url(),
-            max_connections: config.database_max_connections,
-        })
-        .await
-        .map_err(|e| AppError::Internal(format!("connecting to the database: {e}")))?;
+        let db =
+            Db::connect(&DbOptions { url: config.database_url(), max_connections: config.database_max_connections })
+                .await
+                .map_err(|e| AppError::Internal(format!("connecting to the database: {e}")))?;
         db.migrate().await.map_err(|e| AppError::Internal(format!("migrating the database: {e}")))?;
         let mailer = mail::Mailer::new(config.smtp_url.as_deref(), &config.smtp_from)?;
         Ok(Arc::new(App {

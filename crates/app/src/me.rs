@@ -26,7 +26,7 @@ pub struct ProfilePatch {
 }
 
 /// Update the profile. Changing email or password needs the current password; a new password
-/// ends every other session.
+/// ends every session, this one included (the client signs in again).
 pub async fn update(app: &App, actor: &Actor, patch: ProfilePatch) -> AppResult<UserRow> {
     let user = get(app, actor).await?;
     let mut errs = ValidationErrors::new();
@@ -64,7 +64,9 @@ pub async fn update(app: &App, actor: &Actor, patch: ProfilePatch) -> AppResult<
     let mut tx = app.db.begin().await?;
     users::update_profile(tx.conn(), &user.id, &email, &name, &timezone, now).await?;
     let mut changes = serde_json::Map::new();
-    for (field, from, to) in [("name", &user.name, &name), ("email", &user.email, &email), ("timezone", &user.timezone, &timezone)] {
+    for (field, from, to) in
+        [("name", &user.name, &name), ("email", &user.email, &email), ("timezone", &user.timezone, &timezone)]
+    {
         if from != to {
             changes.insert(field.into(), json!({"from": from, "to": to}));
         }
@@ -73,7 +75,19 @@ pub async fn update(app: &App, actor: &Actor, patch: ProfilePatch) -> AppResult<
         set_password_and_revoke(app, &mut tx, &user.id, hash, &actor.meta, "user.password_change").await?;
     }
     if !changes.is_empty() {
-        audit::record(tx.conn(), Some(actor), now, Entry { org_id: None, action: "user.update", entity_type: "user", entity_id: Some(&user.id), changes: Value::Object(changes) }).await?;
+        audit::record(
+            tx.conn(),
+            Some(actor),
+            now,
+            Entry {
+                org_id: None,
+                action: "user.update",
+                entity_type: "user",
+                entity_id: Some(&user.id),
+                changes: Value::Object(changes),
+            },
+        )
+        .await?;
     }
     tx.commit().await?;
     get(app, actor).await
@@ -87,9 +101,24 @@ pub async fn sessions(app: &App, actor: &Actor) -> AppResult<Vec<sessions::Sessi
 pub async fn revoke_session(app: &App, actor: &Actor, session_id: &str) -> AppResult<()> {
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
-    let s = sessions::by_id(tx.conn(), session_id).await?.filter(|s| s.user_id == actor.user_id).ok_or(AppError::NotFound("session"))?;
+    let s = sessions::by_id(tx.conn(), session_id)
+        .await?
+        .filter(|s| s.user_id == actor.user_id)
+        .ok_or(AppError::NotFound("session"))?;
     sessions::revoke(tx.conn(), &s.id, "revoked by user", now).await?;
-    audit::record(tx.conn(), Some(actor), now, Entry { org_id: None, action: "session.revoke", entity_type: "session", entity_id: Some(&s.id), changes: json!({"reason": "revoked by user"}) }).await?;
+    audit::record(
+        tx.conn(),
+        Some(actor),
+        now,
+        Entry {
+            org_id: None,
+            action: "session.revoke",
+            entity_type: "session",
+            entity_id: Some(&s.id),
+            changes: json!({"reason": "revoked by user"}),
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -142,9 +171,22 @@ pub async fn delete(app: &App, actor: &Actor, password: &str) -> AppResult<()> {
         if s.members <= 1 {
             orgs::delete(tx.conn(), &s.org_id).await?;
         } else {
-            audit::record(tx.conn(), Some(actor), now, Entry { org_id: Some(&s.org_id), action: "member.leave", entity_type: "member", entity_id: Some(&user.id), changes: json!({"reason": "account deleted"}) }).await?;
+            audit::record(
+                tx.conn(),
+                Some(actor),
+                now,
+                Entry {
+                    org_id: Some(&s.org_id),
+                    action: "member.leave",
+                    entity_type: "member",
+                    entity_id: Some(&user.id),
+                    changes: json!({"reason": "account deleted"}),
+                },
+            )
+            .await?;
         }
     }
+    audit_store::forget_actor(tx.conn(), &user.id).await?;
     users::delete(tx.conn(), &user.id).await?;
     tx.commit().await?;
     Ok(())

@@ -52,16 +52,29 @@ pub async fn verify(app: &App, actor: &Actor, code: &str) -> AppResult<Vec<Strin
         return Err(AppError::Conflict("start two-factor setup first".into()));
     };
     let secret = app.secretbox.open(sealed)?;
-    if !totp::check(&secret, &user.email, code, unix_now(app))? {
+    let Some(step) = totp::matching_step(&secret, &user.email, code, unix_now(app))? else {
         return Err(AppError::validation("code", "is not the current code of your authenticator"));
-    }
+    };
     let codes = new_recovery_codes();
     let hashes: Vec<String> = codes.iter().map(|c| token_hash(&normalize_code(c))).collect();
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
+    users::use_totp_step(tx.conn(), &user.id, step).await?;
     users::set_totp(tx.conn(), &user.id, Some(sealed), true, now).await?;
     users::replace_recovery_codes(tx.conn(), &user.id, &hashes, now).await?;
-    audit::record(tx.conn(), Some(actor), now, Entry { org_id: None, action: "user.mfa_enabled", entity_type: "user", entity_id: Some(&user.id), changes: json!({}) }).await?;
+    audit::record(
+        tx.conn(),
+        Some(actor),
+        now,
+        Entry {
+            org_id: None,
+            action: "user.mfa_enabled",
+            entity_type: "user",
+            entity_id: Some(&user.id),
+            changes: json!({}),
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(codes)
 }
@@ -77,7 +90,19 @@ pub async fn disable(app: &App, actor: &Actor, password: &str, code: &str) -> Ap
     let mut tx = app.db.begin().await?;
     users::set_totp(tx.conn(), &user.id, None, false, now).await?;
     users::replace_recovery_codes(tx.conn(), &user.id, &[], now).await?;
-    audit::record(tx.conn(), Some(actor), now, Entry { org_id: None, action: "user.mfa_disabled", entity_type: "user", entity_id: Some(&user.id), changes: json!({}) }).await?;
+    audit::record(
+        tx.conn(),
+        Some(actor),
+        now,
+        Entry {
+            org_id: None,
+            action: "user.mfa_disabled",
+            entity_type: "user",
+            entity_id: Some(&user.id),
+            changes: json!({}),
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -94,7 +119,19 @@ pub async fn regenerate_recovery_codes(app: &App, actor: &Actor, password: &str,
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     users::replace_recovery_codes(tx.conn(), &user.id, &hashes, now).await?;
-    audit::record(tx.conn(), Some(actor), now, Entry { org_id: None, action: "user.mfa_recovery_codes_regenerated", entity_type: "user", entity_id: Some(&user.id), changes: json!({}) }).await?;
+    audit::record(
+        tx.conn(),
+        Some(actor),
+        now,
+        Entry {
+            org_id: None,
+            action: "user.mfa_recovery_codes_regenerated",
+            entity_type: "user",
+            entity_id: Some(&user.id),
+            changes: json!({}),
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(codes)
 }
@@ -109,12 +146,15 @@ async fn confirm(app: &App, user: &UserRow, password: &str, code: &str) -> AppRe
     Ok(())
 }
 
-/// A TOTP code (±1 step) or an unused recovery code, which is then spent.
+/// A TOTP code (±1 step) not used before, or an unused recovery code; either is then spent.
 pub async fn check_second_factor(app: &App, user: &UserRow, code: &str) -> AppResult<bool> {
     let Some(sealed) = &user.totp_secret else { return Ok(false) };
     let secret = app.secretbox.open(sealed)?;
-    if totp::check(&secret, &user.email, code, unix_now(app))? {
-        return Ok(true);
+    if let Some(step) = totp::matching_step(&secret, &user.email, code, unix_now(app))? {
+        let mut tx = app.db.begin().await?;
+        let fresh = users::use_totp_step(tx.conn(), &user.id, step).await?;
+        tx.commit().await?;
+        return Ok(fresh);
     }
     let normalized = normalize_code(code);
     if normalized.len() != 10 {

@@ -38,13 +38,18 @@ pub(crate) async fn create_in(tx: &mut Tx, actor: &Actor, name: &str, now: DateT
     let org = OrgRow { id: ids::new_id(), name: name.trim().to_string(), created_at: now, updated_at: now };
     orgs::insert(tx.conn(), &org).await?;
     orgs::add_member(tx.conn(), &org.id, &actor.user_id, Role::Owner.as_str(), now).await?;
-    audit::record(tx.conn(), Some(actor), now, Entry {
-        org_id: Some(&org.id),
-        action: "organization.create",
-        entity_type: "organization",
-        entity_id: Some(&org.id),
-        changes: json!({"name": org.name}),
-    })
+    audit::record(
+        tx.conn(),
+        Some(actor),
+        now,
+        Entry {
+            org_id: Some(&org.id),
+            action: "organization.create",
+            entity_type: "organization",
+            entity_id: Some(&org.id),
+            changes: json!({"name": org.name}),
+        },
+    )
     .await?;
     Ok(org)
 }
@@ -77,13 +82,18 @@ pub async fn rename(app: &App, actor: &Actor, org_id: &str, name: &str) -> AppRe
     let mut tx = app.db.begin().await?;
     let before = orgs::by_id(tx.conn(), org_id).await?.ok_or(AppError::NotFound("organization"))?;
     orgs::rename(tx.conn(), org_id, name.trim(), now).await?;
-    audit::record(tx.conn(), Some(actor), now, Entry {
-        org_id: Some(org_id),
-        action: "organization.update",
-        entity_type: "organization",
-        entity_id: Some(org_id),
-        changes: json!({"name": {"from": before.name, "to": name.trim()}}),
-    })
+    audit::record(
+        tx.conn(),
+        Some(actor),
+        now,
+        Entry {
+            org_id: Some(org_id),
+            action: "organization.update",
+            entity_type: "organization",
+            entity_id: Some(org_id),
+            changes: json!({"name": {"from": before.name, "to": name.trim()}}),
+        },
+    )
     .await?;
     tx.commit().await?;
     Ok(OrgRow { name: name.trim().to_string(), updated_at: now, ..before })
@@ -94,19 +104,29 @@ pub async fn delete(app: &App, actor: &Actor, org_id: &str) -> AppResult<()> {
     let mut tx = app.db.begin().await?;
     orgs::delete(tx.conn(), org_id).await?;
     // The org's own log goes with it; the deletion is kept on the actor's account log.
-    audit::record(tx.conn(), Some(actor), app.clock.now(), Entry {
-        org_id: None,
-        action: "organization.delete",
-        entity_type: "organization",
-        entity_id: Some(org_id),
-        changes: json!({}),
-    })
+    audit::record(
+        tx.conn(),
+        Some(actor),
+        app.clock.now(),
+        Entry {
+            org_id: None,
+            action: "organization.delete",
+            entity_type: "organization",
+            entity_id: Some(org_id),
+            changes: json!({}),
+        },
+    )
     .await?;
     tx.commit().await?;
     Ok(())
 }
 
-pub async fn members(app: &App, actor: &Actor, org_id: &str, page: &Page) -> AppResult<(Vec<MemberRow>, Option<String>)> {
+pub async fn members(
+    app: &App,
+    actor: &Actor,
+    org_id: &str,
+    page: &Page,
+) -> AppResult<(Vec<MemberRow>, Option<String>)> {
     member_role(app, actor, org_id).await?;
     let mut c = app.db.read().await?;
     let rows = orgs::members(c.conn(), org_id, page.before.as_deref(), page.fetch_limit()).await?;
@@ -115,25 +135,32 @@ pub async fn members(app: &App, actor: &Actor, org_id: &str, page: &Page) -> App
 
 /// Change a member's role (team:manage). The last owner cannot be demoted.
 pub async fn change_role(app: &App, actor: &Actor, org_id: &str, user_id: &str, role: Role) -> AppResult<MemberRow> {
-    let mine = authorize(app, actor, org_id, Permission::TeamManage).await?;
-    if !can_grant(mine, role) {
-        return Err(AppError::Forbidden(format!("your role ({mine}) cannot grant {role}")));
-    }
+    authorize(app, actor, org_id, Permission::TeamManage).await?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     orgs::lock(tx.conn(), org_id).await?;
+    // Checked again under the lock: a concurrent demotion of the caller must win.
+    let mine = locked_role(&mut tx, actor, org_id).await?;
+    if !mine.can(Permission::TeamManage) || !can_grant(mine, role) {
+        return Err(AppError::Forbidden(format!("your role ({mine}) cannot grant {role}")));
+    }
     let member = orgs::member(tx.conn(), org_id, user_id).await?.ok_or(AppError::NotFound("member"))?;
     if member.role == Role::Owner.as_str() && role != Role::Owner && orgs::count_owners(tx.conn(), org_id).await? <= 1 {
         return Err(AppError::Conflict("the last owner cannot be demoted; make someone else owner first".into()));
     }
     orgs::set_role(tx.conn(), org_id, user_id, role.as_str(), now).await?;
-    audit::record(tx.conn(), Some(actor), now, Entry {
-        org_id: Some(org_id),
-        action: "member.role_change",
-        entity_type: "member",
-        entity_id: Some(user_id),
-        changes: json!({"role": {"from": member.role, "to": role.as_str()}}),
-    })
+    audit::record(
+        tx.conn(),
+        Some(actor),
+        now,
+        Entry {
+            org_id: Some(org_id),
+            action: "member.role_change",
+            entity_type: "member",
+            entity_id: Some(user_id),
+            changes: json!({"role": {"from": member.role, "to": role.as_str()}}),
+        },
+    )
     .await?;
     tx.commit().await?;
     Ok(MemberRow { role: role.as_str().to_string(), updated_at: now, ..member })
@@ -150,20 +177,36 @@ pub async fn remove_member(app: &App, actor: &Actor, org_id: &str, user_id: &str
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     orgs::lock(tx.conn(), org_id).await?;
+    let mine = locked_role(&mut tx, actor, org_id).await?;
+    if !leaving && !mine.can(Permission::TeamManage) {
+        return Err(AppError::Forbidden(format!("your role ({mine}) does not allow this")));
+    }
     let member = orgs::member(tx.conn(), org_id, user_id).await?.ok_or(AppError::NotFound("member"))?;
     if member.role == Role::Owner.as_str() && orgs::count_owners(tx.conn(), org_id).await? <= 1 {
-        return Err(AppError::Conflict("the last owner cannot leave or be removed; make someone else owner first".into()));
+        return Err(AppError::Conflict(
+            "the last owner cannot leave or be removed; make someone else owner first".into(),
+        ));
     }
     orgs::remove_member(tx.conn(), org_id, user_id).await?;
-    audit::record(tx.conn(), Some(actor), now, Entry {
-        org_id: Some(org_id),
-        action: if leaving { "member.leave" } else { "member.remove" },
-        entity_type: "member",
-        entity_id: Some(user_id),
-        changes: json!({"email": member.email, "role": member.role}),
-    })
+    audit::record(
+        tx.conn(),
+        Some(actor),
+        now,
+        Entry {
+            org_id: Some(org_id),
+            action: if leaving { "member.leave" } else { "member.remove" },
+            entity_type: "member",
+            entity_id: Some(user_id),
+            changes: json!({"email": member.email, "role": member.role}),
+        },
+    )
     .await?;
     tx.commit().await?;
     Ok(())
 }
 
+/// The caller's role read inside a transaction that holds the org lock.
+async fn locked_role(tx: &mut Tx, actor: &Actor, org_id: &str) -> AppResult<Role> {
+    let role = orgs::role_of(tx.conn(), org_id, &actor.user_id).await?.ok_or(AppError::NotFound("organization"))?;
+    role.parse().map_err(|_| AppError::internal("unknown role in database"))
+}

@@ -45,7 +45,8 @@ fn random_b64(n: usize) -> String {
 pub fn load_or_create(config: &Config) -> AppResult<Secrets> {
     let path = config.data_dir().join("secrets.json");
     let file = if path.exists() {
-        let text = std::fs::read_to_string(&path).map_err(|e| AppError::Internal(format!("reading {}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| AppError::Internal(format!("reading {}: {e}", path.display())))?;
         serde_json::from_str::<SecretsFile>(&text)
             .map_err(|e| AppError::Internal(format!("{} is not a valid secrets file: {e}", path.display())))?
     } else {
@@ -59,7 +60,8 @@ pub fn load_or_create(config: &Config) -> AppResult<Secrets> {
     };
     let mut keys = Vec::new();
     for k in &file.encryption_keys {
-        let key = decode_key(&k.key).map_err(|why| AppError::Internal(format!("{}: key {}: {why}", path.display(), k.id)))?;
+        let key =
+            decode_key(&k.key).map_err(|why| AppError::Internal(format!("{}: key {}: {why}", path.display(), k.id)))?;
         keys.push((k.id.clone(), key));
     }
     let mut active_key = file.active_key.clone();

@@ -94,7 +94,13 @@ async fn execute(app: &App, cmd: AdminCommand) -> Result<(), String> {
                     (None, Some(e)) => format!("not sent ({} attempts, last error: {e})", m.attempts),
                     (None, None) => "not sent (no SMTP configured)".to_string(),
                 };
-                println!("=== {} → {} [{status}]\nSubject: {}\n\n{}\n", m.created_at.format("%Y-%m-%d %H:%M:%S"), m.to_address, m.subject, m.body_text);
+                println!(
+                    "=== {} → {} [{status}]\nSubject: {}\n\n{}\n",
+                    m.created_at.format("%Y-%m-%d %H:%M:%S"),
+                    m.to_address,
+                    m.subject,
+                    m.body_text
+                );
             }
         }
     }

@@ -9,10 +9,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 #[derive(Parser)]
-#[command(name = "sellcast", version, about = "Sellcast: social selling and social media management, self-hosted.",
+#[command(
+    name = "sellcast",
+    version,
+    about = "Sellcast: social selling and social media management, self-hosted.",
     long_about = "Sellcast: social selling and social media management, self-hosted.\n\n\
     Configuration comes from SELLCAST_* environment variables and an optional TOML file named by \
-    SELLCAST_CONFIG. With none, data lives in ./sellcast-data (SQLite) and the server listens on 127.0.0.1:8080.")]
+    SELLCAST_CONFIG. With none, data lives in ./sellcast-data (SQLite) and the server listens on 127.0.0.1:8080."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -106,7 +110,8 @@ async fn serve(config: Config, no_workers: bool) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(&bind).await.map_err(|e| format!("cannot listen on {bind}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let stop_workers = Arc::new(tokio::sync::Notify::new());
-    let mailer = (!no_workers).then(|| app.mailer.spawn_sender(app.db.clone(), app.clock.clone(), stop_workers.clone()));
+    let mailer =
+        (!no_workers).then(|| app.mailer.spawn_sender(app.db.clone(), app.clock.clone(), stop_workers.clone()));
     tracing::info!(%addr, backend = ?app.db.backend(), data_dir = %app.config.data_dir.display(), "sellcast is listening");
     println!("Sellcast is running at http://{addr} (public URL {})", app.config.public_url());
     let state = sellcast_http::state_for(app.clone());

@@ -63,19 +63,27 @@ async fn first_run_and_whole_flow(postgres: bool) {
     let data = dir.path().join("sellcast-data");
     assert!(data.join("media").is_dir());
     assert_eq!(data.join("sellcast.db").exists(), !postgres);
-    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(data.join("secrets.json")).unwrap().permissions());
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(data.join("secrets.json")).unwrap().permissions());
     assert_eq!(mode & 0o777, 0o600);
 
     let (s, reg) = srv.post("/api/v1/auth/register", None, register_body("owner@example.com", PASSWORD, "Acme")).await;
     assert_eq!(s, 201, "{reg}");
     let org = reg["organization"]["id"].as_str().unwrap().to_string();
-    let (s, login) = srv.post("/api/v1/auth/login", None, json!({"email": "owner@example.com", "password": PASSWORD})).await;
+    let (s, login) =
+        srv.post("/api/v1/auth/login", None, json!({"email": "owner@example.com", "password": PASSWORD})).await;
     assert_eq!(s, 200, "{login}");
     let token = login["access_token"].as_str().unwrap().to_string();
     let (s, refreshed) = srv.post("/api/v1/auth/refresh", None, json!({"refresh_token": login["refresh_token"]})).await;
     assert_eq!(s, 200, "{refreshed}");
 
-    let (s, inv) = srv.post(&format!("/api/v1/orgs/{org}/invites"), Some(&token), json!({"email": "second@example.com", "role": "editor"})).await;
+    let (s, inv) = srv
+        .post(
+            &format!("/api/v1/orgs/{org}/invites"),
+            Some(&token),
+            json!({"email": "second@example.com", "role": "editor"}),
+        )
+        .await;
     assert_eq!(s, 201, "{inv}");
     let invite_token = token_from_outbox(dir.path(), &env, "second@example.com");
     assert_eq!(inv["token"].as_str(), Some(invite_token.as_str()), "the mailed token is the one created");
@@ -101,11 +109,13 @@ async fn first_run_and_whole_flow(postgres: bool) {
     let (s, _) = srv.post("/api/v1/auth/password/forgot", None, json!({"email": "owner@example.com"})).await;
     assert_eq!(s, 202);
     let reset_token = token_from_outbox(dir.path(), &env, "owner@example.com");
-    let (s, body) = srv.post("/api/v1/auth/password/reset", None, json!({"token": reset_token, "password": NEW_PASSWORD})).await;
+    let (s, body) =
+        srv.post("/api/v1/auth/password/reset", None, json!({"token": reset_token, "password": NEW_PASSWORD})).await;
     assert_eq!(s, 204, "{body}");
     let (s, _) = srv.get("/api/v1/me", Some(&token)).await;
     assert_eq!(s, 401, "a reset signs every session out");
-    let (s, _) = srv.post("/api/v1/auth/login", None, json!({"email": "owner@example.com", "password": NEW_PASSWORD})).await;
+    let (s, _) =
+        srv.post("/api/v1/auth/login", None, json!({"email": "owner@example.com", "password": NEW_PASSWORD})).await;
     assert_eq!(s, 200);
     let (s, _) = srv.call(Method::GET, "/readyz", None, None).await;
     assert_eq!(s, 200);
@@ -130,7 +140,8 @@ async fn first_run_and_whole_flow(postgres: bool) {
         assert!(!log.contains(secret.as_str()), "a secret leaked into the log: {secret}");
     }
     let stored = std::fs::read_to_string(data.join("secrets.json")).unwrap();
-    let jwt_secret = serde_json::from_str::<serde_json::Value>(&stored).unwrap()["jwt_secret"].as_str().unwrap().to_string();
+    let jwt_secret =
+        serde_json::from_str::<serde_json::Value>(&stored).unwrap()["jwt_secret"].as_str().unwrap().to_string();
     assert!(!log.contains(&jwt_secret), "the signing key leaked into the log");
 }
 
@@ -155,12 +166,26 @@ async fn admin_commands(postgres: bool) {
     assert!(out.contains("up to date"));
     let (code, out, err) = run(
         dir.path(),
-        &["admin", "create-user", "--email", "Root@Example.com", "--name", "Root", "--org", "Root Org", "--instance-admin"],
+        &[
+            "admin",
+            "create-user",
+            "--email",
+            "Root@Example.com",
+            "--name",
+            "Root",
+            "--org",
+            "Root Org",
+            "--instance-admin",
+        ],
         &[env.clone(), vec![("SELLCAST_ADMIN_PASSWORD", PASSWORD.to_string())]].concat(),
     );
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("root@example.com"), "{out}");
-    let (code, _, err) = run(dir.path(), &["admin", "create-user", "--email", "x@example.com", "--name", "X", "--password", "weak"], &env);
+    let (code, _, err) = run(
+        dir.path(),
+        &["admin", "create-user", "--email", "x@example.com", "--name", "X", "--password", "weak"],
+        &env,
+    );
     assert_eq!(code, 1);
     assert!(err.contains("password"), "{err}");
     let (code, out, _) = run(dir.path(), &["admin", "list-orgs"], &env);
@@ -169,9 +194,14 @@ async fn admin_commands(postgres: bool) {
     let (code, out, _) = run(dir.path(), &["admin", "list-users"], &env);
     assert_eq!(code, 0);
     assert!(out.contains("root@example.com") && out.contains("yes"), "{out}");
-    let (code, _, err) = run(dir.path(), &["admin", "reset-password", "--email", "root@example.com", "--password", NEW_PASSWORD], &env);
+    let (code, _, err) =
+        run(dir.path(), &["admin", "reset-password", "--email", "root@example.com", "--password", NEW_PASSWORD], &env);
     assert_eq!(code, 0, "{err}");
-    let (code, _, err) = run(dir.path(), &["admin", "reset-password", "--email", "nobody@example.com", "--password", NEW_PASSWORD], &env);
+    let (code, _, err) = run(
+        dir.path(),
+        &["admin", "reset-password", "--email", "nobody@example.com", "--password", NEW_PASSWORD],
+        &env,
+    );
     assert_eq!(code, 1);
     assert!(err.contains("not found"), "{err}");
     let (code, out, _) = run(dir.path(), &["admin", "outbox"], &env);
@@ -181,7 +211,8 @@ async fn admin_commands(postgres: bool) {
     let srv = Server::start(dir.path(), &env);
     let (s, _) = srv.post("/api/v1/auth/login", None, json!({"email": "root@example.com", "password": PASSWORD})).await;
     assert_eq!(s, 401, "the old password is gone");
-    let (s, body) = srv.post("/api/v1/auth/login", None, json!({"email": "root@example.com", "password": NEW_PASSWORD})).await;
+    let (s, body) =
+        srv.post("/api/v1/auth/login", None, json!({"email": "root@example.com", "password": NEW_PASSWORD})).await;
     assert_eq!(s, 200, "{body}");
     assert_eq!(body["user"]["is_instance_admin"], true);
     srv.stop();

@@ -15,8 +15,9 @@ struct MailDev {
 
 impl MailDev {
     fn start(dir: &std::path::Path) -> MailDev {
-        let bin = std::env::var("SELLCAST_TEST_MAILDEV")
-            .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../.ci/node_modules/.bin/maildev").to_string());
+        let bin = std::env::var("SELLCAST_TEST_MAILDEV").unwrap_or_else(|_| {
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../../.ci/node_modules/.bin/maildev").to_string()
+        });
         assert!(
             std::path::Path::new(&bin).exists(),
             "maildev not found at {bin}: run `npm ci --prefix .ci` (bash .ci/test does) or set SELLCAST_TEST_MAILDEV"
@@ -82,11 +83,18 @@ async fn invites_and_resets_are_delivered(postgres: bool) {
         env.push(("SELLCAST_DATABASE_URL", url));
     }
     let srv = Server::start(dir.path(), &env);
-    let (s, reg) = srv.post("/api/v1/auth/register", None, register_body("boss@example.com", "Mail-Pass-123", "Mailers")).await;
+    let (s, reg) =
+        srv.post("/api/v1/auth/register", None, register_body("boss@example.com", "Mail-Pass-123", "Mailers")).await;
     assert_eq!(s, 201, "{reg}");
     let token = reg["access_token"].as_str().unwrap();
     let org = reg["organization"]["id"].as_str().unwrap();
-    let (s, inv) = srv.post(&format!("/api/v1/orgs/{org}/invites"), Some(token), json!({"email": "new@example.com", "role": "viewer"})).await;
+    let (s, inv) = srv
+        .post(
+            &format!("/api/v1/orgs/{org}/invites"),
+            Some(token),
+            json!({"email": "new@example.com", "role": "viewer"}),
+        )
+        .await;
     assert_eq!(s, 201, "{inv}");
     let (s, _) = srv.post("/api/v1/auth/password/forgot", None, json!({"email": "boss@example.com"})).await;
     assert_eq!(s, 202);
@@ -94,10 +102,15 @@ async fn invites_and_resets_are_delivered(postgres: bool) {
     let invite = mail.wait_for("new@example.com", "invited you to Mailers").await;
     assert_eq!(invite["from"][0]["address"], "hello@sellcast.test");
     let text = invite["text"].as_str().unwrap();
-    assert!(text.contains(&format!("https://sellcast.example.com/invites/accept?token={}", inv["token"].as_str().unwrap())), "{text}");
+    assert!(
+        text.contains(&format!("https://sellcast.example.com/invites/accept?token={}", inv["token"].as_str().unwrap())),
+        "{text}"
+    );
     let reset = mail.wait_for("boss@example.com", "Reset your Sellcast password").await;
     let reset_token = token_in(reset["text"].as_str().unwrap());
-    let (s, body) = srv.post("/api/v1/auth/password/reset", None, json!({"token": reset_token, "password": "Fresh-Pass-456"})).await;
+    let (s, body) = srv
+        .post("/api/v1/auth/password/reset", None, json!({"token": reset_token, "password": "Fresh-Pass-456"}))
+        .await;
     assert_eq!(s, 204, "{body}");
 
     let (code, out, _) = run(dir.path(), &["admin", "outbox"], &env);

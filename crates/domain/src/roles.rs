@@ -134,16 +134,8 @@ const ADMIN: &[Permission] = &[
     ClientManage,
     AuditView,
 ];
-const MANAGER: &[Permission] = &[
-    PostCreate,
-    PostRead,
-    PostUpdate,
-    PostPublish,
-    AnalyticsView,
-    TeamInvite,
-    ClientRead,
-    ClientManage,
-];
+const MANAGER: &[Permission] =
+    &[PostCreate, PostRead, PostUpdate, PostPublish, AnalyticsView, TeamInvite, ClientRead, ClientManage];
 const EDITOR: &[Permission] = &[PostCreate, PostRead, PostUpdate, AnalyticsView, ClientRead];
 const VIEWER: &[Permission] = &[PostRead, AnalyticsView, ClientRead];
 

@@ -126,9 +126,7 @@ pub fn optional_text(s: &str, max: usize) -> Result<(), String> {
 
 /// IANA timezone names look like `Area/City` or `UTC`; the full list lives at the edges.
 pub fn timezone(s: &str) -> Result<(), String> {
-    let ok = !s.is_empty()
-        && s.len() <= 64
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c));
+    let ok = !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c));
     if ok {
         Ok(())
     } else {

@@ -38,27 +38,15 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError {
-            status,
-            code,
-            message: message.into(),
-            details: Value::Null,
-            retry_after: None,
-        }
+        ApiError { status, code, message: message.into(), details: Value::Null, retry_after: None }
     }
 
     pub fn validation(message: impl Into<String>, details: Value) -> Self {
-        ApiError {
-            details,
-            ..Self::new(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", message)
-        }
+        ApiError { details, ..Self::new(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", message) }
     }
 
     pub fn field(field: &str, message: &str) -> Self {
-        Self::validation(
-            format!("{field} {message}"),
-            json!([{"field": field, "message": message}]),
-        )
+        Self::validation(format!("{field} {message}"), json!([{"field": field, "message": message}]))
     }
 
     pub fn unauthorized(message: impl Into<String>) -> Self {
@@ -72,11 +60,7 @@ impl ApiError {
     pub fn rate_limited(retry_after: u64) -> Self {
         ApiError {
             retry_after: Some(retry_after.max(1)),
-            ..Self::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "RATE_LIMITED",
-                "too many requests; slow down",
-            )
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests; slow down")
         }
     }
 
@@ -84,25 +68,17 @@ impl ApiError {
     pub fn from_status(status: StatusCode) -> Self {
         match status {
             StatusCode::NOT_FOUND => Self::not_found("no such resource"),
-            StatusCode::METHOD_NOT_ALLOWED => Self::new(
-                status,
-                "NOT_FOUND",
-                "this method is not allowed on this resource",
-            ),
-            StatusCode::PAYLOAD_TOO_LARGE => {
-                Self::new(status, "PAYLOAD_TOO_LARGE", "request body is too large")
+            StatusCode::METHOD_NOT_ALLOWED => {
+                Self::new(status, "NOT_FOUND", "this method is not allowed on this resource")
             }
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::new(
-                status,
-                "VALIDATION_ERROR",
-                "expected a body with Content-Type: application/json",
-            ),
+            StatusCode::PAYLOAD_TOO_LARGE => Self::new(status, "PAYLOAD_TOO_LARGE", "request body is too large"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                Self::new(status, "VALIDATION_ERROR", "expected a body with Content-Type: application/json")
+            }
             StatusCode::UNAUTHORIZED => Self::unauthorized("authentication required"),
             StatusCode::FORBIDDEN => Self::new(status, "FORBIDDEN", "forbidden"),
             StatusCode::TOO_MANY_REQUESTS => Self::rate_limited(60),
-            s if s.is_client_error() => {
-                Self::new(s, "VALIDATION_ERROR", "the request could not be understood")
-            }
+            s if s.is_client_error() => Self::new(s, "VALIDATION_ERROR", "the request could not be understood"),
             s => Self::new(s, "INTERNAL_ERROR", "internal error"),
         }
     }
@@ -120,34 +96,20 @@ impl From<AppError> for ApiError {
                 details: json!({"mfa_required": true}),
                 ..ApiError::unauthorized("a two-factor code is required: send totp_code")
             },
-            AppError::InvalidToken => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "INVALID_TOKEN",
-                "the token is invalid or revoked",
-            ),
-            AppError::TokenExpired => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "TOKEN_EXPIRED",
-                "the token has expired",
-            ),
+            AppError::InvalidToken => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "INVALID_TOKEN", "the token is invalid or revoked")
+            }
+            AppError::TokenExpired => ApiError::new(StatusCode::UNAUTHORIZED, "TOKEN_EXPIRED", "the token has expired"),
             AppError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, "FORBIDDEN", m),
             AppError::NotFound(what) => ApiError::not_found(format!("{what} not found")),
             AppError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "CONFLICT", m),
-            AppError::RateLimited {
-                message,
-                retry_after_secs,
-            } => ApiError {
-                message,
-                ..ApiError::rate_limited(retry_after_secs)
-            },
+            AppError::RateLimited { message, retry_after_secs } => {
+                ApiError { message, ..ApiError::rate_limited(retry_after_secs) }
+            }
             AppError::Internal(m) => {
                 // The detail goes to the log, never to the client.
                 tracing::error!(error = %m, "internal error");
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "INTERNAL_ERROR",
-                    "internal error",
-                )
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "internal error")
             }
         }
     }

@@ -25,33 +25,21 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split(';').next())
             .map(|v| v.trim().to_ascii_lowercase())
-            .is_some_and(|v| {
-                v == "application/json" || (v.starts_with("application/") && v.ends_with("+json"))
-            });
+            .is_some_and(|v| v == "application/json" || (v.starts_with("application/") && v.ends_with("+json")));
         if !is_json {
             return Err(ApiError::from_status(StatusCode::UNSUPPORTED_MEDIA_TYPE));
         }
-        let bytes = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(|rej| {
-                if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::from_status(StatusCode::PAYLOAD_TOO_LARGE)
-                } else {
-                    ApiError::validation(
-                        "the body could not be read",
-                        json!({"reason": rej.body_text()}),
-                    )
-                }
-            })?;
+        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|rej| {
+            if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::from_status(StatusCode::PAYLOAD_TOO_LARGE)
+            } else {
+                ApiError::validation("the body could not be read", json!({"reason": rej.body_text()}))
+            }
+        })?;
         if has_escaped_nul(&bytes) {
-            return Err(ApiError::validation(
-                "text must not contain NUL characters",
-                Value::Null,
-            ));
+            return Err(ApiError::validation("text must not contain NUL characters", Value::Null));
         }
-        axum::Json::<T>::from_bytes(&bytes)
-            .map(|j| ApiJson(j.0))
-            .map_err(json_rejection)
+        axum::Json::<T>::from_bytes(&bytes).map(|j| ApiJson(j.0)).map_err(json_rejection)
     }
 }
 
@@ -61,8 +49,7 @@ fn has_escaped_nul(json: &[u8]) -> bool {
     let mut i = 0;
     while i < json.len() {
         if json[i] == b'\\' {
-            if json.get(i + 1) == Some(&b'u') && json.get(i + 2..i + 6) == Some(b"0000".as_slice())
-            {
+            if json.get(i + 1) == Some(&b'u') && json.get(i + 2..i + 6) == Some(b"0000".as_slice()) {
                 return true;
             }
             i += 2;
@@ -75,37 +62,15 @@ fn has_escaped_nul(json: &[u8]) -> bool {
 
 fn json_rejection(rej: JsonRejection) -> ApiError {
     match &rej {
-        JsonRejection::MissingJsonContentType(_) => {
-            ApiError::from_status(StatusCode::UNSUPPORTED_MEDIA_TYPE)
+        JsonRejection::MissingJsonContentType(_) => ApiError::from_status(StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        _ if rej.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::from_status(StatusCode::PAYLOAD_TOO_LARGE),
+        JsonRejection::JsonSyntaxError(_) => {
+            ApiError::validation("the body is not valid JSON", json!({"reason": rej.body_text()}))
         }
-        _ if rej.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            ApiError::from_status(StatusCode::PAYLOAD_TOO_LARGE)
-        }
-        JsonRejection::JsonSyntaxError(_) => ApiError::validation(
-            "the body is not valid JSON",
-            json!({"reason": rej.body_text()}),
-        ),
         _ => ApiError::validation(
             "the body does not have the expected fields and types",
             json!({"reason": rej.body_text()}),
         ),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn finds_only_real_nul_escapes() {
-        assert!(super::has_escaped_nul(br#"{"a":"x\u0000y"}"#));
-        assert!(
-            !super::has_escaped_nul(br#"{"a":"x\\u0000y"}"#),
-            "an escaped backslash then u0000 is plain text"
-        );
-        assert!(
-            super::has_escaped_nul(br#"{"a":"\u00001"}"#),
-            "NUL followed by a digit"
-        );
-        assert!(!super::has_escaped_nul(br#"{"a":"\u0001"}"#));
     }
 }
 
@@ -115,15 +80,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|q| ApiQuery(q.0))
-            .map_err(|rej: QueryRejection| {
-                ApiError::validation(
-                    "invalid query parameters",
-                    json!({"reason": rej.body_text()}),
-                )
-            })
+        axum::extract::Query::<T>::from_request_parts(parts, state).await.map(|q| ApiQuery(q.0)).map_err(
+            |rej: QueryRejection| ApiError::validation("invalid query parameters", json!({"reason": rej.body_text()})),
+        )
     }
 }
 
@@ -136,9 +95,7 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|p| ApiPath(p.0))
-            .map_err(|rej: PathRejection| {
-                ApiError::not_found(format!("no such resource: {}", rej.body_text()))
-            })
+            .map_err(|rej: PathRejection| ApiError::not_found(format!("no such resource: {}", rej.body_text())))
     }
 }
 
@@ -168,10 +125,7 @@ pub fn client_ip(parts: &Parts, trust_proxy: bool) -> Option<std::net::IpAddr> {
             return forwarded;
         }
     }
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
+    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
 }
 
 pub struct Meta(pub RequestMeta);
@@ -190,10 +144,7 @@ pub struct Auth(pub Actor);
 pub fn bearer(parts: &Parts) -> Option<&str> {
     let v = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = v.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then_some(token.trim())
-        .filter(|t| !t.is_empty())
+    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim()).filter(|t| !t.is_empty())
 }
 
 impl FromRequestParts<AppState> for Auth {
@@ -201,11 +152,21 @@ impl FromRequestParts<AppState> for Auth {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let meta = meta_from(parts, state);
-        let token = bearer(parts).ok_or_else(|| {
-            ApiError::unauthorized("sign in first: send Authorization: Bearer <access token>")
-        })?;
+        let token = bearer(parts)
+            .ok_or_else(|| ApiError::unauthorized("sign in first: send Authorization: Bearer <access token>"))?;
         let actor = accounts::authenticate(&state.app, token, meta).await?;
         state.limits.check_user(&actor.user_id)?;
         Ok(Auth(actor))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn finds_only_real_nul_escapes() {
+        assert!(super::has_escaped_nul(br#"{"a":"x\u0000y"}"#));
+        assert!(!super::has_escaped_nul(br#"{"a":"x\\u0000y"}"#), "an escaped backslash then u0000 is plain text");
+        assert!(super::has_escaped_nul(br#"{"a":"\u00001"}"#), "NUL followed by a digit");
+        assert!(!super::has_escaped_nul(br#"{"a":"\u0001"}"#));
     }
 }

@@ -26,16 +26,9 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub fn state_for(app: Arc<App>) -> AppState {
     let c = &app.config;
-    let limits = limits::Limits::new(
-        c.rate_limit_ip_per_minute,
-        c.rate_limit_user_per_minute,
-        c.rate_limit_login_per_minute,
-    );
-    AppState {
-        limits: Arc::new(limits),
-        metrics: Arc::new(metrics::Metrics::default()),
-        app,
-    }
+    let limits =
+        limits::Limits::new(c.rate_limit_ip_per_minute, c.rate_limit_user_per_minute, c.rate_limit_login_per_minute);
+    AppState { limits: Arc::new(limits), metrics: Arc::new(metrics::Metrics::default()), app }
 }
 
 async fn not_found() -> ApiError {
@@ -43,10 +36,7 @@ async fn not_found() -> ApiError {
 }
 
 async fn openapi_json() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        openapi::json(),
-    )
+    ([(header::CONTENT_TYPE, "application/json")], openapi::json())
 }
 
 /// The whole application as one router.
@@ -61,50 +51,28 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .route_layer(axum::middleware::from_fn(middleware::tag_route))
         .layer(DefaultBodyLimit::max(config.json_body_limit))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::ip_limit,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::ip_limit))
         .layer(axum::middleware::from_fn(middleware::reject_nul_in_uri))
         .layer(axum::middleware::from_fn(middleware::normalize_errors));
-    let origins: Vec<HeaderValue> = config
-        .cors_origin_list()
-        .iter()
-        .filter_map(|o| o.parse().ok())
-        .collect();
+    let origins: Vec<HeaderValue> = config.cors_origin_list().iter().filter_map(|o| o.parse().ok()).collect();
     if !origins.is_empty() {
         r = r.layer(
             CorsLayer::new()
                 .allow_origin(AllowOrigin::list(origins))
-                .allow_methods([
-                    Method::GET,
-                    Method::POST,
-                    Method::PATCH,
-                    Method::PUT,
-                    Method::DELETE,
-                ])
+                .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::PUT, Method::DELETE])
                 .allow_headers([
                     header::AUTHORIZATION,
                     header::CONTENT_TYPE,
                     HeaderName::from_static(request_id::HEADER),
                 ])
-                .expose_headers([
-                    HeaderName::from_static(request_id::HEADER),
-                    header::RETRY_AFTER,
-                ])
+                .expose_headers([HeaderName::from_static(request_id::HEADER), header::RETRY_AFTER])
                 .max_age(Duration::from_secs(3600)),
         );
     }
-    r.layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        middleware::security_headers,
-    ))
-    .layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        middleware::metrics,
-    ))
-    .layer(axum::middleware::from_fn(request_id::middleware))
-    .with_state(state)
+    r.layer(axum::middleware::from_fn_with_state(state.clone(), middleware::security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::metrics))
+        .layer(axum::middleware::from_fn(request_id::middleware))
+        .with_state(state)
 }
 
 /// Serve until `shutdown` completes; background upkeep (rate-limit pruning) runs alongside.
@@ -121,9 +89,7 @@ pub async fn serve(
         }
     });
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     pruner.abort();
     result
 }

@@ -33,11 +33,7 @@ fn check<K: Hash + Eq + Clone>(limiter: &Option<Keyed<K>>, key: &K) -> Result<()
 impl Limits {
     /// Limits per minute; 0 turns one off.
     pub fn new(ip: u32, user: u32, login: u32) -> Self {
-        Limits {
-            ip: per_minute(ip),
-            user: per_minute(user),
-            login: per_minute(login),
-        }
+        Limits { ip: per_minute(ip), user: per_minute(user), login: per_minute(login) }
     }
 
     pub fn check_ip(&self, ip: IpAddr) -> Result<(), ApiError> {
@@ -49,11 +45,7 @@ impl Limits {
     }
 
     pub fn check_login(&self, ip: Option<IpAddr>, email: &str) -> Result<(), ApiError> {
-        let key = format!(
-            "{}|{}",
-            ip.map(|i| i.to_string()).unwrap_or_default(),
-            email.trim().to_lowercase()
-        );
+        let key = format!("{}|{}", ip.map(|i| i.to_string()).unwrap_or_default(), email.trim().to_lowercase());
         check(&self.login, &key)
     }
 
@@ -92,10 +84,7 @@ mod tests {
         }
         assert!(l.check_login(Some(a), "X@y.co").is_ok());
         assert!(l.check_login(Some(a), "x@y.co").is_ok());
-        assert!(
-            l.check_login(Some(a), "x@y.co").is_err(),
-            "email is case-insensitive"
-        );
+        assert!(l.check_login(Some(a), "x@y.co").is_err(), "email is case-insensitive");
         assert!(l.check_login(Some(a), "z@y.co").is_ok());
     }
 }

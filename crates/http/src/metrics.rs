@@ -44,67 +44,23 @@ impl Default for Metrics {
         let mut registry = Registry::default();
         let requests = Family::<RequestLabels, Counter>::default();
         let latency: HistogramFamily = Family::new_with_constructor(latency_histogram);
-        let (pool_size, pool_idle, resident, virtual_mem) = (
-            Gauge::default(),
-            Gauge::default(),
-            Gauge::default(),
-            Gauge::default(),
-        );
-        registry.register(
-            "sellcast_http_requests",
-            "HTTP requests by route and status",
-            requests.clone(),
-        );
-        registry.register(
-            "sellcast_http_request_duration_seconds",
-            "HTTP request latency",
-            latency.clone(),
-        );
-        registry.register(
-            "sellcast_db_pool_connections",
-            "Open database connections",
-            pool_size.clone(),
-        );
-        registry.register(
-            "sellcast_db_pool_idle_connections",
-            "Idle database connections",
-            pool_idle.clone(),
-        );
-        registry.register(
-            "process_resident_memory_bytes",
-            "Resident memory of this process",
-            resident.clone(),
-        );
-        registry.register(
-            "process_virtual_memory_bytes",
-            "Virtual memory of this process",
-            virtual_mem.clone(),
-        );
-        Metrics {
-            registry,
-            requests,
-            latency,
-            pool_size,
-            pool_idle,
-            resident,
-            virtual_mem,
-        }
+        let (pool_size, pool_idle, resident, virtual_mem) =
+            (Gauge::default(), Gauge::default(), Gauge::default(), Gauge::default());
+        registry.register("sellcast_http_requests", "HTTP requests by route and status", requests.clone());
+        registry.register("sellcast_http_request_duration_seconds", "HTTP request latency", latency.clone());
+        registry.register("sellcast_db_pool_connections", "Open database connections", pool_size.clone());
+        registry.register("sellcast_db_pool_idle_connections", "Idle database connections", pool_idle.clone());
+        registry.register("process_resident_memory_bytes", "Resident memory of this process", resident.clone());
+        registry.register("process_virtual_memory_bytes", "Virtual memory of this process", virtual_mem.clone());
+        Metrics { registry, requests, latency, pool_size, pool_idle, resident, virtual_mem }
     }
 }
 
 impl Metrics {
     pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
         let (method, route) = (method.to_string(), route.to_string());
-        self.requests
-            .get_or_create(&RequestLabels {
-                method: method.clone(),
-                route: route.clone(),
-                status,
-            })
-            .inc();
-        self.latency
-            .get_or_create(&RouteLabels { method, route })
-            .observe(seconds);
+        self.requests.get_or_create(&RequestLabels { method: method.clone(), route: route.clone(), status }).inc();
+        self.latency.get_or_create(&RouteLabels { method, route }).observe(seconds);
     }
 
     pub fn render(&self, db: &Db) -> String {

@@ -15,10 +15,7 @@ struct RouteTemplate(String);
 
 /// Inner (route) layer: remember which route template served the request.
 pub async fn tag_route(req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_string());
+    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string());
     let mut res = next.run(req).await;
     if let Some(r) = route {
         res.extensions_mut().insert(RouteTemplate(r));
@@ -30,17 +27,8 @@ pub async fn metrics(State(state): State<AppState>, req: Request, next: Next) ->
     let method = req.method().to_string();
     let started = std::time::Instant::now();
     let res = next.run(req).await;
-    let route = res
-        .extensions()
-        .get::<RouteTemplate>()
-        .map(|r| r.0.as_str())
-        .unwrap_or("unmatched");
-    state.metrics.observe(
-        &method,
-        route,
-        res.status().as_u16(),
-        started.elapsed().as_secs_f64(),
-    );
+    let route = res.extensions().get::<RouteTemplate>().map(|r| r.0.as_str()).unwrap_or("unmatched");
+    state.metrics.observe(&method, route, res.status().as_u16(), started.elapsed().as_secs_f64());
     res
 }
 
@@ -70,18 +58,10 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     set(h, "x-frame-options", "DENY");
     set(h, "x-content-type-options", "nosniff");
     set(h, "referrer-policy", "strict-origin-when-cross-origin");
-    set(
-        h,
-        "permissions-policy",
-        "geolocation=(), microphone=(), camera=()",
-    );
+    set(h, "permissions-policy", "geolocation=(), microphone=(), camera=()");
     set(h, "cross-origin-opener-policy", "same-origin");
     if state.app.config.uses_https() {
-        set(
-            h,
-            "strict-transport-security",
-            "max-age=63072000; includeSubDomains",
-        );
+        set(h, "strict-transport-security", "max-age=63072000; includeSubDomains");
     }
     res
 }
@@ -117,11 +97,8 @@ pub async fn normalize_errors(req: Request, next: Next) -> Response {
 pub async fn reject_nul_in_uri(req: Request, next: Next) -> Response {
     let uri = req.uri().to_string();
     if uri.to_ascii_lowercase().contains("%00") {
-        return ApiError::validation(
-            "the URL must not contain NUL characters",
-            serde_json::Value::Null,
-        )
-        .into_response();
+        return ApiError::validation("the URL must not contain NUL characters", serde_json::Value::Null)
+            .into_response();
     }
     next.run(req).await
 }

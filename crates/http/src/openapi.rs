@@ -36,27 +36,15 @@ impl Modify for StandardErrors {
         let components = doc.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .build(),
-            ),
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
         );
         for (path, item) in doc.paths.paths.iter_mut() {
-            let ops: [&mut Option<Operation>; 5] = [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
-            ];
+            let ops: [&mut Option<Operation>; 5] =
+                [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
             for op in ops.into_iter().flatten() {
                 let has_body = op.request_body.is_some();
-                let mut codes: Vec<(&str, &str)> = vec![
-                    ("429", "Rate limited (see Retry-After)"),
-                    ("500", "Internal error"),
-                ];
+                let mut codes: Vec<(&str, &str)> =
+                    vec![("429", "Rate limited (see Retry-After)"), ("500", "Internal error")];
                 if path.starts_with("/api/") {
                     codes.push(("400", "Invalid input"));
                     codes.push(("401", "Missing, invalid or expired token or credentials"));
@@ -74,14 +62,10 @@ impl Modify for StandardErrors {
                             .description(description)
                             .content(
                                 "application/json",
-                                Content::new(Some(RefOr::Ref(
-                                    utoipa::openapi::Ref::from_schema_name("ErrorBody"),
-                                ))),
+                                Content::new(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name("ErrorBody")))),
                             )
                             .build();
-                        op.responses
-                            .responses
-                            .insert(code.to_string(), RefOr::T(response));
+                        op.responses.responses.insert(code.to_string(), RefOr::T(response));
                     }
                 }
             }
@@ -91,7 +75,5 @@ impl Modify for StandardErrors {
 
 /// The spec as pretty JSON (served, and committed as docs/openapi.json).
 pub fn json() -> String {
-    ApiDoc::openapi()
-        .to_pretty_json()
-        .unwrap_or_else(|_| "{}".into())
+    ApiDoc::openapi().to_pretty_json().unwrap_or_else(|_| "{}".into())
 }

@@ -20,30 +20,15 @@ async fn start_without_login_limit(b: Backend) -> TestServer {
 }
 
 async fn login(srv: &TestServer, email: &str, password: &str) -> Response {
-    srv.post(
-        "/api/v1/auth/login",
-        None,
-        json!({"email": email, "password": password}),
-    )
-    .await
+    srv.post("/api/v1/auth/login", None, json!({"email": email, "password": password})).await
 }
 
 async fn login_with_code(srv: &TestServer, email: &str, password: &str, code: &str) -> Response {
-    srv.post(
-        "/api/v1/auth/login",
-        None,
-        json!({"email": email, "password": password, "totp_code": code}),
-    )
-    .await
+    srv.post("/api/v1/auth/login", None, json!({"email": email, "password": password, "totp_code": code})).await
 }
 
 async fn refresh(srv: &TestServer, token: &str) -> Response {
-    srv.post(
-        "/api/v1/auth/refresh",
-        None,
-        json!({"refresh_token": token}),
-    )
-    .await
+    srv.post("/api/v1/auth/refresh", None, json!({"refresh_token": token})).await
 }
 
 async fn me(srv: &TestServer, token: &str) -> Response {
@@ -58,31 +43,21 @@ async fn new_session(srv: &TestServer, email: &str, password: &str) -> (String, 
 }
 
 fn s(v: &Value) -> String {
-    v.as_str()
-        .unwrap_or_else(|| panic!("expected a string, got {v}"))
-        .to_string()
+    v.as_str().unwrap_or_else(|| panic!("expected a string, got {v}")).to_string()
 }
 
 /// The `field`s listed in a VALIDATION_ERROR's details.
 fn error_fields(r: &Response) -> Vec<String> {
     r.body["error"]["details"]
         .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|e| e["field"].as_str().map(String::from))
-                .collect()
-        })
+        .map(|a| a.iter().filter_map(|e| e["field"].as_str().map(String::from)).collect())
         .unwrap_or_default()
 }
 
 fn expect_invalid_field(r: &Response, field: &str) {
     r.expect(StatusCode::BAD_REQUEST, Some("VALIDATION_ERROR"));
     let fields = error_fields(r);
-    assert!(
-        fields.iter().any(|f| f == field),
-        "expected {field} in details, got {fields:?}: {}",
-        r.body
-    );
+    assert!(fields.iter().any(|f| f == field), "expected {field} in details, got {fields:?}: {}", r.body);
 }
 
 /// The claims of a JWT, without checking its signature.
@@ -91,13 +66,9 @@ fn jwt_claims(token: &str) -> Value {
     v.insecure_disable_signature_validation();
     v.validate_exp = false;
     v.required_spec_claims.clear();
-    jsonwebtoken::decode::<Value>(
-        token,
-        &jsonwebtoken::DecodingKey::from_secret(b"unused"),
-        &v,
-    )
-    .expect("decodable JWT")
-    .claims
+    jsonwebtoken::decode::<Value>(token, &jsonwebtoken::DecodingKey::from_secret(b"unused"), &v)
+        .expect("decodable JWT")
+        .claims
 }
 
 fn session_id_of(access_token: &str) -> String {
@@ -124,10 +95,7 @@ fn b64url(bytes: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
         for i in 0..=chunk.len() {
             out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
         }
@@ -147,29 +115,21 @@ fn tamper_signature(token: &str) -> String {
 /// Reset tokens mailed to `email`, newest first, read from the outbox.
 async fn reset_tokens_for(srv: &TestServer, email: &str) -> Vec<String> {
     let mut c = srv.app.db.read().await.expect("db");
-    let mails = sellcast_app::store::outbox::recent(c.conn(), 50)
-        .await
-        .expect("outbox");
+    let mails = sellcast_app::store::outbox::recent(c.conn(), 50).await.expect("outbox");
     mails
         .into_iter()
         .filter(|m| m.to_address == email && m.subject.contains("Reset"))
         .filter_map(|m| {
             let marker = "Or use this code with the API: ";
             let start = m.body_text.find(marker)? + marker.len();
-            m.body_text[start..]
-                .split_whitespace()
-                .next()
-                .map(String::from)
+            m.body_text[start..].split_whitespace().next().map(String::from)
         })
         .collect()
 }
 
 async fn outbox_count(srv: &TestServer) -> usize {
     let mut c = srv.app.db.read().await.expect("db");
-    sellcast_app::store::outbox::recent(c.conn(), 1000)
-        .await
-        .expect("outbox")
-        .len()
+    sellcast_app::store::outbox::recent(c.conn(), 1000).await.expect("outbox").len()
 }
 
 /// When fewer than 10 seconds of the current 30-second TOTP step are left, move the app
@@ -217,29 +177,18 @@ async fn register_success_shapes_and_admin_flag(b: Backend) {
         )
         .await;
     r.expect(StatusCode::CREATED, None);
-    assert_eq!(
-        r.body["user"]["email"], "first@example.com",
-        "email stored normalized: {}",
-        r.body
-    );
+    assert_eq!(r.body["user"]["email"], "first@example.com", "email stored normalized: {}", r.body);
     assert_eq!(r.body["user"]["name"], "Ann");
     assert_eq!(r.body["user"]["timezone"], "UTC");
-    assert_eq!(
-        r.body["user"]["is_instance_admin"], true,
-        "the first user administers the instance"
-    );
+    assert_eq!(r.body["user"]["is_instance_admin"], true, "the first user administers the instance");
     assert_eq!(r.body["user"]["mfa_enabled"], false);
     assert!(r.body["user"]["id"].is_string());
     assert!(r.body["user"].get("password_hash").is_none(), "{}", r.body);
     assert_eq!(r.body["organization"]["name"], "Ann's Shop");
     assert_eq!(r.body["organization"]["role"], "owner");
     assert!(r.body["organization"]["id"].is_string());
-    assert!(r.body["access_token"]
-        .as_str()
-        .is_some_and(|t| t.split('.').count() == 3));
-    assert!(r.body["refresh_token"]
-        .as_str()
-        .is_some_and(|t| t.len() >= 32));
+    assert!(r.body["access_token"].as_str().is_some_and(|t| t.split('.').count() == 3));
+    assert!(r.body["refresh_token"].as_str().is_some_and(|t| t.len() >= 32));
     assert_eq!(r.body["expires_in"], 900);
     let token = s(&r.body["access_token"]);
     let m = me(&srv, &token).await;
@@ -254,15 +203,9 @@ async fn register_success_shapes_and_admin_flag(b: Backend) {
         )
         .await;
     second.expect(StatusCode::CREATED, None);
-    assert_eq!(
-        second.body["user"]["is_instance_admin"], false,
-        "only the first user is admin"
-    );
+    assert_eq!(second.body["user"]["is_instance_admin"], false, "only the first user is admin");
     assert_eq!(second.body["organization"]["role"], "owner");
-    assert_ne!(
-        second.body["organization"]["id"],
-        r.body["organization"]["id"]
-    );
+    assert_ne!(second.body["organization"]["id"], r.body["organization"]["id"]);
     srv.stop().await;
 }
 
@@ -283,10 +226,7 @@ async fn register_validation_errors(b: Backend) {
         (with("password", json!("alllowercase9")), "password"),
         (with("password", json!("NoDigitsHere")), "password"),
         (with("password", json!("ALLUPPER99")), "password"),
-        (
-            with("password", json!(format!("Aa1{}", "x".repeat(126)))),
-            "password",
-        ),
+        (with("password", json!(format!("Aa1{}", "x".repeat(126)))), "password"),
         (with("name", json!("")), "name"),
         (with("name", json!("   ")), "name"),
         (with("organization_name", json!("")), "organization_name"),
@@ -294,29 +234,15 @@ async fn register_validation_errors(b: Backend) {
     for (body, field) in cases {
         let r = srv.post("/api/v1/auth/register", None, body.clone()).await;
         expect_invalid_field(&r, field);
-        assert_eq!(
-            error_fields(&r).len(),
-            1,
-            "only {field} is wrong in {body}: {}",
-            r.body
-        );
+        assert_eq!(error_fields(&r).len(), 1, "only {field} is wrong in {body}: {}", r.body);
     }
     // Exactly 128 characters is still fine.
-    let ok = srv
-        .post(
-            "/api/v1/auth/register",
-            None,
-            with("password", json!(format!("Aa1{}", "x".repeat(125)))),
-        )
-        .await;
+    let ok = srv.post("/api/v1/auth/register", None, with("password", json!(format!("Aa1{}", "x".repeat(125))))).await;
     ok.expect(StatusCode::CREATED, None);
 
     let mut missing_org = base.clone();
     missing_org["email"] = json!("other@example.com");
-    missing_org
-        .as_object_mut()
-        .unwrap()
-        .remove("organization_name");
+    missing_org.as_object_mut().unwrap().remove("organization_name");
     let r = srv.post("/api/v1/auth/register", None, missing_org).await;
     expect_invalid_field(&r, "organization_name");
 
@@ -331,21 +257,10 @@ async fn register_validation_errors(b: Backend) {
     r.expect(StatusCode::BAD_REQUEST, Some("VALIDATION_ERROR"));
     let mut fields = error_fields(&r);
     fields.sort();
-    assert_eq!(
-        fields,
-        ["email", "name", "organization_name", "password"],
-        "{}",
-        r.body
-    );
+    assert_eq!(fields, ["email", "name", "organization_name", "password"], "{}", r.body);
 
     // A body without required fields is a validation error too.
-    let r = srv
-        .post(
-            "/api/v1/auth/register",
-            None,
-            json!({"email": "x@example.com"}),
-        )
-        .await;
+    let r = srv.post("/api/v1/auth/register", None, json!({"email": "x@example.com"})).await;
     r.expect(StatusCode::BAD_REQUEST, Some("VALIDATION_ERROR"));
     srv.stop().await;
 }
@@ -387,24 +302,12 @@ async fn login_success_and_uniform_failures(b: Backend) {
     wrong.expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
     let unknown = login(&srv, "nobody@example.com", PASSWORD).await;
     unknown.expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
-    assert_eq!(
-        wrong.body["error"]["message"], unknown.body["error"]["message"],
-        "no account enumeration"
-    );
-    assert_eq!(
-        wrong.body["error"]["details"],
-        unknown.body["error"]["details"]
-    );
+    assert_eq!(wrong.body["error"]["message"], unknown.body["error"]["message"], "no account enumeration");
+    assert_eq!(wrong.body["error"]["details"], unknown.body["error"]["details"]);
     assert!(wrong.headers.get("retry-after").is_none());
 
     // A malformed body is a validation error, not a crash.
-    let r = srv
-        .post(
-            "/api/v1/auth/login",
-            None,
-            json!({"email": "login@example.com"}),
-        )
-        .await;
+    let r = srv.post("/api/v1/auth/login", None, json!({"email": "login@example.com"})).await;
     r.expect(StatusCode::BAD_REQUEST, Some("VALIDATION_ERROR"));
     srv.stop().await;
 }
@@ -444,12 +347,8 @@ async fn login_lockout_after_five_failures(b: Backend) {
     let secs = retry_after(&locked);
     assert!((1..=900).contains(&secs), "Retry-After {secs}");
     // The lock is per email and case-insensitive.
-    login(&srv, "LOCK@EXAMPLE.COM", PASSWORD)
-        .await
-        .expect(StatusCode::TOO_MANY_REQUESTS, Some("RATE_LIMITED"));
-    login(&srv, "bystander@example.com", PASSWORD)
-        .await
-        .expect(StatusCode::OK, None);
+    login(&srv, "LOCK@EXAMPLE.COM", PASSWORD).await.expect(StatusCode::TOO_MANY_REQUESTS, Some("RATE_LIMITED"));
+    login(&srv, "bystander@example.com", PASSWORD).await.expect(StatusCode::OK, None);
 
     // An email without an account behaves exactly the same, so the lock reveals nothing.
     let unknown = fail_five_times(&srv, "ghost@example.com").await;
@@ -457,17 +356,11 @@ async fn login_lockout_after_five_failures(b: Backend) {
         assert_eq!(k.status, u.status, "known {} vs unknown {}", k.body, u.body);
         assert_eq!(k.body["error"]["code"], u.body["error"]["code"]);
         assert_eq!(k.body["error"]["message"], u.body["error"]["message"]);
-        assert_eq!(
-            k.headers.get("retry-after").is_some(),
-            u.headers.get("retry-after").is_some()
-        );
+        assert_eq!(k.headers.get("retry-after").is_some(), u.headers.get("retry-after").is_some());
     }
     let ghost = login(&srv, "ghost@example.com", PASSWORD).await;
     ghost.expect(StatusCode::TOO_MANY_REQUESTS, Some("RATE_LIMITED"));
-    assert_eq!(
-        ghost.body["error"]["message"],
-        locked.body["error"]["message"]
-    );
+    assert_eq!(ghost.body["error"]["message"], locked.body["error"]["message"]);
     retry_after(&ghost);
 
     // After 15 minutes the lock lifts.
@@ -480,9 +373,7 @@ async fn login_lockout_after_five_failures(b: Backend) {
             .await
             .expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
     }
-    login(&srv, "lock@example.com", PASSWORD)
-        .await
-        .expect(StatusCode::OK, None);
+    login(&srv, "lock@example.com", PASSWORD).await.expect(StatusCode::OK, None);
     srv.stop().await;
 }
 
@@ -500,11 +391,7 @@ async fn refresh_rotates_and_reuse_revokes_family(b: Backend) {
     let (access2, refresh2) = (s(&r1.body["access_token"]), s(&r1.body["refresh_token"]));
     assert_ne!(refresh2, a.refresh, "the refresh token rotates");
     assert_eq!(r1.body["expires_in"], 900);
-    assert_eq!(
-        session_id_of(&access2),
-        session_id_of(&a.token),
-        "same session"
-    );
+    assert_eq!(session_id_of(&access2), session_id_of(&a.token), "same session");
     me(&srv, &access2).await.expect(StatusCode::OK, None);
 
     let r2 = refresh(&srv, &refresh2).await;
@@ -514,39 +401,23 @@ async fn refresh_rotates_and_reuse_revokes_family(b: Backend) {
     me(&srv, &access3).await.expect(StatusCode::OK, None);
 
     // Replaying a spent refresh token: refused, and the whole family is revoked.
-    refresh(&srv, &a.refresh)
-        .await
-        .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
-    refresh(&srv, &refresh3)
-        .await
-        .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
+    refresh(&srv, &a.refresh).await.expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
+    refresh(&srv, &refresh3).await.expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
     for t in [&a.token, &access2, &access3] {
-        me(&srv, t)
-            .await
-            .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
+        me(&srv, t).await.expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
     }
     // Another session of the same user is not part of that family.
     me(&srv, &other_access).await.expect(StatusCode::OK, None);
     let r = refresh(&srv, &other_refresh).await;
     r.expect(StatusCode::OK, None);
-    me(&srv, &s(&r.body["access_token"]))
-        .await
-        .expect(StatusCode::OK, None);
+    me(&srv, &s(&r.body["access_token"])).await.expect(StatusCode::OK, None);
 
     // Tokens that never existed.
-    refresh(&srv, "not-a-real-refresh-token")
-        .await
-        .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
-    refresh(&srv, "")
-        .await
-        .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
+    refresh(&srv, "not-a-real-refresh-token").await.expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
+    refresh(&srv, "").await.expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
     // An access token is not a refresh token.
-    refresh(&srv, &other_access)
-        .await
-        .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
-    srv.post("/api/v1/auth/refresh", None, json!({}))
-        .await
-        .expect(StatusCode::BAD_REQUEST, Some("VALIDATION_ERROR"));
+    refresh(&srv, &other_access).await.expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
+    srv.post("/api/v1/auth/refresh", None, json!({})).await.expect(StatusCode::BAD_REQUEST, Some("VALIDATION_ERROR"));
     srv.stop().await;
 }
 
@@ -560,111 +431,59 @@ async fn access_token_checks(b: Backend) {
     let other = srv.register("other@example.com").await;
     me(&srv, &a.token).await.expect(StatusCode::OK, None);
 
-    srv.get("/api/v1/me", None)
-        .await
-        .expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
-    let basic = srv
-        .http
-        .get(srv.url("/api/v1/me"))
-        .header("authorization", "Basic dXNlcjpwYXNz")
-        .send()
-        .await
-        .unwrap();
-    Response::read(basic)
-        .await
-        .expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
-    let empty = srv
-        .http
-        .get(srv.url("/api/v1/me"))
-        .header("authorization", "Bearer ")
-        .send()
-        .await
-        .unwrap();
-    Response::read(empty)
-        .await
-        .expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
+    srv.get("/api/v1/me", None).await.expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
+    let basic = srv.http.get(srv.url("/api/v1/me")).header("authorization", "Basic dXNlcjpwYXNz").send().await.unwrap();
+    Response::read(basic).await.expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
+    let empty = srv.http.get(srv.url("/api/v1/me")).header("authorization", "Bearer ").send().await.unwrap();
+    Response::read(empty).await.expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
 
     for garbage in ["garbage", "a.b.c", "eyJhbGciOiJIUzI1NiJ9.e30.AAAA"] {
-        me(&srv, garbage)
-            .await
-            .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
+        me(&srv, garbage).await.expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
     }
-    me(&srv, &tamper_signature(&a.token))
-        .await
-        .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
+    me(&srv, &tamper_signature(&a.token)).await.expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
     // A refresh token in the Authorization header is not an access token.
-    me(&srv, &a.refresh)
-        .await
-        .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
+    me(&srv, &a.refresh).await.expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
 
     // Crafted tokens. With the server's own secret (sanity check of the crafting) it works...
     let claims = jwt_claims(&a.token);
     let secret = server_jwt_secret(&srv);
-    me(&srv, &sign_hs256(&claims, &secret))
-        .await
-        .expect(StatusCode::OK, None);
+    me(&srv, &sign_hs256(&claims, &secret)).await.expect(StatusCode::OK, None);
     // ...but any other secret, or none at all, is rejected.
-    me(
-        &srv,
-        &sign_hs256(&claims, b"another-secret-another-secret-another-secret"),
-    )
-    .await
-    .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
-    let unsigned = format!(
-        "{}.{}.",
-        b64url(br#"{"alg":"none","typ":"JWT"}"#),
-        b64url(claims.to_string().as_bytes())
-    );
-    me(&srv, &unsigned)
+    me(&srv, &sign_hs256(&claims, b"another-secret-another-secret-another-secret"))
         .await
         .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
+    let unsigned = format!("{}.{}.", b64url(br#"{"alg":"none","typ":"JWT"}"#), b64url(claims.to_string().as_bytes()));
+    me(&srv, &unsigned).await.expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
     // A body changed under the original signature.
     let mut forged = claims.clone();
     forged["sub"] = json!(other.user_id);
     let sig = a.token.rsplit_once('.').unwrap().1;
-    let swapped = format!(
-        "{}.{}.{sig}",
-        b64url(br#"{"typ":"JWT","alg":"HS256"}"#),
-        b64url(forged.to_string().as_bytes())
-    );
-    me(&srv, &swapped)
-        .await
-        .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
+    let swapped =
+        format!("{}.{}.{sig}", b64url(br#"{"typ":"JWT","alg":"HS256"}"#), b64url(forged.to_string().as_bytes()));
+    me(&srv, &swapped).await.expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
     // Validly signed, but pairing one user with another user's session.
     let mut cross = claims.clone();
     cross["sid"] = json!(session_id_of(&other.token));
-    me(&srv, &sign_hs256(&cross, &secret))
-        .await
-        .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
+    me(&srv, &sign_hs256(&cross, &secret)).await.expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
     // Validly signed, but not an access token, or for a session that does not exist.
     let mut typ = claims.clone();
     typ["typ"] = json!("refresh");
-    me(&srv, &sign_hs256(&typ, &secret))
-        .await
-        .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
+    me(&srv, &sign_hs256(&typ, &secret)).await.expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
     let mut ghost = claims.clone();
     ghost["sid"] = json!("0190aaaa-0000-7000-8000-000000000000");
-    me(&srv, &sign_hs256(&ghost, &secret))
-        .await
-        .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
+    me(&srv, &sign_hs256(&ghost, &secret)).await.expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
 
     // Expiry follows the app clock: 15 minutes.
     srv.app.clock.advance(chrono::Duration::minutes(14));
     me(&srv, &a.token).await.expect(StatusCode::OK, None);
     srv.app.clock.advance(chrono::Duration::minutes(2));
-    me(&srv, &a.token)
-        .await
-        .expect(StatusCode::UNAUTHORIZED, Some("TOKEN_EXPIRED"));
+    me(&srv, &a.token).await.expect(StatusCode::UNAUTHORIZED, Some("TOKEN_EXPIRED"));
     // A tampered expired token is invalid, not merely expired.
-    me(&srv, &tamper_signature(&a.token))
-        .await
-        .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
+    me(&srv, &tamper_signature(&a.token)).await.expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
     // The refresh token still gets a fresh access token.
     let r = refresh(&srv, &a.refresh).await;
     r.expect(StatusCode::OK, None);
-    me(&srv, &s(&r.body["access_token"]))
-        .await
-        .expect(StatusCode::OK, None);
+    me(&srv, &s(&r.body["access_token"])).await.expect(StatusCode::OK, None);
     srv.stop().await;
 }
 
@@ -677,21 +496,13 @@ async fn logout_revokes_only_this_session(b: Backend) {
     let a = srv.register("bye@example.com").await;
     let (other_access, other_refresh) = new_session(&srv, &a.email, PASSWORD).await;
 
-    srv.post("/api/v1/auth/logout", None, json!({}))
-        .await
-        .expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
-    let r = srv
-        .post("/api/v1/auth/logout", Some(&a.token), json!({}))
-        .await;
+    srv.post("/api/v1/auth/logout", None, json!({})).await.expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
+    let r = srv.post("/api/v1/auth/logout", Some(&a.token), json!({})).await;
     r.expect(StatusCode::NO_CONTENT, None);
     assert_eq!(r.body, Value::Null);
 
-    me(&srv, &a.token)
-        .await
-        .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
-    refresh(&srv, &a.refresh)
-        .await
-        .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
+    me(&srv, &a.token).await.expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
+    refresh(&srv, &a.refresh).await.expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
     srv.post("/api/v1/auth/logout", Some(&a.token), json!({}))
         .await
         .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
@@ -699,9 +510,7 @@ async fn logout_revokes_only_this_session(b: Backend) {
     me(&srv, &other_access).await.expect(StatusCode::OK, None);
     let r = refresh(&srv, &other_refresh).await;
     r.expect(StatusCode::OK, None);
-    me(&srv, &s(&r.body["access_token"]))
-        .await
-        .expect(StatusCode::OK, None);
+    me(&srv, &s(&r.body["access_token"])).await.expect(StatusCode::OK, None);
     srv.stop().await;
 }
 
@@ -716,27 +525,13 @@ async fn forgot_and_reset_password(b: Backend) {
 
     // Unknown email: 202 and nothing is sent.
     let before = outbox_count(&srv).await;
-    srv.post(
-        "/api/v1/auth/password/forgot",
-        None,
-        json!({"email": "nobody@example.com"}),
-    )
-    .await
-    .expect(StatusCode::ACCEPTED, None);
-    assert_eq!(
-        outbox_count(&srv).await,
-        before,
-        "no mail for an unknown address"
-    );
+    srv.post("/api/v1/auth/password/forgot", None, json!({"email": "nobody@example.com"}))
+        .await
+        .expect(StatusCode::ACCEPTED, None);
+    assert_eq!(outbox_count(&srv).await, before, "no mail for an unknown address");
 
     // Known email (any case): 202 and one reset mail in the outbox.
-    let r = srv
-        .post(
-            "/api/v1/auth/password/forgot",
-            None,
-            json!({"email": "Forgot@Example.com"}),
-        )
-        .await;
+    let r = srv.post("/api/v1/auth/password/forgot", None, json!({"email": "Forgot@Example.com"})).await;
     r.expect(StatusCode::ACCEPTED, None);
     assert_eq!(outbox_count(&srv).await, before + 1);
     let tokens = reset_tokens_for(&srv, &a.email).await;
@@ -745,81 +540,41 @@ async fn forgot_and_reset_password(b: Backend) {
     assert!(token.len() >= 32, "token {token}");
 
     // A weak password is refused and does not spend the token.
-    let weak = srv
-        .post(
-            "/api/v1/auth/password/reset",
-            None,
-            json!({"token": token, "password": "weakpass"}),
-        )
-        .await;
+    let weak = srv.post("/api/v1/auth/password/reset", None, json!({"token": token, "password": "weakpass"})).await;
     expect_invalid_field(&weak, "password");
     // A wrong token is refused.
-    srv.post(
-        "/api/v1/auth/password/reset",
-        None,
-        json!({"token": "made-up-token", "password": NEW_PASSWORD}),
-    )
-    .await
-    .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
+    srv.post("/api/v1/auth/password/reset", None, json!({"token": "made-up-token", "password": NEW_PASSWORD}))
+        .await
+        .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
 
-    let ok = srv
-        .post(
-            "/api/v1/auth/password/reset",
-            None,
-            json!({"token": token, "password": NEW_PASSWORD}),
-        )
-        .await;
+    let ok = srv.post("/api/v1/auth/password/reset", None, json!({"token": token, "password": NEW_PASSWORD})).await;
     ok.expect(StatusCode::NO_CONTENT, None);
     // Single use.
-    srv.post(
-        "/api/v1/auth/password/reset",
-        None,
-        json!({"token": token, "password": "Third-Password-3"}),
-    )
-    .await
-    .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
+    srv.post("/api/v1/auth/password/reset", None, json!({"token": token, "password": "Third-Password-3"}))
+        .await
+        .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
 
-    login(&srv, &a.email, PASSWORD)
-        .await
-        .expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
-    login(&srv, &a.email, NEW_PASSWORD)
-        .await
-        .expect(StatusCode::OK, None);
+    login(&srv, &a.email, PASSWORD).await.expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
+    login(&srv, &a.email, NEW_PASSWORD).await.expect(StatusCode::OK, None);
 
     // Every earlier session is signed out.
     for t in [&a.token, &other_access] {
-        me(&srv, t)
-            .await
-            .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
+        me(&srv, t).await.expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
     }
     for t in [&a.refresh, &other_refresh] {
-        refresh(&srv, t)
-            .await
-            .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
+        refresh(&srv, t).await.expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
     }
 
     // Reset tokens expire after an hour.
-    srv.post(
-        "/api/v1/auth/password/forgot",
-        None,
-        json!({"email": a.email}),
-    )
-    .await
-    .expect(StatusCode::ACCEPTED, None);
+    srv.post("/api/v1/auth/password/forgot", None, json!({"email": a.email})).await.expect(StatusCode::ACCEPTED, None);
     let late = reset_tokens_for(&srv, &a.email).await;
     assert_eq!(late.len(), 2);
     assert_ne!(late[0], token, "a new token per request");
     srv.app.clock.advance(chrono::Duration::minutes(61));
-    srv.post(
-        "/api/v1/auth/password/reset",
-        None,
-        json!({"token": late[0], "password": "Third-Password-3"}),
-    )
-    .await
-    .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
-    login(&srv, &a.email, NEW_PASSWORD)
+    srv.post("/api/v1/auth/password/reset", None, json!({"token": late[0], "password": "Third-Password-3"}))
         .await
-        .expect(StatusCode::OK, None);
+        .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
+    login(&srv, &a.email, NEW_PASSWORD).await.expect(StatusCode::OK, None);
     srv.stop().await;
 }
 
@@ -848,38 +603,21 @@ async fn totp_enable_login_and_disable(b: Backend) {
     assert!(uri.starts_with("otpauth://totp/"), "{uri}");
     assert!(uri.contains(&format!("secret={secret}")), "{uri}");
     // Not enforced until verified.
-    srv.get("/api/v1/auth/mfa/totp", t)
-        .await
-        .expect(StatusCode::OK, None);
-    login(&srv, email, PASSWORD)
-        .await
-        .expect(StatusCode::OK, None);
+    srv.get("/api/v1/auth/mfa/totp", t).await.expect(StatusCode::OK, None);
+    login(&srv, email, PASSWORD).await.expect(StatusCode::OK, None);
 
     let current = totp_code(&srv, &secret, email, 0);
-    let wrong = if current == "000000" {
-        "111111"
-    } else {
-        "000000"
-    };
-    let r = srv
-        .post("/api/v1/auth/mfa/totp/verify", t, json!({"code": wrong}))
-        .await;
+    let wrong = if current == "000000" { "111111" } else { "000000" };
+    let r = srv.post("/api/v1/auth/mfa/totp/verify", t, json!({"code": wrong})).await;
     expect_invalid_field(&r, "code");
     srv.post("/api/v1/auth/mfa/totp/verify", t, json!({"code": "abc"}))
         .await
         .expect(StatusCode::BAD_REQUEST, Some("VALIDATION_ERROR"));
 
     let code = totp_code(&srv, &secret, email, 0);
-    let v = srv
-        .post("/api/v1/auth/mfa/totp/verify", t, json!({"code": code}))
-        .await;
+    let v = srv.post("/api/v1/auth/mfa/totp/verify", t, json!({"code": code})).await;
     v.expect(StatusCode::OK, None);
-    let recovery: Vec<String> = v.body["recovery_codes"]
-        .as_array()
-        .expect("codes")
-        .iter()
-        .map(s)
-        .collect();
+    let recovery: Vec<String> = v.body["recovery_codes"].as_array().expect("codes").iter().map(s).collect();
     assert_eq!(recovery.len(), 10);
     let mut uniq = recovery.clone();
     uniq.sort();
@@ -893,9 +631,7 @@ async fn totp_enable_login_and_disable(b: Backend) {
     assert_eq!(me(&srv, &a.token).await.body["mfa_enabled"], true);
 
     // Setup or verify again while enabled: conflict.
-    srv.post("/api/v1/auth/mfa/totp/setup", t, json!({}))
-        .await
-        .expect(StatusCode::CONFLICT, Some("CONFLICT"));
+    srv.post("/api/v1/auth/mfa/totp/setup", t, json!({})).await.expect(StatusCode::CONFLICT, Some("CONFLICT"));
     let code = totp_code(&srv, &secret, email, 0);
     srv.post("/api/v1/auth/mfa/totp/verify", t, json!({"code": code}))
         .await
@@ -904,18 +640,10 @@ async fn totp_enable_login_and_disable(b: Backend) {
     // Password alone is not enough.
     let r = login(&srv, email, PASSWORD).await;
     r.expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
-    assert_eq!(
-        r.body["error"]["details"]["mfa_required"], true,
-        "{}",
-        r.body
-    );
+    assert_eq!(r.body["error"]["details"]["mfa_required"], true, "{}", r.body);
     assert!(r.body.get("access_token").is_none());
     let r = login_with_code(&srv, email, PASSWORD, "").await;
-    assert_eq!(
-        r.body["error"]["details"]["mfa_required"], true,
-        "{}",
-        r.body
-    );
+    assert_eq!(r.body["error"]["details"]["mfa_required"], true, "{}", r.body);
     // A wrong password with MFA on says nothing about MFA.
     let code = totp_code(&srv, &secret, email, 0);
     let r = login_with_code(&srv, email, "Wrong-Password-1", &code).await;
@@ -923,122 +651,70 @@ async fn totp_enable_login_and_disable(b: Backend) {
     assert_ne!(r.body["error"]["details"]["mfa_required"], true);
 
     let current = totp_code(&srv, &secret, email, 0);
-    let wrong = if current == "000000" {
-        "111111"
-    } else {
-        "000000"
-    };
-    login_with_code(&srv, email, PASSWORD, wrong)
-        .await
-        .expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
+    let wrong = if current == "000000" { "111111" } else { "000000" };
+    login_with_code(&srv, email, PASSWORD, wrong).await.expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
 
+    // Each TOTP step can be used once: move past the steps used so far.
+    srv.app.clock.advance(chrono::Duration::seconds(60));
     // One step of clock skew is tolerated.
     let prev = totp_code(&srv, &secret, email, 1);
     let r = login_with_code(&srv, email, PASSWORD, &prev).await;
     r.expect(StatusCode::OK, None);
-    me(&srv, &s(&r.body["access_token"]))
-        .await
-        .expect(StatusCode::OK, None);
-    // The current code works too.
+    me(&srv, &s(&r.body["access_token"])).await.expect(StatusCode::OK, None);
+    // The current code works too, once: a replay within its window is refused (RFC 6238 §5.2).
     let code = totp_code(&srv, &secret, email, 0);
-    login_with_code(&srv, email, PASSWORD, &code)
-        .await
-        .expect(StatusCode::OK, None);
+    login_with_code(&srv, email, PASSWORD, &code).await.expect(StatusCode::OK, None);
+    login_with_code(&srv, email, PASSWORD, &code).await.expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
+    login_with_code(&srv, email, PASSWORD, &prev).await.expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
     // Three steps old is too old.
     let old = totp_code(&srv, &secret, email, 3);
-    let near = [
-        totp_code(&srv, &secret, email, 0),
-        totp_code(&srv, &secret, email, 1),
-    ];
+    let near = [totp_code(&srv, &secret, email, 0), totp_code(&srv, &secret, email, 1)];
     if !near.contains(&old) {
-        login_with_code(&srv, email, PASSWORD, &old)
-            .await
-            .expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
+        login_with_code(&srv, email, PASSWORD, &old).await.expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
     }
 
     // A recovery code works once (with or without the dash, any case).
     let r = login_with_code(&srv, email, PASSWORD, &recovery[0].to_uppercase()).await;
     r.expect(StatusCode::OK, None);
-    login_with_code(&srv, email, PASSWORD, &recovery[0])
-        .await
-        .expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
-    login_with_code(&srv, email, PASSWORD, &recovery[1].replace('-', ""))
-        .await
-        .expect(StatusCode::OK, None);
+    login_with_code(&srv, email, PASSWORD, &recovery[0]).await.expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
+    login_with_code(&srv, email, PASSWORD, &recovery[1].replace('-', "")).await.expect(StatusCode::OK, None);
     let st = srv.get("/api/v1/auth/mfa/totp", t).await;
     assert_eq!(st.body["recovery_codes_remaining"], 8, "{}", st.body);
 
+    // Each TOTP step can be used once: move past the steps used so far.
+    srv.app.clock.advance(chrono::Duration::seconds(60));
     // Regenerating replaces the codes.
     let code = totp_code(&srv, &secret, email, 0);
-    let regen = srv
-        .post(
-            "/api/v1/auth/mfa/totp/recovery-codes",
-            t,
-            json!({"password": PASSWORD, "code": code}),
-        )
-        .await;
+    let regen = srv.post("/api/v1/auth/mfa/totp/recovery-codes", t, json!({"password": PASSWORD, "code": code})).await;
     regen.expect(StatusCode::OK, None);
-    let fresh: Vec<String> = regen.body["recovery_codes"]
-        .as_array()
-        .expect("codes")
-        .iter()
-        .map(s)
-        .collect();
+    let fresh: Vec<String> = regen.body["recovery_codes"].as_array().expect("codes").iter().map(s).collect();
     assert_eq!(fresh.len(), 10);
-    login_with_code(&srv, email, PASSWORD, &recovery[2])
-        .await
-        .expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
-    login_with_code(&srv, email, PASSWORD, &fresh[0])
-        .await
-        .expect(StatusCode::OK, None);
+    login_with_code(&srv, email, PASSWORD, &recovery[2]).await.expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
+    login_with_code(&srv, email, PASSWORD, &fresh[0]).await.expect(StatusCode::OK, None);
 
+    // Each TOTP step can be used once: move past the steps used so far.
+    srv.app.clock.advance(chrono::Duration::seconds(60));
     // Disabling needs the password and a code.
     let code = totp_code(&srv, &secret, email, 0);
-    let r = srv
-        .post(
-            "/api/v1/auth/mfa/totp/disable",
-            t,
-            json!({"password": "Wrong-Password-1", "code": code}),
-        )
-        .await;
+    let r = srv.post("/api/v1/auth/mfa/totp/disable", t, json!({"password": "Wrong-Password-1", "code": code})).await;
     expect_invalid_field(&r, "password");
-    let r = srv
-        .post(
-            "/api/v1/auth/mfa/totp/disable",
-            t,
-            json!({"password": PASSWORD, "code": wrong}),
-        )
-        .await;
+    let r = srv.post("/api/v1/auth/mfa/totp/disable", t, json!({"password": PASSWORD, "code": wrong})).await;
     expect_invalid_field(&r, "code");
-    srv.post(
-        "/api/v1/auth/mfa/totp/disable",
-        t,
-        json!({"password": PASSWORD}),
-    )
-    .await
-    .expect(StatusCode::BAD_REQUEST, Some("VALIDATION_ERROR"));
+    srv.post("/api/v1/auth/mfa/totp/disable", t, json!({"password": PASSWORD}))
+        .await
+        .expect(StatusCode::BAD_REQUEST, Some("VALIDATION_ERROR"));
     let code = totp_code(&srv, &secret, email, 0);
-    srv.post(
-        "/api/v1/auth/mfa/totp/disable",
-        t,
-        json!({"password": PASSWORD, "code": code}),
-    )
-    .await
-    .expect(StatusCode::NO_CONTENT, None);
+    srv.post("/api/v1/auth/mfa/totp/disable", t, json!({"password": PASSWORD, "code": code}))
+        .await
+        .expect(StatusCode::NO_CONTENT, None);
     let st = srv.get("/api/v1/auth/mfa/totp", t).await;
     assert_eq!(st.body["enabled"], false);
     assert_eq!(st.body["recovery_codes_remaining"], 0);
-    login(&srv, email, PASSWORD)
-        .await
-        .expect(StatusCode::OK, None);
+    login(&srv, email, PASSWORD).await.expect(StatusCode::OK, None);
     let code = totp_code(&srv, &secret, email, 0);
-    srv.post(
-        "/api/v1/auth/mfa/totp/disable",
-        t,
-        json!({"password": PASSWORD, "code": code}),
-    )
-    .await
-    .expect(StatusCode::CONFLICT, Some("CONFLICT"));
+    srv.post("/api/v1/auth/mfa/totp/disable", t, json!({"password": PASSWORD, "code": code}))
+        .await
+        .expect(StatusCode::CONFLICT, Some("CONFLICT"));
     // MFA endpoints need a signed-in caller.
     srv.post("/api/v1/auth/mfa/totp/setup", None, json!({}))
         .await
@@ -1065,151 +741,73 @@ async fn me_get_and_update(b: Backend) {
     assert_eq!(m.body["mfa_enabled"], false);
     let mut keys = Vec::new();
     all_keys(&m.body, &mut keys);
-    assert!(
-        !keys
-            .iter()
-            .any(|k| k.contains("password") || k.contains("secret")),
-        "{keys:?}"
-    );
+    assert!(!keys.iter().any(|k| k.contains("password") || k.contains("secret")), "{keys:?}");
 
-    let r = srv
-        .patch(
-            "/api/v1/me",
-            t,
-            json!({"name": "  Ann Smith ", "timezone": "Europe/Paris"}),
-        )
-        .await;
+    let r = srv.patch("/api/v1/me", t, json!({"name": "  Ann Smith ", "timezone": "Europe/Paris"})).await;
     r.expect(StatusCode::OK, None);
     assert_eq!(r.body["name"], "Ann Smith");
     assert_eq!(r.body["timezone"], "Europe/Paris");
     let m = me(&srv, &a.token).await;
-    assert_eq!(
-        (m.body["name"].clone(), m.body["timezone"].clone()),
-        (json!("Ann Smith"), json!("Europe/Paris"))
-    );
+    assert_eq!((m.body["name"].clone(), m.body["timezone"].clone()), (json!("Ann Smith"), json!("Europe/Paris")));
 
     for tz in ["Not a timezone", "", "Europe/Paris; DROP TABLE users"] {
         let r = srv.patch("/api/v1/me", t, json!({"timezone": tz})).await;
         expect_invalid_field(&r, "timezone");
     }
-    expect_invalid_field(
-        &srv.patch("/api/v1/me", t, json!({"name": "   "})).await,
-        "name",
-    );
+    expect_invalid_field(&srv.patch("/api/v1/me", t, json!({"name": "   "})).await, "name");
     srv.patch("/api/v1/me", t, json!({"is_instance_admin": true}))
         .await
         .expect(StatusCode::BAD_REQUEST, Some("VALIDATION_ERROR"));
     srv.patch("/api/v1/me", t, json!({"name": "X", "role": "owner"}))
         .await
         .expect(StatusCode::BAD_REQUEST, Some("VALIDATION_ERROR"));
-    assert_eq!(
-        me(&srv, &a.token).await.body["name"],
-        "Ann Smith",
-        "rejected patches change nothing"
-    );
+    assert_eq!(me(&srv, &a.token).await.body["name"], "Ann Smith", "rejected patches change nothing");
 
     // Email: needs the current password.
+    expect_invalid_field(&srv.patch("/api/v1/me", t, json!({"email": "new@example.com"})).await, "current_password");
     expect_invalid_field(
-        &srv.patch("/api/v1/me", t, json!({"email": "new@example.com"}))
-            .await,
+        &srv.patch("/api/v1/me", t, json!({"email": "new@example.com", "current_password": "Wrong-Password-1"})).await,
         "current_password",
     );
     expect_invalid_field(
-        &srv.patch(
-            "/api/v1/me",
-            t,
-            json!({"email": "new@example.com", "current_password": "Wrong-Password-1"}),
-        )
-        .await,
-        "current_password",
-    );
-    expect_invalid_field(
-        &srv.patch(
-            "/api/v1/me",
-            t,
-            json!({"email": "nope", "current_password": PASSWORD}),
-        )
-        .await,
+        &srv.patch("/api/v1/me", t, json!({"email": "nope", "current_password": PASSWORD})).await,
         "email",
     );
-    srv.patch(
-        "/api/v1/me",
-        t,
-        json!({"email": "TAKEN@example.com", "current_password": PASSWORD}),
-    )
-    .await
-    .expect(StatusCode::CONFLICT, Some("CONFLICT"));
+    srv.patch("/api/v1/me", t, json!({"email": "TAKEN@example.com", "current_password": PASSWORD}))
+        .await
+        .expect(StatusCode::CONFLICT, Some("CONFLICT"));
     assert_eq!(me(&srv, &a.token).await.body["email"], "me@example.com");
     me(&srv, &taken.token).await.expect(StatusCode::OK, None);
 
-    let r = srv
-        .patch(
-            "/api/v1/me",
-            t,
-            json!({"email": "New@Example.com", "current_password": PASSWORD}),
-        )
-        .await;
+    let r = srv.patch("/api/v1/me", t, json!({"email": "New@Example.com", "current_password": PASSWORD})).await;
     r.expect(StatusCode::OK, None);
     assert_eq!(r.body["email"], "new@example.com");
-    login(&srv, "new@example.com", PASSWORD)
-        .await
-        .expect(StatusCode::OK, None);
-    login(&srv, "me@example.com", PASSWORD)
-        .await
-        .expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
+    login(&srv, "new@example.com", PASSWORD).await.expect(StatusCode::OK, None);
+    login(&srv, "me@example.com", PASSWORD).await.expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
     me(&srv, &a.token).await.expect(StatusCode::OK, None);
 
     // Password: needs the current one, must be strong, and signs out every session.
     let (other_access, other_refresh) = new_session(&srv, "new@example.com", PASSWORD).await;
+    expect_invalid_field(&srv.patch("/api/v1/me", t, json!({"new_password": NEW_PASSWORD})).await, "current_password");
     expect_invalid_field(
-        &srv.patch("/api/v1/me", t, json!({"new_password": NEW_PASSWORD}))
-            .await,
-        "current_password",
-    );
-    expect_invalid_field(
-        &srv.patch(
-            "/api/v1/me",
-            t,
-            json!({"new_password": "weak", "current_password": PASSWORD}),
-        )
-        .await,
+        &srv.patch("/api/v1/me", t, json!({"new_password": "weak", "current_password": PASSWORD})).await,
         "new_password",
     );
     expect_invalid_field(
-        &srv.patch(
-            "/api/v1/me",
-            t,
-            json!({"new_password": NEW_PASSWORD, "current_password": "Wrong-Password-1"}),
-        )
-        .await,
+        &srv.patch("/api/v1/me", t, json!({"new_password": NEW_PASSWORD, "current_password": "Wrong-Password-1"}))
+            .await,
         "current_password",
     );
     me(&srv, &other_access).await.expect(StatusCode::OK, None);
-    let r = srv
-        .patch(
-            "/api/v1/me",
-            t,
-            json!({"new_password": NEW_PASSWORD, "current_password": PASSWORD}),
-        )
-        .await;
+    let r = srv.patch("/api/v1/me", t, json!({"new_password": NEW_PASSWORD, "current_password": PASSWORD})).await;
     r.expect(StatusCode::OK, None);
     assert_eq!(r.body["email"], "new@example.com");
-    me(&srv, &other_access)
-        .await
-        .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
-    refresh(&srv, &other_refresh)
-        .await
-        .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
+    me(&srv, &other_access).await.expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
+    refresh(&srv, &other_refresh).await.expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
     // The API contract: a new password "signs out every session", this one included.
-    me(&srv, &a.token)
-        .await
-        .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
-    refresh(&srv, &a.refresh)
-        .await
-        .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
-    login(&srv, "new@example.com", PASSWORD)
-        .await
-        .expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
+    me(&srv, &a.token).await.expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
+    refresh(&srv, &a.refresh).await.expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
+    login(&srv, "new@example.com", PASSWORD).await.expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
     let (fresh, _) = new_session(&srv, "new@example.com", NEW_PASSWORD).await;
     me(&srv, &fresh).await.expect(StatusCode::OK, None);
     srv.patch("/api/v1/me", None, json!({"name": "Nobody"}))
@@ -1231,18 +829,8 @@ async fn export_has_data_and_no_secrets(b: Backend) {
     let setup = srv.post("/api/v1/auth/mfa/totp/setup", t, json!({})).await;
     setup.expect(StatusCode::OK, None);
     let totp_secret = s(&setup.body["secret"]);
-    srv.post(
-        "/api/v1/auth/password/forgot",
-        None,
-        json!({"email": a.email}),
-    )
-    .await
-    .expect(StatusCode::ACCEPTED, None);
-    let reset_token = reset_tokens_for(&srv, &a.email)
-        .await
-        .first()
-        .cloned()
-        .expect("reset mail");
+    srv.post("/api/v1/auth/password/forgot", None, json!({"email": a.email})).await.expect(StatusCode::ACCEPTED, None);
+    let reset_token = reset_tokens_for(&srv, &a.email).await.first().cloned().expect("reset mail");
 
     let r = srv.get("/api/v1/me/export", t).await;
     r.expect(StatusCode::OK, None);
@@ -1253,72 +841,40 @@ async fn export_has_data_and_no_secrets(b: Backend) {
     assert_eq!(memberships.len(), 1, "{e}");
     assert!(memberships[0].to_string().contains(&a.org_id), "{e}");
     assert_eq!(e["sessions"].as_array().expect("sessions").len(), 2, "{e}");
-    let actions: Vec<&str> = e["audit_log"]
-        .as_array()
-        .expect("audit_log")
-        .iter()
-        .filter_map(|x| x["action"].as_str())
-        .collect();
+    let actions: Vec<&str> =
+        e["audit_log"].as_array().expect("audit_log").iter().filter_map(|x| x["action"].as_str()).collect();
     assert!(actions.contains(&"user.register"), "{actions:?}");
     assert!(actions.contains(&"user.login"), "{actions:?}");
 
     let mut keys = Vec::new();
     all_keys(e, &mut keys);
     for forbidden in ["password_hash", "totp_secret", "token_hash", "code_hash"] {
-        assert!(
-            !keys.iter().any(|k| k == forbidden),
-            "{forbidden} in export: {e}"
-        );
+        assert!(!keys.iter().any(|k| k == forbidden), "{forbidden} in export: {e}");
     }
     let text = e.to_string();
     assert!(!text.contains("$argon2"), "a password hash leaked: {text}");
-    assert!(
-        !text.contains(&totp_secret),
-        "the TOTP secret leaked: {text}"
-    );
-    assert!(
-        !text.contains(&reset_token),
-        "a live password-reset token leaked into the export: {text}"
-    );
+    assert!(!text.contains(&totp_secret), "the TOTP secret leaked: {text}");
+    assert!(!text.contains(&reset_token), "a live password-reset token leaked into the export: {text}");
 
     // Invites: the inviter's export lists the invite, and neither side's export carries
     // the invite token (the invitee's has the invite email, without its body).
     let inv = srv
-        .post(
-            &format!("/api/v1/orgs/{}/invites", a.org_id),
-            t,
-            json!({"email": "guest@example.com", "role": "editor"}),
-        )
+        .post(&format!("/api/v1/orgs/{}/invites", a.org_id), t, json!({"email": "guest@example.com", "role": "editor"}))
         .await;
     inv.expect(StatusCode::CREATED, None);
     let invite_token = s(&inv.body["token"]);
     let e = srv.get("/api/v1/me/export", t).await.body;
-    assert_eq!(
-        e["invites_sent"].as_array().expect("invites_sent").len(),
-        1,
-        "{e}"
-    );
+    assert_eq!(e["invites_sent"].as_array().expect("invites_sent").len(), 1, "{e}");
     assert!(!e.to_string().contains(&invite_token), "{e}");
     let guest = srv.register("guest@example.com").await;
     let g = srv.get("/api/v1/me/export", Some(&guest.token)).await;
     g.expect(StatusCode::OK, None);
-    assert_eq!(
-        g.body["emails"].as_array().expect("emails").len(),
-        1,
-        "{}",
-        g.body
-    );
+    assert_eq!(g.body["emails"].as_array().expect("emails").len(), 1, "{}", g.body);
     assert!(g.body["emails"][0]["subject"].is_string(), "{}", g.body);
-    assert!(
-        !g.body.to_string().contains(&invite_token),
-        "the invite token leaked: {}",
-        g.body
-    );
+    assert!(!g.body.to_string().contains(&invite_token), "the invite token leaked: {}", g.body);
     assert_eq!(g.body["user"]["is_instance_admin"], false);
 
-    srv.get("/api/v1/me/export", None)
-        .await
-        .expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
+    srv.get("/api/v1/me/export", None).await.expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
     srv.stop().await;
 }
 
@@ -1334,51 +890,26 @@ async fn sessions_list_and_revoke(b: Backend) {
     let items = list.body["items"].as_array().expect("items");
     assert_eq!(items.len(), 3, "{}", list.body);
     let current: Vec<&Value> = items.iter().filter(|i| i["current"] == true).collect();
-    assert_eq!(
-        current.len(),
-        1,
-        "exactly one current session: {}",
-        list.body
-    );
+    assert_eq!(current.len(), 1, "exactly one current session: {}", list.body);
     assert_eq!(current[0]["id"], session_id_of(&c_access).as_str());
     assert!(items.iter().all(|i| i["revoked_at"].is_null()));
-    assert!(items
-        .iter()
-        .all(|i| i.get("user_id").is_none() || i["user_id"] == a.user_id.as_str()));
+    assert!(items.iter().all(|i| i.get("user_id").is_none() || i["user_id"] == a.user_id.as_str()));
     let ids: Vec<String> = items.iter().map(|i| s(&i["id"])).collect();
-    assert!(
-        !ids.contains(&session_id_of(&other.token)),
-        "only my sessions"
-    );
+    assert!(!ids.contains(&session_id_of(&other.token)), "only my sessions");
 
     // From session C, revoke session B.
     let b_sid = session_id_of(&b_access);
-    srv.delete(&format!("/api/v1/me/sessions/{b_sid}"), Some(&c_access))
-        .await
-        .expect(StatusCode::NO_CONTENT, None);
-    me(&srv, &b_access)
-        .await
-        .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
-    refresh(&srv, &b_refresh)
-        .await
-        .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
+    srv.delete(&format!("/api/v1/me/sessions/{b_sid}"), Some(&c_access)).await.expect(StatusCode::NO_CONTENT, None);
+    me(&srv, &b_access).await.expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
+    refresh(&srv, &b_refresh).await.expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
     me(&srv, &c_access).await.expect(StatusCode::OK, None);
     me(&srv, &a.token).await.expect(StatusCode::OK, None);
     let list = srv.get("/api/v1/me/sessions", Some(&a.token)).await;
-    let revoked: Vec<&Value> = list.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|i| !i["revoked_at"].is_null())
-        .collect();
+    let revoked: Vec<&Value> =
+        list.body["items"].as_array().unwrap().iter().filter(|i| !i["revoked_at"].is_null()).collect();
     assert_eq!(revoked.len(), 1, "{}", list.body);
     assert_eq!(revoked[0]["id"], b_sid.as_str());
-    let current: Vec<&Value> = list.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|i| i["current"] == true)
-        .collect();
+    let current: Vec<&Value> = list.body["items"].as_array().unwrap().iter().filter(|i| i["current"] == true).collect();
     assert_eq!(current.len(), 1);
     assert_eq!(current[0]["id"], session_id_of(&a.token).as_str());
 
@@ -1388,15 +919,10 @@ async fn sessions_list_and_revoke(b: Backend) {
         .await
         .expect(StatusCode::NOT_FOUND, Some("NOT_FOUND"));
     me(&srv, &other.token).await.expect(StatusCode::OK, None);
-    srv.delete(
-        "/api/v1/me/sessions/0190aaaa-0000-7000-8000-000000000000",
-        Some(&a.token),
-    )
-    .await
-    .expect(StatusCode::NOT_FOUND, Some("NOT_FOUND"));
-    srv.get("/api/v1/me/sessions", None)
+    srv.delete("/api/v1/me/sessions/0190aaaa-0000-7000-8000-000000000000", Some(&a.token))
         .await
-        .expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
+        .expect(StatusCode::NOT_FOUND, Some("NOT_FOUND"));
+    srv.get("/api/v1/me/sessions", None).await.expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
     srv.stop().await;
 }
 
@@ -1405,13 +931,7 @@ async fn sessions_list_and_revoke(b: Backend) {
 // ---------------------------------------------------------------------------------------
 
 async fn delete_me(srv: &TestServer, token: &str, password: &str) -> Response {
-    srv.send(
-        Method::DELETE,
-        "/api/v1/me",
-        Some(token),
-        Some(json!({"password": password})),
-    )
-    .await
+    srv.send(Method::DELETE, "/api/v1/me", Some(token), Some(json!({"password": password}))).await
 }
 
 async fn delete_account(b: Backend) {
@@ -1419,23 +939,13 @@ async fn delete_account(b: Backend) {
     let a = srv.register("gone@example.com").await;
     let (b_access, b_refresh) = new_session(&srv, &a.email, PASSWORD).await;
 
-    expect_invalid_field(
-        &delete_me(&srv, &a.token, "Wrong-Password-1").await,
-        "password",
-    );
+    expect_invalid_field(&delete_me(&srv, &a.token, "Wrong-Password-1").await, "password");
     me(&srv, &a.token).await.expect(StatusCode::OK, None);
     // Without a body (no password) it is refused as well.
-    srv.delete("/api/v1/me", Some(&a.token))
+    srv.delete("/api/v1/me", Some(&a.token)).await.expect(StatusCode::UNSUPPORTED_MEDIA_TYPE, Some("VALIDATION_ERROR"));
+    srv.send(Method::DELETE, "/api/v1/me", Some(&a.token), Some(json!({})))
         .await
-        .expect(StatusCode::UNSUPPORTED_MEDIA_TYPE, Some("VALIDATION_ERROR"));
-    srv.send(
-        Method::DELETE,
-        "/api/v1/me",
-        Some(&a.token),
-        Some(json!({})),
-    )
-    .await
-    .expect(StatusCode::BAD_REQUEST, Some("VALIDATION_ERROR"));
+        .expect(StatusCode::BAD_REQUEST, Some("VALIDATION_ERROR"));
 
     let r = delete_me(&srv, &a.token, PASSWORD).await;
     r.expect(StatusCode::NO_CONTENT, None);
@@ -1444,13 +954,9 @@ async fn delete_account(b: Backend) {
         r.expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
     }
     for t in [&a.refresh, &b_refresh] {
-        refresh(&srv, t)
-            .await
-            .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
+        refresh(&srv, t).await.expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
     }
-    login(&srv, &a.email, PASSWORD)
-        .await
-        .expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
+    login(&srv, &a.email, PASSWORD).await.expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
     // The address is free again.
     let again = srv.register("gone@example.com").await;
     assert_ne!(again.user_id, a.user_id);
@@ -1465,39 +971,56 @@ async fn delete_account_last_owner_conflict(b: Backend) {
     let r = delete_me(&srv, &owner.token, PASSWORD).await;
     r.expect(StatusCode::CONFLICT, Some("CONFLICT"));
     me(&srv, &owner.token).await.expect(StatusCode::OK, None);
-    login(&srv, &owner.email, PASSWORD)
-        .await
-        .expect(StatusCode::OK, None);
+    login(&srv, &owner.email, PASSWORD).await.expect(StatusCode::OK, None);
 
     // The member can leave by deleting their account; the shared org keeps its owner.
-    delete_me(&srv, &member.token, PASSWORD)
-        .await
-        .expect(StatusCode::NO_CONTENT, None);
-    me(&srv, &member.token)
-        .await
-        .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
-    let members = srv
-        .get(
-            &format!("/api/v1/orgs/{}/members", owner.org_id),
-            Some(&owner.token),
-        )
-        .await;
+    delete_me(&srv, &member.token, PASSWORD).await.expect(StatusCode::NO_CONTENT, None);
+    me(&srv, &member.token).await.expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
+    let members = srv.get(&format!("/api/v1/orgs/{}/members", owner.org_id), Some(&owner.token)).await;
     members.expect(StatusCode::OK, None);
-    let ids: Vec<String> = members.body["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .map(|m| s(&m["user_id"]))
-        .collect();
+    let ids: Vec<String> = members.body["items"].as_array().expect("items").iter().map(|m| s(&m["user_id"])).collect();
     assert_eq!(ids, vec![owner.user_id.clone()], "{}", members.body);
 
     // Now alone in the org, the owner may go, and the org goes with them.
-    delete_me(&srv, &owner.token, PASSWORD)
+    delete_me(&srv, &owner.token, PASSWORD).await.expect(StatusCode::NO_CONTENT, None);
+    login(&srv, &owner.email, PASSWORD).await.expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
+    srv.stop().await;
+}
+
+/// A password change spends every reset link still in the mail, so an old link cannot undo it.
+async fn password_change_spends_outstanding_reset_links(b: Backend) {
+    let srv = start_without_login_limit(b).await;
+    let a = srv.register("links@example.com").await;
+    srv.post("/api/v1/auth/password/forgot", None, json!({"email": a.email})).await.expect(StatusCode::ACCEPTED, None);
+    let stale = reset_tokens_for(&srv, &a.email).await;
+    assert_eq!(stale.len(), 1);
+    srv.patch("/api/v1/me", Some(&a.token), json!({"current_password": PASSWORD, "new_password": "Changed-Pass-77"}))
         .await
-        .expect(StatusCode::NO_CONTENT, None);
-    login(&srv, &owner.email, PASSWORD)
+        .expect(StatusCode::OK, None);
+    srv.post("/api/v1/auth/password/reset", None, json!({"token": stale[0], "password": "Attacker-Pass-1"}))
         .await
-        .expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
+        .expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
+    login(&srv, &a.email, "Changed-Pass-77").await.expect(StatusCode::OK, None);
+    srv.stop().await;
+}
+
+/// Deleting an account erases its account-level audit trail and the IP and user agent of its
+/// entries in organizations that live on.
+async fn deleted_accounts_leave_no_personal_trail(b: Backend) {
+    let srv = TestServer::start(b).await;
+    let owner = srv.register("keeper@example.com").await;
+    let leaver = srv.add_member(&owner, "leaver@example.com", "manager").await;
+    let path = format!("/api/v1/orgs/{}/clients", owner.org_id);
+    srv.post(&path, Some(&leaver.token), json!({"name": "Left behind"})).await.expect(StatusCode::CREATED, None);
+    delete_me(&srv, &leaver.token, PASSWORD).await.expect(StatusCode::NO_CONTENT, None);
+    let mut c = srv.app.db.read().await.expect("db");
+    let rows = sellcast_app::store::audit::by_actor(c.conn(), &leaver.user_id).await.expect("audit");
+    assert!(!rows.is_empty(), "org entries stay");
+    for row in &rows {
+        assert_eq!(row.org_id.as_deref(), Some(owner.org_id.as_str()), "{row:?}");
+        assert!(row.ip.is_none() && row.user_agent.is_none(), "{row:?}");
+    }
+    drop(c);
     srv.stop().await;
 }
 
@@ -1517,4 +1040,6 @@ on_both_backends!(
     sessions_list_and_revoke,
     delete_account,
     delete_account_last_owner_conflict,
+    password_change_spends_outstanding_reset_links,
+    deleted_accounts_leave_no_personal_trail,
 );

@@ -9,35 +9,17 @@ use serde_json::json;
 async fn errors_always_use_the_error_body(b: Backend) {
     let srv = TestServer::start(b).await;
     let a = srv.register("errors@example.com").await;
-    srv.get("/api/v1/no-such-thing", None)
-        .await
-        .expect(StatusCode::NOT_FOUND, Some("NOT_FOUND"));
-    srv.get("/api/v1/orgs/x/y/z", Some(&a.token))
-        .await
-        .expect(StatusCode::NOT_FOUND, Some("NOT_FOUND"));
-    srv.get("/nowhere", None)
-        .await
-        .expect(StatusCode::NOT_FOUND, Some("NOT_FOUND"));
+    srv.get("/api/v1/no-such-thing", None).await.expect(StatusCode::NOT_FOUND, Some("NOT_FOUND"));
+    srv.get("/api/v1/orgs/x/y/z", Some(&a.token)).await.expect(StatusCode::NOT_FOUND, Some("NOT_FOUND"));
+    srv.get("/nowhere", None).await.expect(StatusCode::NOT_FOUND, Some("NOT_FOUND"));
 
-    let wrong_method = srv
-        .send(Method::PUT, "/api/v1/me", Some(&a.token), None)
-        .await;
+    let wrong_method = srv.send(Method::PUT, "/api/v1/me", Some(&a.token), None).await;
     wrong_method.expect(StatusCode::METHOD_NOT_ALLOWED, Some("NOT_FOUND"));
-    assert!(
-        wrong_method.headers.get("allow").is_some(),
-        "405 names the allowed methods"
-    );
+    assert!(wrong_method.headers.get("allow").is_some(), "405 names the allowed methods");
 
-    let no_type = srv
-        .http
-        .post(srv.url("/api/v1/auth/login"))
-        .body(r#"{"email":"a@b.co","password":"x"}"#)
-        .send()
-        .await
-        .unwrap();
-    Response::read(no_type)
-        .await
-        .expect(StatusCode::UNSUPPORTED_MEDIA_TYPE, Some("VALIDATION_ERROR"));
+    let no_type =
+        srv.http.post(srv.url("/api/v1/auth/login")).body(r#"{"email":"a@b.co","password":"x"}"#).send().await.unwrap();
+    Response::read(no_type).await.expect(StatusCode::UNSUPPORTED_MEDIA_TYPE, Some("VALIDATION_ERROR"));
 
     let malformed = srv
         .http
@@ -47,136 +29,67 @@ async fn errors_always_use_the_error_body(b: Backend) {
         .send()
         .await
         .unwrap();
-    Response::read(malformed)
-        .await
-        .expect(StatusCode::BAD_REQUEST, Some("VALIDATION_ERROR"));
+    Response::read(malformed).await.expect(StatusCode::BAD_REQUEST, Some("VALIDATION_ERROR"));
 
     srv.post("/api/v1/auth/login", None, json!({"email": 5}))
         .await
         .expect(StatusCode::BAD_REQUEST, Some("VALIDATION_ERROR"));
-    srv.post("/api/v1/auth/login", None, json!([1, 2]))
-        .await
-        .expect(StatusCode::BAD_REQUEST, Some("VALIDATION_ERROR"));
+    srv.post("/api/v1/auth/login", None, json!([1, 2])).await.expect(StatusCode::BAD_REQUEST, Some("VALIDATION_ERROR"));
 
     let huge = "x".repeat(1024 * 1024 + 10);
     let r = srv
-        .post(
-            &format!("/api/v1/orgs/{}/clients", a.org_id),
-            Some(&a.token),
-            json!({"name": "n", "notes": huge}),
-        )
+        .post(&format!("/api/v1/orgs/{}/clients", a.org_id), Some(&a.token), json!({"name": "n", "notes": huge}))
         .await;
     r.expect(StatusCode::PAYLOAD_TOO_LARGE, Some("PAYLOAD_TOO_LARGE"));
 
-    let bad_query = srv
-        .get(
-            &format!("/api/v1/orgs/{}/clients?limit=abc", a.org_id),
-            Some(&a.token),
-        )
-        .await;
+    let bad_query = srv.get(&format!("/api/v1/orgs/{}/clients?limit=abc", a.org_id), Some(&a.token)).await;
     bad_query.expect(StatusCode::BAD_REQUEST, Some("VALIDATION_ERROR"));
     srv.stop().await;
 }
 
 async fn security_headers_and_request_ids(b: Backend) {
     let srv = TestServer::start(b).await;
-    let r = srv
-        .http
-        .get(srv.url("/api/v1/me"))
-        .header("x-request-id", "trace-abc-123")
-        .send()
-        .await
-        .unwrap();
+    let r = srv.http.get(srv.url("/api/v1/me")).header("x-request-id", "trace-abc-123").send().await.unwrap();
     let r = Response::read(r).await;
     r.expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
     assert_eq!(r.headers["x-request-id"], "trace-abc-123");
-    assert_eq!(
-        r.body["error"]["request_id"], "trace-abc-123",
-        "the error body carries the same id"
-    );
+    assert_eq!(r.body["error"]["request_id"], "trace-abc-123", "the error body carries the same id");
     assert_eq!(r.headers["x-frame-options"], "DENY");
     assert_eq!(r.headers["x-content-type-options"], "nosniff");
-    assert_eq!(
-        r.headers["referrer-policy"],
-        "strict-origin-when-cross-origin"
-    );
-    assert!(r.headers["content-security-policy"]
-        .to_str()
-        .unwrap()
-        .contains("frame-ancestors 'none'"));
-    assert!(
-        r.headers.get("strict-transport-security").is_none(),
-        "no HSTS on plain http"
-    );
+    assert_eq!(r.headers["referrer-policy"], "strict-origin-when-cross-origin");
+    assert!(r.headers["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+    assert!(r.headers.get("strict-transport-security").is_none(), "no HSTS on plain http");
 
     let generated = srv.get("/healthz", None).await;
     let id = generated.headers["x-request-id"].to_str().unwrap();
     assert!(id.len() >= 32, "a request id is generated: {id}");
-    let hostile = srv
-        .http
-        .get(srv.url("/healthz"))
-        .header("x-request-id", "x".repeat(500))
-        .send()
-        .await
-        .unwrap();
-    assert_ne!(
-        hostile.headers()["x-request-id"].to_str().unwrap(),
-        "x".repeat(500),
-        "oversized ids are replaced"
-    );
+    let hostile = srv.http.get(srv.url("/healthz")).header("x-request-id", "x".repeat(500)).send().await.unwrap();
+    assert_ne!(hostile.headers()["x-request-id"].to_str().unwrap(), "x".repeat(500), "oversized ids are replaced");
     srv.stop().await;
 
-    let https = TestServer::start_with(b, |c| {
-        c.public_url = Some("https://sellcast.example.com".into())
-    })
-    .await;
+    let https = TestServer::start_with(b, |c| c.public_url = Some("https://sellcast.example.com".into())).await;
     let r = https.get("/healthz", None).await;
-    assert!(r.headers["strict-transport-security"]
-        .to_str()
-        .unwrap()
-        .contains("max-age="));
+    assert!(r.headers["strict-transport-security"].to_str().unwrap().contains("max-age="));
     https.stop().await;
 }
 
 async fn cors_allows_only_configured_origins(b: Backend) {
-    let srv =
-        TestServer::start_with(b, |c| c.cors_origins = "https://app.example.com".into()).await;
-    let allowed = srv
-        .http
-        .get(srv.url("/healthz"))
-        .header("origin", "https://app.example.com")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        allowed.headers()["access-control-allow-origin"],
-        "https://app.example.com"
-    );
-    let other = srv
-        .http
-        .get(srv.url("/healthz"))
-        .header("origin", "https://evil.example.com")
-        .send()
-        .await
-        .unwrap();
+    let srv = TestServer::start_with(b, |c| c.cors_origins = "https://app.example.com".into()).await;
+    let allowed = srv.http.get(srv.url("/healthz")).header("origin", "https://app.example.com").send().await.unwrap();
+    assert_eq!(allowed.headers()["access-control-allow-origin"], "https://app.example.com");
+    let other = srv.http.get(srv.url("/healthz")).header("origin", "https://evil.example.com").send().await.unwrap();
     assert!(other.headers().get("access-control-allow-origin").is_none());
     let preflight = srv
         .http
         .request(Method::OPTIONS, srv.url("/api/v1/me"))
         .header("origin", "https://app.example.com")
         .header("access-control-request-method", "PATCH")
-        .header(
-            "access-control-request-headers",
-            "authorization,content-type",
-        )
+        .header("access-control-request-headers", "authorization,content-type")
         .send()
         .await
         .unwrap();
     assert!(preflight.status().is_success(), "{}", preflight.status());
-    assert!(preflight.headers()["access-control-allow-methods"]
-        .to_str()
-        .unwrap()
-        .contains("PATCH"));
+    assert!(preflight.headers()["access-control-allow-methods"].to_str().unwrap().contains("PATCH"));
     srv.stop().await;
 }
 
@@ -189,39 +102,25 @@ async fn rate_limits_answer_429_with_retry_after(b: Backend) {
     .await;
     let a = srv.register("limits@example.com").await; // 1 unauthenticated request
     for _ in 0..4 {
-        srv.get("/api/v1/me", Some(&a.token))
-            .await
-            .expect(StatusCode::OK, None);
+        srv.get("/api/v1/me", Some(&a.token)).await.expect(StatusCode::OK, None);
     }
     let limited = srv.get("/api/v1/me", Some(&a.token)).await;
     limited.expect(StatusCode::TOO_MANY_REQUESTS, Some("RATE_LIMITED"));
-    let retry: u64 = limited.headers["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let retry: u64 = limited.headers["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry), "{retry}");
 
     let login = json!({"email": "limits@example.com", "password": PASSWORD});
-    srv.post("/api/v1/auth/login", None, login.clone())
-        .await
-        .expect(StatusCode::OK, None);
-    srv.post("/api/v1/auth/login", None, login.clone())
-        .await
-        .expect(StatusCode::OK, None);
+    srv.post("/api/v1/auth/login", None, login.clone()).await.expect(StatusCode::OK, None);
+    srv.post("/api/v1/auth/login", None, login.clone()).await.expect(StatusCode::OK, None);
     let third = srv.post("/api/v1/auth/login", None, login).await;
     third.expect(StatusCode::TOO_MANY_REQUESTS, Some("RATE_LIMITED"));
     assert!(third.headers.get("retry-after").is_some());
 
     // 4 unauthenticated requests so far; the IP limit (8) trips on the 9th.
     for _ in 0..4 {
-        srv.get("/api/v1/invites/nope", None)
-            .await
-            .expect(StatusCode::NOT_FOUND, None);
+        srv.get("/api/v1/invites/nope", None).await.expect(StatusCode::NOT_FOUND, None);
     }
-    srv.get("/api/v1/invites/nope", None)
-        .await
-        .expect(StatusCode::TOO_MANY_REQUESTS, Some("RATE_LIMITED"));
+    srv.get("/api/v1/invites/nope", None).await.expect(StatusCode::TOO_MANY_REQUESTS, Some("RATE_LIMITED"));
     srv.get("/healthz", None).await.expect(StatusCode::OK, None);
     srv.stop().await;
 }
@@ -229,32 +128,26 @@ async fn rate_limits_answer_429_with_retry_after(b: Backend) {
 async fn operations_endpoints(b: Backend) {
     let srv = TestServer::start(b).await;
     let a = srv.register("ops@example.com").await;
-    srv.get(
-        &format!("/api/v1/orgs/{}/members", a.org_id),
-        Some(&a.token),
-    )
-    .await
-    .expect(StatusCode::OK, None);
+    srv.get(&format!("/api/v1/orgs/{}/members", a.org_id), Some(&a.token)).await.expect(StatusCode::OK, None);
     assert_eq!(srv.get("/healthz", None).await.body["status"], "ok");
     assert_eq!(srv.get("/readyz", None).await.body["status"], "ready");
     let m = srv.http.get(srv.url("/metrics")).send().await.unwrap();
-    assert!(m.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/plain"));
+    assert!(m.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
     let text = m.text().await.unwrap();
     assert!(
-        text.contains(r#"sellcast_http_requests_total{method="GET",route="/api/v1/orgs/{org_id}/members",status="200"} 1"#),
+        text.contains(
+            r#"sellcast_http_requests_total{method="GET",route="/api/v1/orgs/{org_id}/members",status="200"} 1"#
+        ),
         "{text}"
     );
-    assert!(text.contains(r#"sellcast_http_requests_total{method="POST",route="/api/v1/auth/register",status="201"} 1"#));
+    assert!(
+        text.contains(r#"sellcast_http_requests_total{method="POST",route="/api/v1/auth/register",status="201"} 1"#)
+    );
     assert!(text.contains("sellcast_http_request_duration_seconds_bucket"));
     assert!(text.contains("sellcast_db_pool_connections"));
     assert!(text.contains("process_resident_memory_bytes"));
     srv.app.db.close().await;
-    srv.get("/readyz", None)
-        .await
-        .expect(StatusCode::SERVICE_UNAVAILABLE, Some("INTERNAL_ERROR"));
+    srv.get("/readyz", None).await.expect(StatusCode::SERVICE_UNAVAILABLE, Some("INTERNAL_ERROR"));
     srv.stop().await;
 }
 
@@ -271,10 +164,7 @@ async fn openapi_is_committed_and_complete(b: Backend) {
         committed.trim() == generated.trim(),
         "docs/openapi.json is out of date: run `cargo run -q -- openapi > docs/openapi.json`"
     );
-    assert_eq!(
-        served.body,
-        serde_json::from_str::<serde_json::Value>(&generated).unwrap()
-    );
+    assert_eq!(served.body, serde_json::from_str::<serde_json::Value>(&generated).unwrap());
     let paths = served.body["paths"].as_object().unwrap();
     let mut operations = 0;
     for (path, item) in paths {
@@ -283,21 +173,17 @@ async fn openapi_is_committed_and_complete(b: Backend) {
                 continue;
             }
             operations += 1;
-            let concrete = path.replace('{', "").replace('}', "");
+            let concrete = path.replace(['{', '}'], "");
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let r = srv.send(m, &concrete, None, None).await;
             assert!(
-                !(r.status == StatusCode::NOT_FOUND
-                    && r.body["error"]["message"] == "no such route")
+                !(r.status == StatusCode::NOT_FOUND && r.body["error"]["message"] == "no such route")
                     && r.status != StatusCode::METHOD_NOT_ALLOWED,
                 "{method} {path} is documented but not routed ({})",
                 r.status
             );
             let op = &item[method];
-            assert!(
-                op["responses"]["500"].is_object(),
-                "{method} {path} documents its errors"
-            );
+            assert!(op["responses"]["500"].is_object(), "{method} {path} documents its errors");
         }
     }
     assert_eq!(operations, 39, "every route is documented");

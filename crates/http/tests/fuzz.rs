@@ -13,19 +13,10 @@ fn json_value() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(|n| json!(n)),
-        any::<f64>()
-            .prop_filter("finite", |f| f.is_finite())
-            .prop_map(|f| json!(f)),
+        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| json!(f)),
         ".{0,40}".prop_map(Value::String),
-        prop_oneof![
-            Just("owner"),
-            Just("viewer"),
-            Just("a@b.co"),
-            Just("Secret123"),
-            Just(""),
-            Just("\u{0}")
-        ]
-        .prop_map(|s| Value::String(s.into())),
+        prop_oneof![Just("owner"), Just("viewer"), Just("a@b.co"), Just("Secret123"), Just(""), Just("\u{0}")]
+            .prop_map(|s| Value::String(s.into())),
     ];
     leaf.prop_recursive(3, 24, 6, |inner| {
         prop_oneof![
@@ -71,71 +62,45 @@ async fn random_requests_never_fail_the_server(b: Backend) {
     for (path, item) in spec["paths"].as_object().unwrap() {
         for method in ["get", "post", "patch", "put", "delete"] {
             if item.get(method).is_some() {
-                operations.push((
-                    Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(),
-                    path.clone(),
-                ));
+                operations.push((Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(), path.clone()));
             }
         }
     }
     // Skip the routes that would end the session being used to explore the rest.
-    operations.retain(|(m, p)| {
-        !(p == "/api/v1/auth/logout" || (*m == Method::DELETE && p == "/api/v1/me"))
-    });
+    operations.retain(|(m, p)| !(p == "/api/v1/auth/logout" || (*m == Method::DELETE && p == "/api/v1/me")));
 
-    let cases = std::env::var("SELLCAST_FUZZ_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(400);
-    let mut runner = TestRunner::new(PropConfig {
-        cases,
-        failure_persistence: None,
-        ..PropConfig::default()
-    });
-    let strategy = (
-        0..operations.len(),
-        json_value(),
-        segment(),
-        segment(),
-        any::<bool>(),
-        "[a-z=&%0-9]{0,30}",
-    );
+    let cases = std::env::var("SELLCAST_FUZZ_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(400);
+    let mut runner = TestRunner::new(PropConfig { cases, failure_persistence: None, ..PropConfig::default() });
+    let strategy = (0..operations.len(), json_value(), segment(), segment(), any::<bool>(), "[a-z=&%0-9]{0,30}");
     let handle = tokio::runtime::Handle::current();
     let result = tokio::task::block_in_place(|| {
-        runner.run(&strategy, |(op, body, seg1, seg2, authed, query)| {
-            let (method, template) = &operations[op];
-            let mut parts = template.split('{');
-            let mut path = parts.next().unwrap_or_default().to_string();
-            for (i, rest) in parts.enumerate() {
-                let after = rest.split_once('}').map(|x| x.1).unwrap_or_default();
-                let seg = if i == 0 { &seg1 } else { &seg2 };
-                let value = if seg == "{id}" {
-                    a.org_id.clone()
-                } else {
-                    seg.clone()
-                };
-                path.push_str(&value);
-                path.push_str(after);
-            }
-            path.push('?');
-            path.push_str(&query);
-            let token = authed.then_some(a.token.as_str());
-            let res = handle.block_on(srv.send(method.clone(), &path, token, Some(body.clone())));
-            prop_assert!(
-                res.status.as_u16() < 500,
-                "{method} {path} body {body} → {} {}",
-                res.status,
-                res.body
-            );
-            if !res.status.is_success() {
-                prop_assert!(
-                    res.body["error"]["code"].is_string(),
-                    "{method} {path} → {} without error body",
-                    res.status
-                );
-            }
-            Ok(())
-        })
+        runner
+            .run(&strategy, |(op, body, seg1, seg2, authed, query)| {
+                let (method, template) = &operations[op];
+                let mut parts = template.split('{');
+                let mut path = parts.next().unwrap_or_default().to_string();
+                for (i, rest) in parts.enumerate() {
+                    let after = rest.split_once('}').map(|x| x.1).unwrap_or_default();
+                    let seg = if i == 0 { &seg1 } else { &seg2 };
+                    let value = if seg == "{id}" { a.org_id.clone() } else { seg.clone() };
+                    path.push_str(&value);
+                    path.push_str(after);
+                }
+                path.push('?');
+                path.push_str(&query);
+                let token = authed.then_some(a.token.as_str());
+                let res = handle.block_on(srv.send(method.clone(), &path, token, Some(body.clone())));
+                prop_assert!(res.status.as_u16() < 500, "{method} {path} body {body} → {} {}", res.status, res.body);
+                if !res.status.is_success() {
+                    prop_assert!(
+                        res.body["error"]["code"].is_string(),
+                        "{method} {path} → {} without error body",
+                        res.status
+                    );
+                }
+                Ok(())
+            })
+            .map_err(|e| e.to_string())
     });
     if let Err(e) = result {
         panic!("{e}");
@@ -151,39 +116,18 @@ async fn nul_bytes_are_rejected_cleanly(b: Backend) {
     let a = srv.register("nul@example.com").await;
     let nul = "a\u{0}b@example.com";
     for (path, body) in [
-        (
-            "/api/v1/auth/login",
-            json!({"email": nul, "password": "x\u{0}"}),
-        ),
+        ("/api/v1/auth/login", json!({"email": nul, "password": "x\u{0}"})),
         ("/api/v1/auth/password/forgot", json!({"email": nul})),
         ("/api/v1/auth/refresh", json!({"refresh_token": "\u{0}"})),
-        (
-            "/api/v1/auth/password/reset",
-            json!({"token": "\u{0}", "password": PASSWORD}),
-        ),
+        ("/api/v1/auth/password/reset", json!({"token": "\u{0}", "password": PASSWORD})),
         ("/api/v1/invites/accept", json!({"token": "\u{0}"})),
     ] {
         let r = srv.post(path, Some(&a.token), body).await;
-        assert!(
-            r.status.is_client_error(),
-            "{path} → {} {}",
-            r.status,
-            r.body
-        );
+        assert!(r.status.is_client_error(), "{path} → {} {}", r.status, r.body);
     }
-    let r = srv
-        .get(
-            &format!("/api/v1/orgs/{}/clients?q=%00", a.org_id),
-            Some(&a.token),
-        )
-        .await;
+    let r = srv.get(&format!("/api/v1/orgs/{}/clients?q=%00", a.org_id), Some(&a.token)).await;
     assert!(r.status.as_u16() < 500, "{} {}", r.status, r.body);
-    let r = srv
-        .get(
-            &format!("/api/v1/orgs/{}/audit-log?action=%00", a.org_id),
-            Some(&a.token),
-        )
-        .await;
+    let r = srv.get(&format!("/api/v1/orgs/{}/audit-log?action=%00", a.org_id), Some(&a.token)).await;
     assert!(r.status.as_u16() < 500, "{} {}", r.status, r.body);
     let r = srv.get("/api/v1/invites/%00", None).await;
     assert!(r.status.as_u16() < 500, "{} {}", r.status, r.body);

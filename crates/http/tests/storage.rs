@@ -10,12 +10,10 @@ use serde_json::json;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrations_give_both_backends_the_same_schema() {
     let dir = tempfile::tempdir().unwrap();
-    let sqlite = Db::connect(&DbOptions {
-        url: format!("sqlite://{}", dir.path().join("s.db").display()),
-        max_connections: 1,
-    })
-    .await
-    .unwrap();
+    let sqlite =
+        Db::connect(&DbOptions { url: format!("sqlite://{}", dir.path().join("s.db").display()), max_connections: 1 })
+            .await
+            .unwrap();
     sqlite.migrate().await.unwrap();
     sqlite.migrate().await.expect("migrating twice is a no-op");
     let pg_schema = fresh_pg_schema().await;
@@ -28,16 +26,9 @@ async fn migrations_give_both_backends_the_same_schema() {
     pg.migrate().await.unwrap();
     pg.migrate().await.expect("migrating twice is a no-op");
 
-    let a = schema::tables_and_columns(sqlite.read().await.unwrap().conn())
-        .await
-        .unwrap();
-    let b = schema::tables_and_columns(pg.read().await.unwrap().conn())
-        .await
-        .unwrap();
-    assert!(
-        a.contains_key("users") && a.contains_key("audit_log"),
-        "{a:?}"
-    );
+    let a = schema::tables_and_columns(sqlite.read().await.unwrap().conn()).await.unwrap();
+    let b = schema::tables_and_columns(pg.read().await.unwrap().conn()).await.unwrap();
+    assert!(a.contains_key("users") && a.contains_key("audit_log"), "{a:?}");
     assert_eq!(a, b, "SQLite and PostgreSQL schemas differ");
     pg.close().await;
     drop_pg_schema(&pg_schema).await;
@@ -71,9 +62,7 @@ async fn two_hundred_concurrent_writes(b: Backend) {
     let mut seen = 0;
     let mut cursor = String::new();
     loop {
-        let r = srv
-            .get(&format!("{path}?limit=200&cursor={cursor}"), Some(&a.token))
-            .await;
+        let r = srv.get(&format!("{path}?limit=200&cursor={cursor}"), Some(&a.token)).await;
         r.expect(StatusCode::OK, None);
         seen += r.body["items"].as_array().unwrap().len();
         match r.body["next_cursor"].as_str() {
@@ -90,20 +79,17 @@ async fn unique_violations_are_conflicts(b: Backend) {
     let srv = TestServer::start(b).await;
     let a = srv.register("dup@example.com").await;
     let r = srv
-        .post("/api/v1/auth/register", None, json!({"email": "DUP@example.com", "password": PASSWORD, "name": "X", "organization_name": "Y"}))
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"email": "DUP@example.com", "password": PASSWORD, "name": "X", "organization_name": "Y"}),
+        )
         .await;
     r.expect(StatusCode::CONFLICT, Some("CONFLICT"));
-    assert!(r.body["error"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("already exists"));
+    assert!(r.body["error"]["message"].as_str().unwrap().contains("already exists"));
     let path = format!("/api/v1/orgs/{}/clients", a.org_id);
-    srv.post(&path, Some(&a.token), json!({"name": "Acme"}))
-        .await
-        .expect(StatusCode::CREATED, None);
-    srv.post(&path, Some(&a.token), json!({"name": "ACME"}))
-        .await
-        .expect(StatusCode::CONFLICT, Some("CONFLICT"));
+    srv.post(&path, Some(&a.token), json!({"name": "Acme"})).await.expect(StatusCode::CREATED, None);
+    srv.post(&path, Some(&a.token), json!({"name": "ACME"})).await.expect(StatusCode::CONFLICT, Some("CONFLICT"));
     srv.stop().await;
 }
 
@@ -121,17 +107,28 @@ async fn timestamps_compare_correctly(b: Backend) {
         .await;
     inv.expect(StatusCode::CREATED, None);
     let token = inv.body["token"].as_str().unwrap().to_string();
-    srv.get(&format!("/api/v1/invites/{token}"), None)
-        .await
-        .expect(StatusCode::OK, None);
+    srv.get(&format!("/api/v1/invites/{token}"), None).await.expect(StatusCode::OK, None);
     srv.app.clock.advance(chrono::Duration::days(8));
-    srv.get(&format!("/api/v1/invites/{token}"), None)
+    srv.get(&format!("/api/v1/invites/{token}"), None).await.expect(StatusCode::NOT_FOUND, Some("NOT_FOUND"));
+    srv.stop().await;
+}
+
+/// Names compare case-insensitively beyond ASCII on both backends (SQLite's lower() would not).
+async fn unicode_names_compare_case_insensitively(b: Backend) {
+    let srv = TestServer::start(b).await;
+    let a = srv.register("unicode@example.com").await;
+    let path = format!("/api/v1/orgs/{}/clients", a.org_id);
+    srv.post(&path, Some(&a.token), json!({"name": "Élan Đà Nẵng"})).await.expect(StatusCode::CREATED, None);
+    srv.post(&path, Some(&a.token), json!({"name": "élan đà nẴng"}))
         .await
-        .expect(StatusCode::NOT_FOUND, Some("NOT_FOUND"));
+        .expect(StatusCode::CONFLICT, Some("CONFLICT"));
+    let found = srv.get(&format!("{path}?q=%C3%A9LAN"), Some(&a.token)).await;
+    assert_eq!(found.body["items"].as_array().unwrap().len(), 1, "{}", found.body);
     srv.stop().await;
 }
 
 on_both_backends!(
+    unicode_names_compare_case_insensitively,
     two_hundred_concurrent_writes,
     unique_violations_are_conflicts,
     timestamps_compare_correctly

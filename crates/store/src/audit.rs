@@ -27,9 +27,21 @@ const COLS: &str =
 
 pub async fn insert(c: Conn<'_>, a: &AuditRow) -> StoreResult<()> {
     let sql = format!("INSERT INTO audit_log ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)");
-    exec!(c, sqlx::query(&sql)
-        .bind(&a.id).bind(&a.org_id).bind(&a.actor_id).bind(&a.action).bind(&a.entity_type).bind(&a.entity_id)
-        .bind(&a.changes).bind(&a.ip).bind(&a.user_agent).bind(&a.request_id).bind(a.created_at))?;
+    exec!(
+        c,
+        sqlx::query(&sql)
+            .bind(&a.id)
+            .bind(&a.org_id)
+            .bind(&a.actor_id)
+            .bind(&a.action)
+            .bind(&a.entity_type)
+            .bind(&a.entity_id)
+            .bind(&a.changes)
+            .bind(&a.ip)
+            .bind(&a.user_agent)
+            .bind(&a.request_id)
+            .bind(a.created_at)
+    )?;
     Ok(())
 }
 
@@ -66,4 +78,12 @@ pub async fn list(
 pub async fn by_actor(c: Conn<'_>, actor_id: &str) -> StoreResult<Vec<AuditRow>> {
     let sql = format!("SELECT {COLS} FROM audit_log WHERE actor_id = $1 ORDER BY id");
     Ok(on!(c, c => sqlx::query_as::<_, AuditRow>(&sql).bind(actor_id).fetch_all(c).await)?)
+}
+
+/// Erase a deleted user from the log: their account-level entries go, and their entries in
+/// organizations keep only the (now dangling) actor id, without IP or user agent.
+pub async fn forget_actor(mut c: Conn<'_>, actor_id: &str) -> StoreResult<()> {
+    exec!(c.re(), sqlx::query("DELETE FROM audit_log WHERE actor_id = $1 AND org_id IS NULL").bind(actor_id))?;
+    exec!(c.re(), sqlx::query("UPDATE audit_log SET ip = NULL, user_agent = NULL WHERE actor_id = $1").bind(actor_id))?;
+    Ok(())
 }

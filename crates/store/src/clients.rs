@@ -21,19 +21,31 @@ pub struct ClientRow {
 const COLS: &str = "id, org_id, name, email, phone, website, notes, archived, created_at, updated_at";
 
 pub async fn insert(c: Conn<'_>, r: &ClientRow) -> StoreResult<()> {
-    let sql = format!("INSERT INTO clients ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
-    exec!(c, sqlx::query(&sql)
-        .bind(&r.id).bind(&r.org_id).bind(&r.name).bind(&r.email).bind(&r.phone).bind(&r.website)
-        .bind(&r.notes).bind(r.archived).bind(r.created_at).bind(r.updated_at))?;
+    let sql = format!("INSERT INTO clients ({COLS}, name_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)");
+    exec!(
+        c,
+        sqlx::query(&sql)
+            .bind(&r.id)
+            .bind(&r.org_id)
+            .bind(&r.name)
+            .bind(&r.email)
+            .bind(&r.phone)
+            .bind(&r.website)
+            .bind(&r.notes)
+            .bind(r.archived)
+            .bind(r.created_at)
+            .bind(r.updated_at)
+            .bind(name_key(&r.name))
+    )?;
     Ok(())
 }
 
 pub async fn update(c: Conn<'_>, r: &ClientRow) -> StoreResult<()> {
     exec!(c, sqlx::query(
-        "UPDATE clients SET name = $1, email = $2, phone = $3, website = $4, notes = $5, archived = $6, updated_at = $7
-         WHERE org_id = $8 AND id = $9")
+        "UPDATE clients SET name = $1, email = $2, phone = $3, website = $4, notes = $5, archived = $6, updated_at = $7,
+         name_key = $10 WHERE org_id = $8 AND id = $9")
         .bind(&r.name).bind(&r.email).bind(&r.phone).bind(&r.website).bind(&r.notes).bind(r.archived)
-        .bind(r.updated_at).bind(&r.org_id).bind(&r.id))?;
+        .bind(r.updated_at).bind(&r.org_id).bind(&r.id).bind(name_key(&r.name)))?;
     Ok(())
 }
 
@@ -55,10 +67,10 @@ pub async fn list(
     before: Option<&str>,
     limit: i64,
 ) -> StoreResult<Vec<ClientRow>> {
-    let pattern = f.q.map(|q| format!("%{}%", escape_like(&q.to_lowercase())));
+    let pattern = f.q.map(|q| format!("%{}%", escape_like(&name_key(q))));
     let sql = format!(
         "SELECT {COLS} FROM clients WHERE org_id = $1 AND ($2 IS NULL OR archived = $2)
-         AND ($3 IS NULL OR lower(name) LIKE $3 ESCAPE '\\') AND ($4 IS NULL OR id < $4)
+         AND ($3 IS NULL OR name_key LIKE $3 ESCAPE '\\') AND ($4 IS NULL OR id < $4)
          ORDER BY id DESC LIMIT $5"
     );
     Ok(on!(c, c => sqlx::query_as::<_, ClientRow>(&sql)
@@ -67,9 +79,13 @@ pub async fn list(
 }
 
 pub async fn delete(c: Conn<'_>, org_id: &str, id: &str) -> StoreResult<bool> {
-    let n = exec!(c, sqlx::query("DELETE FROM clients WHERE org_id = $1 AND id = $2")
-        .bind(org_id).bind(id))?;
+    let n = exec!(c, sqlx::query("DELETE FROM clients WHERE org_id = $1 AND id = $2").bind(org_id).bind(id))?;
     Ok(n == 1)
+}
+
+/// The comparable form of a name: Unicode lower case (SQLite's lower() only knows ASCII).
+fn name_key(name: &str) -> String {
+    name.trim().to_lowercase()
 }
 
 /// Escape LIKE wildcards so user text matches literally.

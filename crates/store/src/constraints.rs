@@ -8,7 +8,7 @@ const UNIQUE: &[(&str, &str)] = &[
     ("memberships_pkey", "memberships.org_id, memberships.user_id"),
     ("uq_invites_pending", "invites.org_id, invites.email"),
     ("uq_invites_token", "invites.token_hash"),
-    ("uq_clients_org_name", "index 'uq_clients_org_name'"),
+    ("uq_clients_org_name", "clients.org_id, clients.name_key"),
     ("uq_refresh_tokens_hash", "refresh_tokens.token_hash"),
     ("uq_password_resets_hash", "password_resets.token_hash"),
 ];
@@ -26,10 +26,7 @@ mod tests {
     #[test]
     fn maps_both_backends_to_one_name() {
         assert_eq!(super::identify(Some("uq_users_email"), ""), Some("uq_users_email"));
-        assert_eq!(
-            super::identify(None, "UNIQUE constraint failed: users.email"),
-            Some("uq_users_email")
-        );
+        assert_eq!(super::identify(None, "UNIQUE constraint failed: users.email"), Some("uq_users_email"));
         assert_eq!(super::identify(None, "something else"), None);
     }
 }

@@ -65,8 +65,8 @@ impl Conn<'_> {
 impl Tx {
     pub fn conn(&mut self) -> Conn<'_> {
         match self {
-            Tx::Sqlite(t) => Conn::Sqlite(&mut **t),
-            Tx::Pg(t) => Conn::Pg(&mut **t),
+            Tx::Sqlite(t) => Conn::Sqlite(t),
+            Tx::Pg(t) => Conn::Pg(t),
         }
     }
 
@@ -82,8 +82,8 @@ impl Tx {
 impl PoolConn {
     pub fn conn(&mut self) -> Conn<'_> {
         match self {
-            PoolConn::Sqlite(c) => Conn::Sqlite(&mut **c),
-            PoolConn::Pg(c) => Conn::Pg(&mut **c),
+            PoolConn::Sqlite(c) => Conn::Sqlite(c),
+            PoolConn::Pg(c) => Conn::Pg(c),
         }
     }
 }
@@ -163,10 +163,7 @@ impl Db {
     /// Pool gauges for /metrics: (size, idle) summed over the pools.
     pub fn pool_stats(&self) -> (u32, u32) {
         match &self.pools {
-            Pools::Sqlite { write, read } => (
-                write.size() + read.size(),
-                (write.num_idle() + read.num_idle()) as u32,
-            ),
+            Pools::Sqlite { write, read } => (write.size() + read.size(), (write.num_idle() + read.num_idle()) as u32),
             Pools::Pg(p) => (p.size(), p.num_idle() as u32),
         }
     }

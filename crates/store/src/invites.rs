@@ -25,9 +25,21 @@ const COLS: &str =
 
 pub async fn insert(c: Conn<'_>, i: &InviteRow) -> StoreResult<()> {
     let sql = format!("INSERT INTO invites ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)");
-    exec!(c, sqlx::query(&sql)
-        .bind(&i.id).bind(&i.org_id).bind(&i.email).bind(&i.role).bind(&i.token_hash).bind(&i.invited_by)
-        .bind(i.created_at).bind(i.expires_at).bind(i.accepted_at).bind(&i.accepted_by).bind(i.revoked_at))?;
+    exec!(
+        c,
+        sqlx::query(&sql)
+            .bind(&i.id)
+            .bind(&i.org_id)
+            .bind(&i.email)
+            .bind(&i.role)
+            .bind(&i.token_hash)
+            .bind(&i.invited_by)
+            .bind(i.created_at)
+            .bind(i.expires_at)
+            .bind(i.accepted_at)
+            .bind(&i.accepted_by)
+            .bind(i.revoked_at)
+    )?;
     Ok(())
 }
 
@@ -74,10 +86,16 @@ pub async fn revoke(c: Conn<'_>, org_id: &str, id: &str, now: DateTime<Utc>) -> 
 
 /// Mark accepted if still open and unexpired; false when someone got there first.
 pub async fn accept(c: Conn<'_>, id: &str, user_id: &str, now: DateTime<Utc>) -> StoreResult<bool> {
-    let n = exec!(c, sqlx::query(
-        "UPDATE invites SET accepted_at = $1, accepted_by = $2
-         WHERE id = $3 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $1")
-        .bind(now).bind(user_id).bind(id))?;
+    let n = exec!(
+        c,
+        sqlx::query(
+            "UPDATE invites SET accepted_at = $1, accepted_by = $2
+         WHERE id = $3 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $1"
+        )
+        .bind(now)
+        .bind(user_id)
+        .bind(id)
+    )?;
     Ok(n == 1)
 }
 

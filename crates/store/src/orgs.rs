@@ -33,8 +33,14 @@ pub struct MemberRow {
 }
 
 pub async fn insert(c: Conn<'_>, o: &OrgRow) -> StoreResult<()> {
-    exec!(c, sqlx::query("INSERT INTO organizations (id, name, created_at, updated_at) VALUES ($1, $2, $3, $4)")
-        .bind(&o.id).bind(&o.name).bind(o.created_at).bind(o.updated_at))?;
+    exec!(
+        c,
+        sqlx::query("INSERT INTO organizations (id, name, created_at, updated_at) VALUES ($1, $2, $3, $4)")
+            .bind(&o.id)
+            .bind(&o.name)
+            .bind(o.created_at)
+            .bind(o.updated_at)
+    )?;
     Ok(())
 }
 
@@ -45,8 +51,10 @@ pub async fn by_id(c: Conn<'_>, id: &str) -> StoreResult<Option<OrgRow>> {
 }
 
 pub async fn rename(c: Conn<'_>, id: &str, name: &str, now: DateTime<Utc>) -> StoreResult<()> {
-    exec!(c, sqlx::query("UPDATE organizations SET name = $1, updated_at = $2 WHERE id = $3")
-        .bind(name).bind(now).bind(id))?;
+    exec!(
+        c,
+        sqlx::query("UPDATE organizations SET name = $1, updated_at = $2 WHERE id = $3").bind(name).bind(now).bind(id)
+    )?;
     Ok(())
 }
 
@@ -86,9 +94,16 @@ pub async fn role_of(c: Conn<'_>, org_id: &str, user_id: &str) -> StoreResult<Op
 }
 
 pub async fn add_member(c: Conn<'_>, org_id: &str, user_id: &str, role: &str, now: DateTime<Utc>) -> StoreResult<()> {
-    exec!(c, sqlx::query(
-        "INSERT INTO memberships (org_id, user_id, role, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)")
-        .bind(org_id).bind(user_id).bind(role).bind(now))?;
+    exec!(
+        c,
+        sqlx::query(
+            "INSERT INTO memberships (org_id, user_id, role, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)"
+        )
+        .bind(org_id)
+        .bind(user_id)
+        .bind(role)
+        .bind(now)
+    )?;
     Ok(())
 }
 
@@ -108,14 +123,19 @@ pub async fn members(c: Conn<'_>, org_id: &str, before: Option<&str>, limit: i64
 }
 
 pub async fn set_role(c: Conn<'_>, org_id: &str, user_id: &str, role: &str, now: DateTime<Utc>) -> StoreResult<()> {
-    exec!(c, sqlx::query("UPDATE memberships SET role = $1, updated_at = $2 WHERE org_id = $3 AND user_id = $4")
-        .bind(role).bind(now).bind(org_id).bind(user_id))?;
+    exec!(
+        c,
+        sqlx::query("UPDATE memberships SET role = $1, updated_at = $2 WHERE org_id = $3 AND user_id = $4")
+            .bind(role)
+            .bind(now)
+            .bind(org_id)
+            .bind(user_id)
+    )?;
     Ok(())
 }
 
 pub async fn remove_member(c: Conn<'_>, org_id: &str, user_id: &str) -> StoreResult<()> {
-    exec!(c, sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
-        .bind(org_id).bind(user_id))?;
+    exec!(c, sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2").bind(org_id).bind(user_id))?;
     Ok(())
 }
 

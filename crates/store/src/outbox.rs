@@ -20,17 +20,24 @@ const COLS: &str = "id, to_address, subject, body_text, created_at, sent_at, att
 
 pub async fn insert(c: Conn<'_>, e: &EmailRow) -> StoreResult<()> {
     let sql = format!("INSERT INTO email_outbox ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
-    exec!(c, sqlx::query(&sql)
-        .bind(&e.id).bind(&e.to_address).bind(&e.subject).bind(&e.body_text).bind(e.created_at)
-        .bind(e.sent_at).bind(e.attempts).bind(&e.last_error))?;
+    exec!(
+        c,
+        sqlx::query(&sql)
+            .bind(&e.id)
+            .bind(&e.to_address)
+            .bind(&e.subject)
+            .bind(&e.body_text)
+            .bind(e.created_at)
+            .bind(e.sent_at)
+            .bind(e.attempts)
+            .bind(&e.last_error)
+    )?;
     Ok(())
 }
 
 /// Unsent mail, oldest first, skipping what has failed `max_attempts` times.
 pub async fn unsent(c: Conn<'_>, max_attempts: i32, limit: i64) -> StoreResult<Vec<EmailRow>> {
-    let sql = format!(
-        "SELECT {COLS} FROM email_outbox WHERE sent_at IS NULL AND attempts < $1 ORDER BY id LIMIT $2"
-    );
+    let sql = format!("SELECT {COLS} FROM email_outbox WHERE sent_at IS NULL AND attempts < $1 ORDER BY id LIMIT $2");
     Ok(on!(c, c => sqlx::query_as::<_, EmailRow>(&sql).bind(max_attempts).bind(limit).fetch_all(c).await)?)
 }
 
@@ -46,13 +53,21 @@ pub async fn to_address(c: Conn<'_>, address: &str) -> StoreResult<Vec<EmailRow>
 }
 
 pub async fn mark_sent(c: Conn<'_>, id: &str, now: DateTime<Utc>) -> StoreResult<()> {
-    exec!(c, sqlx::query("UPDATE email_outbox SET sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2")
-        .bind(now).bind(id))?;
+    exec!(
+        c,
+        sqlx::query("UPDATE email_outbox SET sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2")
+            .bind(now)
+            .bind(id)
+    )?;
     Ok(())
 }
 
 pub async fn mark_failed(c: Conn<'_>, id: &str, error: &str) -> StoreResult<()> {
-    exec!(c, sqlx::query("UPDATE email_outbox SET attempts = attempts + 1, last_error = $1 WHERE id = $2")
-        .bind(error).bind(id))?;
+    exec!(
+        c,
+        sqlx::query("UPDATE email_outbox SET attempts = attempts + 1, last_error = $1 WHERE id = $2")
+            .bind(error)
+            .bind(id)
+    )?;
     Ok(())
 }

@@ -21,9 +21,19 @@ const COLS: &str = "id, user_id, created_at, last_used_at, expires_at, revoked_a
 
 pub async fn insert(c: Conn<'_>, s: &SessionRow) -> StoreResult<()> {
     let sql = format!("INSERT INTO sessions ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)");
-    exec!(c, sqlx::query(&sql)
-        .bind(&s.id).bind(&s.user_id).bind(s.created_at).bind(s.last_used_at).bind(s.expires_at)
-        .bind(s.revoked_at).bind(&s.revoked_reason).bind(&s.ip).bind(&s.user_agent))?;
+    exec!(
+        c,
+        sqlx::query(&sql)
+            .bind(&s.id)
+            .bind(&s.user_id)
+            .bind(s.created_at)
+            .bind(s.last_used_at)
+            .bind(s.expires_at)
+            .bind(s.revoked_at)
+            .bind(&s.revoked_reason)
+            .bind(&s.ip)
+            .bind(&s.user_agent)
+    )?;
     Ok(())
 }
 
@@ -43,16 +53,26 @@ pub async fn touch(c: Conn<'_>, id: &str, now: DateTime<Utc>) -> StoreResult<()>
 }
 
 pub async fn revoke(c: Conn<'_>, id: &str, reason: &str, now: DateTime<Utc>) -> StoreResult<()> {
-    exec!(c, sqlx::query(
-        "UPDATE sessions SET revoked_at = $1, revoked_reason = $2 WHERE id = $3 AND revoked_at IS NULL")
-        .bind(now).bind(reason).bind(id))?;
+    exec!(
+        c,
+        sqlx::query("UPDATE sessions SET revoked_at = $1, revoked_reason = $2 WHERE id = $3 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(reason)
+            .bind(id)
+    )?;
     Ok(())
 }
 
 pub async fn revoke_all_for_user(c: Conn<'_>, user_id: &str, reason: &str, now: DateTime<Utc>) -> StoreResult<u64> {
-    Ok(exec!(c, sqlx::query(
-        "UPDATE sessions SET revoked_at = $1, revoked_reason = $2 WHERE user_id = $3 AND revoked_at IS NULL")
-        .bind(now).bind(reason).bind(user_id))?)
+    Ok(exec!(
+        c,
+        sqlx::query(
+            "UPDATE sessions SET revoked_at = $1, revoked_reason = $2 WHERE user_id = $3 AND revoked_at IS NULL"
+        )
+        .bind(now)
+        .bind(reason)
+        .bind(user_id)
+    )?)
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -80,7 +100,9 @@ pub async fn refresh_by_hash(c: Conn<'_>, hash: &str) -> StoreResult<Option<Refr
 
 /// Mark a refresh token used; false if someone else used it first (a replay).
 pub async fn use_refresh(c: Conn<'_>, id: &str, now: DateTime<Utc>) -> StoreResult<bool> {
-    let n = exec!(c, sqlx::query("UPDATE refresh_tokens SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
-        .bind(now).bind(id))?;
+    let n = exec!(
+        c,
+        sqlx::query("UPDATE refresh_tokens SET used_at = $1 WHERE id = $2 AND used_at IS NULL").bind(now).bind(id)
+    )?;
     Ok(n == 1)
 }

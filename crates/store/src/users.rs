@@ -20,14 +20,25 @@ pub struct UserRow {
     pub updated_at: DateTime<Utc>,
 }
 
-const COLS: &str = "id, email, name, password_hash, timezone, is_instance_admin, totp_secret, totp_enabled, created_at, updated_at";
+const COLS: &str =
+    "id, email, name, password_hash, timezone, is_instance_admin, totp_secret, totp_enabled, created_at, updated_at";
 
 pub async fn insert(c: Conn<'_>, u: &UserRow) -> StoreResult<()> {
     let sql = format!("INSERT INTO users ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
-    exec!(c, sqlx::query(&sql)
-        .bind(&u.id).bind(&u.email).bind(&u.name).bind(&u.password_hash).bind(&u.timezone)
-        .bind(u.is_instance_admin).bind(&u.totp_secret).bind(u.totp_enabled)
-        .bind(u.created_at).bind(u.updated_at))?;
+    exec!(
+        c,
+        sqlx::query(&sql)
+            .bind(&u.id)
+            .bind(&u.email)
+            .bind(&u.name)
+            .bind(&u.password_hash)
+            .bind(&u.timezone)
+            .bind(u.is_instance_admin)
+            .bind(&u.totp_secret)
+            .bind(u.totp_enabled)
+            .bind(u.created_at)
+            .bind(u.updated_at)
+    )?;
     Ok(())
 }
 
@@ -55,20 +66,34 @@ pub async fn update_profile(
     timezone: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    exec!(c, sqlx::query("UPDATE users SET email = $1, name = $2, timezone = $3, updated_at = $4 WHERE id = $5")
-        .bind(email).bind(name).bind(timezone).bind(now).bind(id))?;
+    exec!(
+        c,
+        sqlx::query("UPDATE users SET email = $1, name = $2, timezone = $3, updated_at = $4 WHERE id = $5")
+            .bind(email)
+            .bind(name)
+            .bind(timezone)
+            .bind(now)
+            .bind(id)
+    )?;
     Ok(())
 }
 
 pub async fn set_password(c: Conn<'_>, id: &str, hash: &str, now: DateTime<Utc>) -> StoreResult<bool> {
-    let r = exec!(c, sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
-        .bind(hash).bind(now).bind(id))?;
+    let r = exec!(
+        c,
+        sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3").bind(hash).bind(now).bind(id)
+    )?;
     Ok(r == 1)
 }
 
 pub async fn set_instance_admin(c: Conn<'_>, id: &str, admin: bool, now: DateTime<Utc>) -> StoreResult<()> {
-    exec!(c, sqlx::query("UPDATE users SET is_instance_admin = $1, updated_at = $2 WHERE id = $3")
-        .bind(admin).bind(now).bind(id))?;
+    exec!(
+        c,
+        sqlx::query("UPDATE users SET is_instance_admin = $1, updated_at = $2 WHERE id = $3")
+            .bind(admin)
+            .bind(now)
+            .bind(id)
+    )?;
     Ok(())
 }
 
@@ -80,8 +105,17 @@ pub async fn set_totp(
     enabled: bool,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    exec!(c, sqlx::query("UPDATE users SET totp_secret = $1, totp_enabled = $2, updated_at = $3 WHERE id = $4")
-        .bind(secret).bind(enabled).bind(now).bind(id))?;
+    exec!(
+        c,
+        sqlx::query(
+            "UPDATE users SET totp_secret = $1, totp_enabled = $2, updated_at = $3,
+         totp_last_step = CASE WHEN $2 THEN totp_last_step ELSE NULL END WHERE id = $4"
+        )
+        .bind(secret)
+        .bind(enabled)
+        .bind(now)
+        .bind(id)
+    )?;
     Ok(())
 }
 
@@ -105,10 +139,17 @@ pub async fn login_failures(c: Conn<'_>, email: &str) -> StoreResult<Option<Logi
 }
 
 pub async fn put_login_failures(c: Conn<'_>, f: &LoginFailures) -> StoreResult<()> {
-    exec!(c, sqlx::query(
-        "INSERT INTO login_failures (email, failures, first_failed_at, locked_until) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (email) DO UPDATE SET failures = $2, first_failed_at = $3, locked_until = $4")
-        .bind(&f.email).bind(f.failures).bind(f.first_failed_at).bind(f.locked_until))?;
+    exec!(
+        c,
+        sqlx::query(
+            "INSERT INTO login_failures (email, failures, first_failed_at, locked_until) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (email) DO UPDATE SET failures = $2, first_failed_at = $3, locked_until = $4"
+        )
+        .bind(&f.email)
+        .bind(f.failures)
+        .bind(f.first_failed_at)
+        .bind(f.locked_until)
+    )?;
     Ok(())
 }
 
@@ -126,18 +167,27 @@ pub async fn replace_recovery_codes(
 ) -> StoreResult<()> {
     exec!(c.re(), sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id))?;
     for h in hashes {
-        exec!(c.re(), sqlx::query(
-            "INSERT INTO recovery_codes (id, user_id, code_hash, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(sellcast_domain::ids::new_id()).bind(user_id).bind(h).bind(now))?;
+        exec!(
+            c.re(),
+            sqlx::query("INSERT INTO recovery_codes (id, user_id, code_hash, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(sellcast_domain::ids::new_id())
+                .bind(user_id)
+                .bind(h)
+                .bind(now)
+        )?;
     }
     Ok(())
 }
 
 /// Consume an unused recovery code; true when it existed and was unused.
 pub async fn use_recovery_code(c: Conn<'_>, user_id: &str, hash: &str, now: DateTime<Utc>) -> StoreResult<bool> {
-    let n = exec!(c, sqlx::query(
-        "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL")
-        .bind(now).bind(user_id).bind(hash))?;
+    let n = exec!(
+        c,
+        sqlx::query("UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL")
+            .bind(now)
+            .bind(user_id)
+            .bind(hash)
+    )?;
     Ok(n > 0)
 }
 
@@ -154,10 +204,39 @@ pub async fn insert_password_reset(
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    exec!(c, sqlx::query(
-        "INSERT INTO password_resets (id, user_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(sellcast_domain::ids::new_id()).bind(user_id).bind(token_hash).bind(now).bind(expires_at))?;
+    exec!(
+        c,
+        sqlx::query(
+            "INSERT INTO password_resets (id, user_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)"
+        )
+        .bind(sellcast_domain::ids::new_id())
+        .bind(user_id)
+        .bind(token_hash)
+        .bind(now)
+        .bind(expires_at)
+    )?;
     Ok(())
+}
+
+/// Spend every outstanding reset token of a user (their password just changed).
+pub async fn spend_password_resets(c: Conn<'_>, user_id: &str, now: DateTime<Utc>) -> StoreResult<()> {
+    exec!(
+        c,
+        sqlx::query("UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
+            .bind(now)
+            .bind(user_id)
+    )?;
+    Ok(())
+}
+
+/// Record the TOTP time step just used; false when that step (or a later one) was already
+/// used, so a code cannot be replayed within its window (RFC 6238 §5.2).
+pub async fn use_totp_step(c: Conn<'_>, user_id: &str, step: i64) -> StoreResult<bool> {
+    let n =
+        exec!(c, sqlx::query(
+        "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)")
+        .bind(step).bind(user_id))?;
+    Ok(n == 1)
 }
 
 /// Mark a reset token used if it is live; returns its user. Single use even under races.

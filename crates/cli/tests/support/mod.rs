@@ -93,7 +93,13 @@ impl Server {
         Server { child, base, log, http: reqwest::Client::new() }
     }
 
-    pub async fn call(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut r = self.http.request(method, format!("{}{path}", self.base));
         if let Some(t) = token {
             r = r.bearer_auth(t);
@@ -146,7 +152,10 @@ impl Drop for Server {
 pub fn token_from_outbox(dir: &Path, env: &[(&str, String)], to: &str) -> String {
     let (code, out, err) = run(dir, &["admin", "outbox", "--limit", "50"], env);
     assert_eq!(code, 0, "{err}");
-    let block = out.split("=== ").find(|b| b.contains(&format!("→ {to} "))).unwrap_or_else(|| panic!("no mail to {to} in:\n{out}"));
+    let block = out
+        .split("=== ")
+        .find(|b| b.contains(&format!("→ {to} ")))
+        .unwrap_or_else(|| panic!("no mail to {to} in:\n{out}"));
     token_in(block)
 }
 

@@ -49,7 +49,5 @@ pub async fn list(
         since: q.since,
         until: q.until,
     };
-    Ok(Json(AuditList::new(
-        audit::list(&s.app, &actor, &org_id, filter, &p).await?,
-    )))
+    Ok(Json(AuditList::new(audit::list(&s.app, &actor, &org_id, filter, &p).await?)))
 }

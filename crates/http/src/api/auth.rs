@@ -95,8 +95,7 @@ pub async fn login(
     Meta(meta): Meta,
     ApiJson(r): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
-    s.limits
-        .check_login(meta.ip.as_deref().and_then(|ip| ip.parse().ok()), &r.email)?;
+    s.limits.check_login(meta.ip.as_deref().and_then(|ip| ip.parse().ok()), &r.email)?;
     let out = accounts::login(&s.app, &meta, &r.email, &r.password, r.totp_code.as_deref()).await?;
     Ok(Json(LoginResponse {
         user: out.user.into(),
@@ -121,11 +120,7 @@ pub struct TokenResponse {
 
 impl From<TokenPair> for TokenResponse {
     fn from(t: TokenPair) -> Self {
-        TokenResponse {
-            access_token: t.access_token,
-            refresh_token: t.refresh_token,
-            expires_in: t.expires_in,
-        }
+        TokenResponse { access_token: t.access_token, refresh_token: t.refresh_token, expires_in: t.expires_in }
     }
 }
 
@@ -137,11 +132,7 @@ pub async fn refresh(
     Meta(meta): Meta,
     ApiJson(r): ApiJson<RefreshRequest>,
 ) -> ApiResult<Json<TokenResponse>> {
-    Ok(Json(
-        accounts::refresh(&s.app, &meta, &r.refresh_token)
-            .await?
-            .into(),
-    ))
+    Ok(Json(accounts::refresh(&s.app, &meta, &r.refresh_token).await?.into()))
 }
 
 /// End this session; its access and refresh tokens stop working at once.
@@ -200,15 +191,9 @@ pub struct TotpStatus {
 /// Whether two-factor authentication is on.
 #[utoipa::path(get, path = "/api/v1/auth/mfa/totp", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = TotpStatus)))]
-pub async fn totp_status(
-    State(s): State<AppState>,
-    Auth(actor): Auth,
-) -> ApiResult<Json<TotpStatus>> {
+pub async fn totp_status(State(s): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<TotpStatus>> {
     let (enabled, recovery_codes_remaining) = mfa::status(&s.app, &actor).await?;
-    Ok(Json(TotpStatus {
-        enabled,
-        recovery_codes_remaining,
-    }))
+    Ok(Json(TotpStatus { enabled, recovery_codes_remaining }))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -222,15 +207,9 @@ pub struct TotpSetupResponse {
 /// Start TOTP setup: a new secret, enforced only after `verify`.
 #[utoipa::path(post, path = "/api/v1/auth/mfa/totp/setup", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = TotpSetupResponse), (status = 409, body = ErrorBody)))]
-pub async fn totp_setup(
-    State(s): State<AppState>,
-    Auth(actor): Auth,
-) -> ApiResult<Json<TotpSetupResponse>> {
+pub async fn totp_setup(State(s): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<TotpSetupResponse>> {
     let setup = mfa::setup(&s.app, &actor).await?;
-    Ok(Json(TotpSetupResponse {
-        secret: setup.secret,
-        otpauth_uri: setup.otpauth_uri,
-    }))
+    Ok(Json(TotpSetupResponse { secret: setup.secret, otpauth_uri: setup.otpauth_uri }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -252,9 +231,7 @@ pub async fn totp_verify(
     Auth(actor): Auth,
     ApiJson(r): ApiJson<TotpCodeRequest>,
 ) -> ApiResult<Json<RecoveryCodes>> {
-    Ok(Json(RecoveryCodes {
-        recovery_codes: mfa::verify(&s.app, &actor, &r.code).await?,
-    }))
+    Ok(Json(RecoveryCodes { recovery_codes: mfa::verify(&s.app, &actor, &r.code).await? }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -285,7 +262,6 @@ pub async fn totp_recovery_codes(
     ApiJson(r): ApiJson<TotpConfirmRequest>,
 ) -> ApiResult<Json<RecoveryCodes>> {
     Ok(Json(RecoveryCodes {
-        recovery_codes: mfa::regenerate_recovery_codes(&s.app, &actor, &r.password, &r.code)
-            .await?,
+        recovery_codes: mfa::regenerate_recovery_codes(&s.app, &actor, &r.password, &r.code).await?,
     }))
 }

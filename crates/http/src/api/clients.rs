@@ -73,9 +73,7 @@ pub async fn list(
     ApiQuery(q): ApiQuery<ClientQuery>,
 ) -> ApiResult<Json<ClientList>> {
     let p = page(q.limit, q.cursor.as_deref())?;
-    Ok(Json(ClientList::new(
-        clients::list(&s.app, &actor, &org_id, q.archived, q.q.as_deref(), &p).await?,
-    )))
+    Ok(Json(ClientList::new(clients::list(&s.app, &actor, &org_id, q.archived, q.q.as_deref(), &p).await?)))
 }
 
 /// Add a client (owner, admin, manager).
@@ -88,14 +86,7 @@ pub async fn create(
     ApiPath(org_id): ApiPath<String>,
     ApiJson(r): ApiJson<ClientRequest>,
 ) -> ApiResult<(StatusCode, Json<Client>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(
-            clients::create(&s.app, &actor, &org_id, r.into())
-                .await?
-                .into(),
-        ),
-    ))
+    Ok((StatusCode::CREATED, Json(clients::create(&s.app, &actor, &org_id, r.into()).await?.into())))
 }
 
 /// One client.
@@ -106,11 +97,7 @@ pub async fn get(
     Auth(actor): Auth,
     ApiPath((org_id, client_id)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<Client>> {
-    Ok(Json(
-        clients::get(&s.app, &actor, &org_id, &client_id)
-            .await?
-            .into(),
-    ))
+    Ok(Json(clients::get(&s.app, &actor, &org_id, &client_id).await?.into()))
 }
 
 /// Change a client; absent fields stay, `null` clears email/phone/website.
@@ -123,11 +110,7 @@ pub async fn update(
     ApiPath((org_id, client_id)): ApiPath<(String, String)>,
     ApiJson(r): ApiJson<ClientRequest>,
 ) -> ApiResult<Json<Client>> {
-    Ok(Json(
-        clients::update(&s.app, &actor, &org_id, &client_id, r.into())
-            .await?
-            .into(),
-    ))
+    Ok(Json(clients::update(&s.app, &actor, &org_id, &client_id, r.into()).await?.into()))
 }
 
 /// Delete a client.

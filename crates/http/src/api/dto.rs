@@ -2,8 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sellcast_app::store::{
-    audit::AuditRow, clients::ClientRow, invites::InviteRow, orgs, sessions::SessionRow,
-    users::UserRow,
+    audit::AuditRow, clients::ClientRow, invites::InviteRow, orgs, sessions::SessionRow, users::UserRow,
 };
 use sellcast_domain::pagination::Page;
 use sellcast_domain::Role;
@@ -41,10 +40,7 @@ macro_rules! list_of {
             where
                 $item: From<R>,
             {
-                $name {
-                    items: rows.into_iter().map(<$item>::from).collect(),
-                    next_cursor,
-                }
+                $name { items: rows.into_iter().map(<$item>::from).collect(), next_cursor }
             }
         }
     };
@@ -89,13 +85,7 @@ pub struct Organization {
 
 impl Organization {
     pub fn with_role(o: orgs::OrgRow, role: Role) -> Self {
-        Organization {
-            id: o.id,
-            name: o.name,
-            role,
-            created_at: o.created_at,
-            updated_at: o.updated_at,
-        }
+        Organization { id: o.id, name: o.name, role, created_at: o.created_at, updated_at: o.updated_at }
     }
 }
 

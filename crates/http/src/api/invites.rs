@@ -59,13 +59,9 @@ pub async fn list(
     ApiQuery(q): ApiQuery<InviteQuery>,
 ) -> ApiResult<Json<InviteList>> {
     let p = page(q.limit, q.cursor.as_deref())?;
-    let (rows, next_cursor) =
-        invites::list(&s.app, &actor, &org_id, q.all.unwrap_or(false), &p).await?;
+    let (rows, next_cursor) = invites::list(&s.app, &actor, &org_id, q.all.unwrap_or(false), &p).await?;
     let now = s.app.clock.now();
-    Ok(Json(InviteList {
-        items: rows.into_iter().map(|r| Invite::at(r, now)).collect(),
-        next_cursor,
-    }))
+    Ok(Json(InviteList { items: rows.into_iter().map(|r| Invite::at(r, now)).collect(), next_cursor }))
 }
 
 /// Revoke a pending invite.
@@ -93,10 +89,7 @@ pub struct InvitePreview {
 /// What an invite token is for (no sign-in needed). Unknown or spent tokens are 404.
 #[utoipa::path(get, path = "/api/v1/invites/{token}", tag = "invites",
     params(("token" = String, Path)), responses((status = 200, body = InvitePreview)))]
-pub async fn preview(
-    State(s): State<AppState>,
-    ApiPath(token): ApiPath<String>,
-) -> ApiResult<Json<InvitePreview>> {
+pub async fn preview(State(s): State<AppState>, ApiPath(token): ApiPath<String>) -> ApiResult<Json<InvitePreview>> {
     let p = invites::preview(&s.app, &token).await?;
     Ok(Json(InvitePreview {
         organization_id: p.organization_id,

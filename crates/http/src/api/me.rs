@@ -79,17 +79,11 @@ pub async fn export(State(s): State<AppState>, Auth(actor): Auth) -> ApiResult<J
 /// The user's sessions (signed-in devices), newest first.
 #[utoipa::path(get, path = "/api/v1/me/sessions", tag = "me", security(("bearer" = [])),
     responses((status = 200, body = SessionList)))]
-pub async fn sessions(
-    State(s): State<AppState>,
-    Auth(actor): Auth,
-) -> ApiResult<Json<SessionList>> {
+pub async fn sessions(State(s): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<SessionList>> {
     let rows = me::sessions(&s.app, &actor).await?;
     let current = actor.session_id.as_deref();
     Ok(Json(SessionList {
-        items: rows
-            .into_iter()
-            .map(|r| Session::from_row(r, current))
-            .collect(),
+        items: rows.into_iter().map(|r| Session::from_row(r, current)).collect(),
         next_cursor: None,
     }))
 }

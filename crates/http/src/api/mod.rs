@@ -24,43 +24,20 @@ pub fn router() -> Router<AppState> {
         .route("/auth/mfa/totp/setup", post(auth::totp_setup))
         .route("/auth/mfa/totp/verify", post(auth::totp_verify))
         .route("/auth/mfa/totp/disable", post(auth::totp_disable))
-        .route(
-            "/auth/mfa/totp/recovery-codes",
-            post(auth::totp_recovery_codes),
-        )
+        .route("/auth/mfa/totp/recovery-codes", post(auth::totp_recovery_codes))
         .route("/me", get(me::get).patch(me::update).delete(me::delete))
         .route("/me/export", get(me::export))
         .route("/me/sessions", get(me::sessions))
         .route("/me/sessions/{session_id}", delete(me::revoke_session))
         .route("/orgs", get(orgs::list).post(orgs::create))
-        .route(
-            "/orgs/{org_id}",
-            get(orgs::get).patch(orgs::update).delete(orgs::delete),
-        )
+        .route("/orgs/{org_id}", get(orgs::get).patch(orgs::update).delete(orgs::delete))
         .route("/orgs/{org_id}/members", get(orgs::members))
-        .route(
-            "/orgs/{org_id}/members/{user_id}",
-            delete(orgs::remove).patch(orgs::change_role),
-        )
-        .route(
-            "/orgs/{org_id}/invites",
-            get(invites::list).post(invites::create),
-        )
-        .route(
-            "/orgs/{org_id}/invites/{invite_id}",
-            delete(invites::revoke),
-        )
+        .route("/orgs/{org_id}/members/{user_id}", delete(orgs::remove).patch(orgs::change_role))
+        .route("/orgs/{org_id}/invites", get(invites::list).post(invites::create))
+        .route("/orgs/{org_id}/invites/{invite_id}", delete(invites::revoke))
         .route("/invites/accept", post(invites::accept))
         .route("/invites/{token}", get(invites::preview))
-        .route(
-            "/orgs/{org_id}/clients",
-            get(clients::list).post(clients::create),
-        )
-        .route(
-            "/orgs/{org_id}/clients/{client_id}",
-            get(clients::get)
-                .patch(clients::update)
-                .delete(clients::delete),
-        )
+        .route("/orgs/{org_id}/clients", get(clients::list).post(clients::create))
+        .route("/orgs/{org_id}/clients/{client_id}", get(clients::get).patch(clients::update).delete(clients::delete))
         .route("/orgs/{org_id}/audit-log", get(audit::list))
 }

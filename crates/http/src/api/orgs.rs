@@ -21,9 +21,7 @@ pub async fn list(
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<OrganizationList>> {
     let p = page(q.limit, q.cursor.as_deref())?;
-    Ok(Json(OrganizationList::new(
-        orgs::list_mine(&s.app, &actor, &p).await?,
-    )))
+    Ok(Json(OrganizationList::new(orgs::list_mine(&s.app, &actor, &p).await?)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -41,10 +39,7 @@ pub async fn create(
     ApiJson(r): ApiJson<OrgRequest>,
 ) -> ApiResult<(StatusCode, Json<Organization>)> {
     let org = orgs::create(&s.app, &actor, &r.name).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(Organization::with_role(org, Role::Owner)),
-    ))
+    Ok((StatusCode::CREATED, Json(Organization::with_role(org, Role::Owner))))
 }
 
 /// One organization.
@@ -95,9 +90,7 @@ pub async fn members(
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<MemberList>> {
     let p = page(q.limit, q.cursor.as_deref())?;
-    Ok(Json(MemberList::new(
-        orgs::members(&s.app, &actor, &org_id, &p).await?,
-    )))
+    Ok(Json(MemberList::new(orgs::members(&s.app, &actor, &org_id, &p).await?)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -115,11 +108,7 @@ pub async fn change_role(
     ApiPath((org_id, user_id)): ApiPath<(String, String)>,
     ApiJson(r): ApiJson<RoleRequest>,
 ) -> ApiResult<Json<Member>> {
-    Ok(Json(
-        orgs::change_role(&s.app, &actor, &org_id, &user_id, r.role)
-            .await?
-            .into(),
-    ))
+    Ok(Json(orgs::change_role(&s.app, &actor, &org_id, &user_id, r.role).await?.into()))
 }
 
 /// Remove a member (owner only), or leave (your own user id). The last owner cannot leave.

@@ -31,8 +31,7 @@ macro_rules! on_both_backends {
 }
 
 pub fn postgres_url() -> String {
-    std::env::var("SELLCAST_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("SELLCAST_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// A fresh schema for one test; schemas older than an hour (left by crashed runs) are swept.
@@ -42,38 +41,26 @@ pub async fn fresh_pg_schema() -> String {
         .await
         .expect("PostgreSQL must be reachable at SELLCAST_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres)");
     let now = chrono::Utc::now().timestamp();
-    let stale: Vec<String> = sqlx::query_scalar(
-        "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'sctest\\_%'",
-    )
-    .fetch_all(&mut conn)
-    .await
-    .unwrap_or_default();
+    let stale: Vec<String> =
+        sqlx::query_scalar("SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'sctest\\_%'")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap_or_default();
     for s in stale {
-        let created: i64 = s
-            .split('_')
-            .nth(1)
-            .and_then(|t| t.parse().ok())
-            .unwrap_or(0);
+        let created: i64 = s.split('_').nth(1).and_then(|t| t.parse().ok()).unwrap_or(0);
         if now - created > 3600 {
-            let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS \"{s}\" CASCADE"))
-                .execute(&mut conn)
-                .await;
+            let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS \"{s}\" CASCADE")).execute(&mut conn).await;
         }
     }
     let name = format!("sctest_{now}_{}", uuid::Uuid::new_v4().simple());
-    sqlx::query(&format!("CREATE SCHEMA \"{name}\""))
-        .execute(&mut conn)
-        .await
-        .expect("create schema");
+    sqlx::query(&format!("CREATE SCHEMA \"{name}\"")).execute(&mut conn).await.expect("create schema");
     name
 }
 
 pub async fn drop_pg_schema(name: &str) {
     use sqlx::Connection;
     if let Ok(mut conn) = sqlx::PgConnection::connect(&postgres_url()).await {
-        let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE"))
-            .execute(&mut conn)
-            .await;
+        let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE")).execute(&mut conn).await;
     }
 }
 
@@ -109,11 +96,7 @@ impl TestServer {
     /// Start with a config tweak (rate limits, SMTP, …).
     pub async fn start_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut config = Config {
-            data_dir: dir.path().to_path_buf(),
-            bind: "127.0.0.1:0".into(),
-            ..Config::default()
-        };
+        let mut config = Config { data_dir: dir.path().to_path_buf(), bind: "127.0.0.1:0".into(), ..Config::default() };
         let schema = match backend {
             Backend::Sqlite => None,
             Backend::Postgres => {
@@ -124,9 +107,7 @@ impl TestServer {
             }
         };
         tweak(&mut config);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         config.public_url = config.public_url.or(Some(format!("http://{addr}")));
         let app = App::open(config).await.expect("app starts");
@@ -173,13 +154,7 @@ impl TestServer {
     }
 
     /// Send a request; returns status, headers and the JSON body (Null when empty).
-    pub async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> Response {
+    pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Response {
         let mut req = self.http.request(method, self.url(path));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -212,25 +187,14 @@ impl TestServer {
         let r = self
             .post("/api/v1/auth/register", None, json!({"email": email, "password": PASSWORD, "name": "Test User", "organization_name": format!("Org of {email}")}))
             .await;
-        assert_eq!(
-            r.status,
-            StatusCode::CREATED,
-            "register {email}: {}",
-            r.body
-        );
+        assert_eq!(r.status, StatusCode::CREATED, "register {email}: {}", r.body);
         Account {
             user_id: r.body["user"]["id"].as_str().expect("user id").to_string(),
-            org_id: r.body["organization"]["id"]
-                .as_str()
-                .expect("org id")
-                .to_string(),
+            org_id: r.body["organization"]["id"].as_str().expect("org id").to_string(),
             email: email.to_string(),
             password: PASSWORD.to_string(),
             token: r.body["access_token"].as_str().expect("token").to_string(),
-            refresh: r.body["refresh_token"]
-                .as_str()
-                .expect("refresh")
-                .to_string(),
+            refresh: r.body["refresh_token"].as_str().expect("refresh").to_string(),
         }
     }
 
@@ -245,18 +209,9 @@ impl TestServer {
             )
             .await;
         assert_eq!(inv.status, StatusCode::CREATED, "invite: {}", inv.body);
-        let token = inv.body["token"]
-            .as_str()
-            .expect("invite token")
-            .to_string();
+        let token = inv.body["token"].as_str().expect("invite token").to_string();
         let mut member = self.register(email).await;
-        let acc = self
-            .post(
-                "/api/v1/invites/accept",
-                Some(&member.token),
-                json!({"token": token}),
-            )
-            .await;
+        let acc = self.post("/api/v1/invites/accept", Some(&member.token), json!({"token": token})).await;
         assert_eq!(acc.status, StatusCode::OK, "accept: {}", acc.body);
         member.org_id = owner.org_id.clone();
         member
@@ -280,11 +235,7 @@ impl Response {
             serde_json::from_slice(&bytes)
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
-        Response {
-            status,
-            headers,
-            body,
-        }
+        Response { status, headers, body }
     }
 
     /// Assert the status and, for errors, the standard error body with this code.
@@ -292,16 +243,8 @@ impl Response {
         assert_eq!(self.status, status, "body: {}", self.body);
         if let Some(code) = code {
             assert_eq!(self.body["error"]["code"], code, "body: {}", self.body);
-            assert!(
-                self.body["error"]["message"].is_string(),
-                "body: {}",
-                self.body
-            );
-            assert!(
-                self.body["error"]["request_id"].is_string(),
-                "body: {}",
-                self.body
-            );
+            assert!(self.body["error"]["message"].is_string(), "body: {}", self.body);
+            assert!(self.body["error"]["request_id"].is_string(), "body: {}", self.body);
         }
         self
     }

@@ -9,6 +9,7 @@ CREATE TABLE users (
     timezone           TEXT NOT NULL DEFAULT 'UTC',
     is_instance_admin  INTEGER NOT NULL DEFAULT 0,
     totp_secret        TEXT,
+    totp_last_step     INTEGER,
     totp_enabled       INTEGER NOT NULL DEFAULT 0,
     created_at         TEXT NOT NULL,
     updated_at         TEXT NOT NULL
@@ -106,6 +107,8 @@ CREATE TABLE clients (
     id          TEXT PRIMARY KEY,
     org_id      TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
     name        TEXT NOT NULL,
+    -- Lower-cased in the app (Unicode-aware, unlike SQLite's lower()) for uniqueness and search.
+    name_key    TEXT NOT NULL,
     email       TEXT,
     phone       TEXT,
     website     TEXT,
@@ -114,7 +117,7 @@ CREATE TABLE clients (
     created_at  TEXT NOT NULL,
     updated_at  TEXT NOT NULL
 );
-CREATE UNIQUE INDEX uq_clients_org_name ON clients (org_id, lower(name));
+CREATE UNIQUE INDEX uq_clients_org_name ON clients (org_id, name_key);
 CREATE INDEX ix_clients_org ON clients (org_id, id);
 
 -- org_id is NULL for account-level events (login, password change).
