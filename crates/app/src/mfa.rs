@@ -36,7 +36,21 @@ pub async fn setup(app: &App, actor: &Actor) -> AppResult<TotpSetup> {
     let uri = totp::otpauth_uri(&secret, &user.email)?;
     let sealed = app.secretbox.seal(&secret)?;
     let mut tx = app.db.begin().await?;
-    users::set_totp(tx.conn(), &user.id, Some(&sealed), false, app.clock.now()).await?;
+    let now = app.clock.now();
+    users::set_totp(tx.conn(), &user.id, Some(&sealed), false, now).await?;
+    audit::record(
+        tx.conn(),
+        Some(actor),
+        now,
+        Entry {
+            org_id: None,
+            action: "user.mfa_setup_started",
+            entity_type: "user",
+            entity_id: Some(&user.id),
+            changes: json!({}),
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(TotpSetup { secret, otpauth_uri: uri })
 }

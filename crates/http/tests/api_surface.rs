@@ -190,7 +190,34 @@ async fn openapi_is_committed_and_complete(b: Backend) {
     srv.stop().await;
 }
 
+/// Every operation the spec marks as needing a token refuses an anonymous caller and a bad
+/// token with the error body, before looking at anything else.
+async fn every_protected_operation_needs_a_token(b: Backend) {
+    let srv = TestServer::start(b).await;
+    let a = srv.register("guard@example.com").await;
+    let spec: serde_json::Value = serde_json::from_str(&sellcast_http::openapi::json()).unwrap();
+    let mut protected = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for method in ["get", "post", "patch", "put", "delete"] {
+            let Some(op) = item.get(method) else { continue };
+            if op["security"].as_array().is_none_or(|s| s.is_empty()) {
+                continue;
+            }
+            protected += 1;
+            let concrete = path.replace("{org_id}", &a.org_id).replace(['{', '}'], "");
+            let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let anonymous = srv.send(m.clone(), &concrete, None, Some(json!({}))).await;
+            anonymous.expect(StatusCode::UNAUTHORIZED, Some("UNAUTHORIZED"));
+            let forged = srv.send(m, &concrete, Some("not.a.jwt"), Some(json!({}))).await;
+            forged.expect(StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"));
+        }
+    }
+    assert!(protected >= 30, "only {protected} protected operations found");
+    srv.stop().await;
+}
+
 on_both_backends!(
+    every_protected_operation_needs_a_token,
     errors_always_use_the_error_body,
     security_headers_and_request_ids,
     cors_allows_only_configured_origins,
