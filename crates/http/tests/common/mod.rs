@@ -7,6 +7,9 @@ use sellcast_app::{App, Config};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
+pub mod auth;
+pub mod tenancy;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -248,4 +251,12 @@ impl Response {
         }
         self
     }
+}
+
+/// The `field`s listed in a VALIDATION_ERROR's details.
+pub fn error_fields(r: &Response) -> Vec<String> {
+    r.body["error"]["details"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e["field"].as_str().map(String::from)).collect())
+        .unwrap_or_default()
 }
