@@ -74,7 +74,7 @@ pub async fn register(app: &App, meta: &RequestMeta, input: RegisterInput) -> Ap
         updated_at: now,
     };
     users::insert(tx.conn(), &user).await?;
-    let actor = Actor { user_id: user.id.clone(), session_id: None, is_instance_admin: first_user, meta: meta.clone() };
+    let actor = Actor::of(&user.id, meta);
     audit::record(
         tx.conn(),
         Some(&actor),
@@ -189,12 +189,7 @@ pub async fn login(
     let mut tx = app.db.begin().await?;
     users::clear_login_failures(tx.conn(), &email).await?;
     let tokens = start_session(app, tx.conn(), &user.id, meta).await?;
-    let actor = Actor {
-        user_id: user.id.clone(),
-        session_id: None,
-        is_instance_admin: user.is_instance_admin,
-        meta: meta.clone(),
-    };
+    let actor = Actor::of(&user.id, meta);
     audit::record(
         tx.conn(),
         Some(&actor),
@@ -259,12 +254,7 @@ pub async fn refresh(app: &App, meta: &RequestMeta, refresh_token: &str) -> AppR
     }
     if token.used_at.is_some() || !sessions::use_refresh(tx.conn(), &token.id, now).await? {
         sessions::revoke(tx.conn(), &session.id, "refresh token reuse", now).await?;
-        let actor = Actor {
-            user_id: session.user_id.clone(),
-            session_id: Some(session.id.clone()),
-            is_instance_admin: false,
-            meta: meta.clone(),
-        };
+        let actor = Actor::of(&session.user_id, meta);
         audit::record(
             tx.conn(),
             Some(&actor),
@@ -300,13 +290,7 @@ pub async fn logout(app: &App, actor: &Actor) -> AppResult<()> {
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     sessions::revoke(tx.conn(), sid, "logout", now).await?;
-    audit::record(
-        tx.conn(),
-        Some(actor),
-        now,
-        Entry { org_id: None, action: "user.logout", entity_type: "session", entity_id: Some(sid), changes: json!({}) },
-    )
-    .await?;
+    audit::record(tx.conn(), Some(actor), now, Entry::account("user.logout", "session", sid)).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -354,20 +338,9 @@ pub async fn forgot_password(app: &App, meta: &RequestMeta, email: &str) -> AppR
         user.name
     );
     app.mailer.queue(tx.conn(), &user.email, "Reset your Sellcast password", &body, now).await?;
-    let actor = Actor { user_id: user.id.clone(), session_id: None, is_instance_admin: false, meta: meta.clone() };
-    audit::record(
-        tx.conn(),
-        Some(&actor),
-        now,
-        Entry {
-            org_id: None,
-            action: "user.password_reset_requested",
-            entity_type: "user",
-            entity_id: Some(&user.id),
-            changes: json!({}),
-        },
-    )
-    .await?;
+    let actor = Actor::of(&user.id, meta);
+    audit::record(tx.conn(), Some(&actor), now, Entry::account("user.password_reset_requested", "user", &user.id))
+        .await?;
     tx.commit().await?;
     app.mailer.wake();
     Ok(())
@@ -402,7 +375,7 @@ pub(crate) async fn set_password_and_revoke(
     if let Some(u) = users::by_id(tx.conn(), user_id).await? {
         users::clear_login_failures(tx.conn(), &u.email).await?;
     }
-    let actor = Actor { user_id: user_id.to_string(), session_id: None, is_instance_admin: false, meta: meta.clone() };
+    let actor = Actor::of(user_id, meta);
     audit::record(
         tx.conn(),
         Some(&actor),
@@ -447,12 +420,7 @@ pub async fn create_user_admin(
     };
     let mut tx = app.db.begin().await?;
     users::insert(tx.conn(), &user).await?;
-    let actor = Actor {
-        user_id: user.id.clone(),
-        session_id: None,
-        is_instance_admin: instance_admin,
-        meta: RequestMeta { user_agent: Some("sellcast-cli".into()), ..Default::default() },
-    };
+    let actor = Actor::of(&user.id, &RequestMeta { user_agent: Some("sellcast-cli".into()), ..Default::default() });
     audit::record(
         tx.conn(),
         Some(&actor),

@@ -45,6 +45,19 @@ pub struct Entry<'a> {
     pub changes: Value,
 }
 
+impl<'a> Entry<'a> {
+    /// An account-level event (no organization) with nothing more to say than what happened.
+    pub fn account(action: &'a str, entity_type: &'a str, entity_id: &'a str) -> Self {
+        Entry {
+            org_id: None,
+            action,
+            entity_type,
+            entity_id: Some(entity_id),
+            changes: Value::Object(Default::default()),
+        }
+    }
+}
+
 pub async fn record(c: Conn<'_>, actor: Option<&Actor>, now: DateTime<Utc>, e: Entry<'_>) -> AppResult<()> {
     let meta = actor.map(|a| a.meta.clone()).unwrap_or_default();
     let row = AuditRow {

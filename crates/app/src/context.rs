@@ -16,3 +16,11 @@ pub struct Actor {
     pub is_instance_admin: bool,
     pub meta: RequestMeta,
 }
+
+impl Actor {
+    /// A user acting outside an authenticated request (sign-up, sign-in, reset, CLI): what
+    /// the audit log needs, no session, no instance-admin rights.
+    pub fn of(user_id: &str, meta: &RequestMeta) -> Actor {
+        Actor { user_id: user_id.to_string(), session_id: None, is_instance_admin: false, meta: meta.clone() }
+    }
+}

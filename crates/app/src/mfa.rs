@@ -11,7 +11,6 @@ use crate::App;
 use rand::Rng;
 use sellcast_store::users::{self, UserRow};
 use serde::Serialize;
-use serde_json::json;
 
 pub const RECOVERY_CODES: usize = 10;
 
@@ -38,19 +37,7 @@ pub async fn setup(app: &App, actor: &Actor) -> AppResult<TotpSetup> {
     let mut tx = app.db.begin().await?;
     let now = app.clock.now();
     users::set_totp(tx.conn(), &user.id, Some(&sealed), false, now).await?;
-    audit::record(
-        tx.conn(),
-        Some(actor),
-        now,
-        Entry {
-            org_id: None,
-            action: "user.mfa_setup_started",
-            entity_type: "user",
-            entity_id: Some(&user.id),
-            changes: json!({}),
-        },
-    )
-    .await?;
+    audit::record(tx.conn(), Some(actor), now, Entry::account("user.mfa_setup_started", "user", &user.id)).await?;
     tx.commit().await?;
     Ok(TotpSetup { secret, otpauth_uri: uri })
 }
@@ -69,26 +56,13 @@ pub async fn verify(app: &App, actor: &Actor, code: &str) -> AppResult<Vec<Strin
     let Some(step) = totp::matching_step(&secret, &user.email, code, unix_now(app))? else {
         return Err(AppError::validation("code", "is not the current code of your authenticator"));
     };
-    let codes = new_recovery_codes();
-    let hashes: Vec<String> = codes.iter().map(|c| token_hash(&normalize_code(c))).collect();
+    let (codes, hashes) = new_recovery_codes();
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     users::use_totp_step(tx.conn(), &user.id, step).await?;
     users::set_totp(tx.conn(), &user.id, Some(sealed), true, now).await?;
     users::replace_recovery_codes(tx.conn(), &user.id, &hashes, now).await?;
-    audit::record(
-        tx.conn(),
-        Some(actor),
-        now,
-        Entry {
-            org_id: None,
-            action: "user.mfa_enabled",
-            entity_type: "user",
-            entity_id: Some(&user.id),
-            changes: json!({}),
-        },
-    )
-    .await?;
+    audit::record(tx.conn(), Some(actor), now, Entry::account("user.mfa_enabled", "user", &user.id)).await?;
     tx.commit().await?;
     Ok(codes)
 }
@@ -104,19 +78,7 @@ pub async fn disable(app: &App, actor: &Actor, password: &str, code: &str) -> Ap
     let mut tx = app.db.begin().await?;
     users::set_totp(tx.conn(), &user.id, None, false, now).await?;
     users::replace_recovery_codes(tx.conn(), &user.id, &[], now).await?;
-    audit::record(
-        tx.conn(),
-        Some(actor),
-        now,
-        Entry {
-            org_id: None,
-            action: "user.mfa_disabled",
-            entity_type: "user",
-            entity_id: Some(&user.id),
-            changes: json!({}),
-        },
-    )
-    .await?;
+    audit::record(tx.conn(), Some(actor), now, Entry::account("user.mfa_disabled", "user", &user.id)).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -128,24 +90,12 @@ pub async fn regenerate_recovery_codes(app: &App, actor: &Actor, password: &str,
         return Err(AppError::Conflict("two-factor authentication is not enabled".into()));
     }
     confirm(app, &user, password, code).await?;
-    let codes = new_recovery_codes();
-    let hashes: Vec<String> = codes.iter().map(|c| token_hash(&normalize_code(c))).collect();
+    let (codes, hashes) = new_recovery_codes();
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     users::replace_recovery_codes(tx.conn(), &user.id, &hashes, now).await?;
-    audit::record(
-        tx.conn(),
-        Some(actor),
-        now,
-        Entry {
-            org_id: None,
-            action: "user.mfa_recovery_codes_regenerated",
-            entity_type: "user",
-            entity_id: Some(&user.id),
-            changes: json!({}),
-        },
-    )
-    .await?;
+    audit::record(tx.conn(), Some(actor), now, Entry::account("user.mfa_recovery_codes_regenerated", "user", &user.id))
+        .await?;
     tx.commit().await?;
     Ok(codes)
 }
@@ -192,13 +142,16 @@ fn normalize_code(code: &str) -> String {
     code.trim().to_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).collect()
 }
 
-fn new_recovery_codes() -> Vec<String> {
+/// Fresh recovery codes, and the hashes stored for them.
+fn new_recovery_codes() -> (Vec<String>, Vec<String>) {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
     let mut rng = rand::thread_rng();
-    (0..RECOVERY_CODES)
+    let codes: Vec<String> = (0..RECOVERY_CODES)
         .map(|_| {
             let s: String = (0..10).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect();
             format!("{}-{}", &s[..5], &s[5..])
         })
-        .collect()
+        .collect();
+    let hashes = codes.iter().map(|c| token_hash(&normalize_code(c))).collect();
+    (codes, hashes)
 }

@@ -108,13 +108,7 @@ pub async fn delete(app: &App, actor: &Actor, org_id: &str) -> AppResult<()> {
         tx.conn(),
         Some(actor),
         app.clock.now(),
-        Entry {
-            org_id: None,
-            action: "organization.delete",
-            entity_type: "organization",
-            entity_id: Some(org_id),
-            changes: json!({}),
-        },
+        Entry::account("organization.delete", "organization", org_id),
     )
     .await?;
     tx.commit().await?;
