@@ -15,7 +15,7 @@ impl Clock {
         Utc::now() + offset
     }
 
-    /// Move this clock forward (tests and the `SELLCAST_TEST_CLOCK` hook only).
+    /// Move this clock forward (tests only: expiry and lockout without waiting).
     pub fn advance(&self, by: Duration) {
         let mut o = self.offset.lock().unwrap_or_else(|p| p.into_inner());
         *o += by;

@@ -6,6 +6,7 @@ use crate::context::Actor;
 use crate::error::{AppError, AppResult};
 use crate::security::passwords;
 use crate::App;
+use sellcast_domain::pagination::Page;
 use sellcast_domain::{validation as v, Role, ValidationErrors};
 use sellcast_store::users::{self, UserRow};
 use sellcast_store::{audit as audit_store, invites, orgs, outbox, sessions};
@@ -93,9 +94,10 @@ pub async fn update(app: &App, actor: &Actor, patch: ProfilePatch) -> AppResult<
     get(app, actor).await
 }
 
-pub async fn sessions(app: &App, actor: &Actor) -> AppResult<Vec<sessions::SessionRow>> {
+pub async fn sessions(app: &App, actor: &Actor, page: &Page) -> AppResult<(Vec<sessions::SessionRow>, Option<String>)> {
     let mut c = app.db.read().await?;
-    Ok(sessions::for_user(c.conn(), &actor.user_id).await?)
+    let rows = sessions::for_user(c.conn(), &actor.user_id, page.before.as_deref(), page.fetch_limit()).await?;
+    Ok(page.finish(rows, |r| &r.id))
 }
 
 pub async fn revoke_session(app: &App, actor: &Actor, session_id: &str) -> AppResult<()> {
@@ -128,7 +130,7 @@ pub async fn export(app: &App, actor: &Actor) -> AppResult<Value> {
     let user = get(app, actor).await?;
     let mut c = app.db.read().await?;
     let memberships = orgs::for_user(c.conn(), &user.id, None, i64::MAX).await?;
-    let sessions = sessions::for_user(c.conn(), &user.id).await?;
+    let sessions = sessions::for_user(c.conn(), &user.id, None, i64::MAX).await?;
     let activity = audit_store::by_actor(c.conn(), &user.id).await?;
     let invites_sent = invites::sent_by(c.conn(), &user.id).await?;
     // Mail bodies hold live secrets (password-reset and invite tokens), so they stay out.

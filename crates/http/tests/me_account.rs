@@ -310,7 +310,28 @@ async fn deleted_accounts_leave_no_personal_trail(b: Backend) {
     srv.stop().await;
 }
 
+/// The session list pages like every other list.
+async fn sessions_are_cursor_paginated(b: Backend) {
+    let srv = start_without_login_limit(b).await;
+    let a = srv.register("pages@example.com").await;
+    for _ in 0..3 {
+        new_session(&srv, &a.email, PASSWORD).await;
+    }
+    let first = srv.get("/api/v1/me/sessions?limit=3", Some(&a.token)).await;
+    first.expect(StatusCode::OK, None);
+    assert_eq!(first.body["items"].as_array().unwrap().len(), 3);
+    let cursor = s(&first.body["next_cursor"]);
+    let rest = srv.get(&format!("/api/v1/me/sessions?limit=3&cursor={cursor}"), Some(&a.token)).await;
+    assert_eq!(rest.body["items"].as_array().unwrap().len(), 1, "{}", rest.body);
+    assert!(rest.body["next_cursor"].is_null());
+    srv.get("/api/v1/me/sessions?limit=0", Some(&a.token))
+        .await
+        .expect(StatusCode::BAD_REQUEST, Some("VALIDATION_ERROR"));
+    srv.stop().await;
+}
+
 on_both_backends!(
+    sessions_are_cursor_paginated,
     me_get_and_update,
     export_has_data_and_no_secrets,
     sessions_list_and_revoke,

@@ -42,9 +42,11 @@ pub async fn by_id(c: Conn<'_>, id: &str) -> StoreResult<Option<SessionRow>> {
     Ok(on!(c, c => sqlx::query_as::<_, SessionRow>(&sql).bind(id).fetch_optional(c).await)?)
 }
 
-pub async fn for_user(c: Conn<'_>, user_id: &str) -> StoreResult<Vec<SessionRow>> {
-    let sql = format!("SELECT {COLS} FROM sessions WHERE user_id = $1 ORDER BY id DESC");
-    Ok(on!(c, c => sqlx::query_as::<_, SessionRow>(&sql).bind(user_id).fetch_all(c).await)?)
+/// A user's sessions, newest first, below the cursor id.
+pub async fn for_user(c: Conn<'_>, user_id: &str, before: Option<&str>, limit: i64) -> StoreResult<Vec<SessionRow>> {
+    let sql =
+        format!("SELECT {COLS} FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3");
+    Ok(on!(c, c => sqlx::query_as::<_, SessionRow>(&sql).bind(user_id).bind(before).bind(limit).fetch_all(c).await)?)
 }
 
 pub async fn touch(c: Conn<'_>, id: &str, now: DateTime<Utc>) -> StoreResult<()> {

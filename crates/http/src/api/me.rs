@@ -1,8 +1,8 @@
 //! /api/v1/me: the caller's account.
 
-use super::dto::{Session, SessionList, User};
+use super::dto::{page, PageQuery, Session, SessionList, User};
 use crate::error::{ApiResult, ErrorBody};
-use crate::extract::{ApiJson, ApiPath, Auth};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -77,15 +77,17 @@ pub async fn export(State(s): State<AppState>, Auth(actor): Auth) -> ApiResult<J
 }
 
 /// The user's sessions (signed-in devices), newest first.
-#[utoipa::path(get, path = "/api/v1/me/sessions", tag = "me", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/me/sessions", tag = "me", security(("bearer" = [])), params(PageQuery),
     responses((status = 200, body = SessionList)))]
-pub async fn sessions(State(s): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<SessionList>> {
-    let rows = me::sessions(&s.app, &actor).await?;
+pub async fn sessions(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<SessionList>> {
+    let p = page(q.limit, q.cursor.as_deref())?;
+    let (rows, next_cursor) = me::sessions(&s.app, &actor, &p).await?;
     let current = actor.session_id.as_deref();
-    Ok(Json(SessionList {
-        items: rows.into_iter().map(|r| Session::from_row(r, current)).collect(),
-        next_cursor: None,
-    }))
+    Ok(Json(SessionList { items: rows.into_iter().map(|r| Session::from_row(r, current)).collect(), next_cursor }))
 }
 
 /// Sign out one session.
