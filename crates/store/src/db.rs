@@ -35,6 +35,9 @@ enum Pools {
 #[derive(Clone)]
 pub struct Db {
     pools: Pools,
+    /// Wakes this process's job workers when a job is enqueued here (PostgreSQL also
+    /// notifies other processes with NOTIFY).
+    job_wakeup: std::sync::Arc<tokio::sync::Notify>,
 }
 
 pub enum Conn<'c> {
@@ -118,7 +121,19 @@ impl Db {
                 .await?;
             Pools::Sqlite { write, read }
         };
-        Ok(Db { pools })
+        Ok(Db { pools, job_wakeup: Default::default() })
+    }
+
+    pub fn job_wakeup(&self) -> &tokio::sync::Notify {
+        &self.job_wakeup
+    }
+
+    /// The PostgreSQL pool, for LISTEN (None on SQLite).
+    pub fn pg_pool(&self) -> Option<&PgPool> {
+        match &self.pools {
+            Pools::Pg(p) => Some(p),
+            Pools::Sqlite { .. } => None,
+        }
     }
 
     pub fn backend(&self) -> Backend {
