@@ -342,7 +342,7 @@ pub async fn forgot_password(app: &App, meta: &RequestMeta, email: &str) -> AppR
     audit::record(tx.conn(), Some(&actor), now, Entry::account("user.password_reset_requested", "user", &user.id))
         .await?;
     tx.commit().await?;
-    app.mailer.wake();
+    app.db.job_wakeup().notify_waiters();
     Ok(())
 }
 

@@ -41,6 +41,12 @@ pub struct Config {
     pub trust_proxy: bool,
     /// Allow anyone to register (the first user always can).
     pub registration_open: bool,
+    /// Jobs of the default queue run at once per process.
+    pub worker_concurrency: u32,
+    /// Finished jobs are kept this many days.
+    pub jobs_retention_days: u32,
+    /// At shutdown, running jobs get this long to finish before they are handed back.
+    pub shutdown_grace_secs: u64,
 }
 
 impl Default for Config {
@@ -64,6 +70,9 @@ impl Default for Config {
             json_body_limit: 1024 * 1024,
             trust_proxy: false,
             registration_open: true,
+            worker_concurrency: 10,
+            jobs_retention_days: 7,
+            shutdown_grace_secs: 30,
         }
     }
 }
@@ -87,6 +96,9 @@ const KNOWN_KEYS: &[&str] = &[
     "json_body_limit",
     "trust_proxy",
     "registration_open",
+    "worker_concurrency",
+    "jobs_retention_days",
+    "shutdown_grace_secs",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -170,6 +182,12 @@ impl Config {
         if self.json_body_limit < 1024 {
             return Err(bad("json_body_limit", "must be at least 1024 bytes"));
         }
+        if self.worker_concurrency == 0 || self.worker_concurrency > 1000 {
+            return Err(bad("worker_concurrency", "must be between 1 and 1000"));
+        }
+        if self.jobs_retention_days == 0 {
+            return Err(bad("jobs_retention_days", "must be at least 1"));
+        }
         if self.database_max_connections == 0 {
             return Err(bad("database_max_connections", "must be at least 1"));
         }
@@ -211,6 +229,9 @@ fn parse_env_value(key: &str, value: &str) -> Result<figment::value::Value, Conf
             | "rate_limit_user_per_minute"
             | "rate_limit_login_per_minute"
             | "json_body_limit"
+            | "worker_concurrency"
+            | "jobs_retention_days"
+            | "shutdown_grace_secs"
     );
     let boolean = matches!(key, "trust_proxy" | "registration_open");
     if numeric {

@@ -84,7 +84,7 @@ pub async fn create(app: &App, actor: &Actor, org_id: &str, email: &str, role: R
     )
     .await?;
     tx.commit().await?;
-    app.mailer.wake();
+    app.db.job_wakeup().notify_waiters();
     Ok(Created { invite, token })
 }
 

@@ -9,6 +9,7 @@ pub mod config;
 pub mod context;
 pub mod error;
 pub mod invites;
+pub mod jobs;
 pub mod mail;
 pub mod me;
 pub mod mfa;
@@ -20,6 +21,7 @@ pub use clock::Clock;
 pub use config::Config;
 pub use context::{Actor, RequestMeta};
 pub use error::{AppError, AppResult};
+pub use sellcast_queue as queue;
 pub use sellcast_store as store;
 
 use security::secretbox::SecretBox;
@@ -35,6 +37,8 @@ pub struct App {
     pub jwt: JwtKeys,
     pub secretbox: SecretBox,
     pub mailer: mail::Mailer,
+    /// Shared by this process's workers and its /metrics.
+    pub queue_metrics: Arc<sellcast_queue::metrics::QueueMetrics>,
 }
 
 impl App {
@@ -55,6 +59,7 @@ impl App {
             secretbox: SecretBox::new(&secrets.active_key, secrets.keys)?,
             clock: Clock::default(),
             mailer,
+            queue_metrics: Default::default(),
             config,
         }))
     }

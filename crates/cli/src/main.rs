@@ -1,6 +1,7 @@
 //! The `sellcast` binary.
 
 mod admin;
+mod jobs;
 mod logging;
 
 use clap::{Parser, Subcommand};
@@ -30,12 +31,19 @@ enum Command {
         #[arg(long)]
         no_workers: bool,
     },
+    /// Run the background workers only (no HTTP); several may share one PostgreSQL.
+    Worker,
     /// Apply database migrations and exit.
     Migrate,
     /// Administer users and organizations from the command line.
     Admin {
         #[command(subcommand)]
         command: admin::AdminCommand,
+    },
+    /// Inspect and steer background jobs.
+    Jobs {
+        #[command(subcommand)]
+        command: jobs::JobsCommand,
     },
     /// Print the OpenAPI document of the HTTP API.
     Openapi,
@@ -87,6 +95,34 @@ async fn main() -> ExitCode {
                 Err(code) => code,
             }
         }
+        Command::Jobs { command } => {
+            let config = match load_config() {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            match open(config).await {
+                Ok(app) => jobs::run(&app, command).await,
+                Err(code) => code,
+            }
+        }
+        Command::Worker => {
+            let config = match load_config() {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            logging::init(&config);
+            match open(config).await {
+                Ok(app) => {
+                    let handle = sellcast_app::jobs::worker(&app).start();
+                    println!("Sellcast worker is running (database {:?})", app.db.backend());
+                    shutdown_signal().await;
+                    handle.shutdown().await;
+                    app.db.close().await;
+                    ExitCode::SUCCESS
+                }
+                Err(code) => code,
+            }
+        }
         Command::Serve { no_workers } => {
             let config = match load_config() {
                 Ok(c) => c,
@@ -109,16 +145,13 @@ async fn serve(config: Config, no_workers: bool) -> Result<(), String> {
     let app = App::open(config).await.map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind(&bind).await.map_err(|e| format!("cannot listen on {bind}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let stop_workers = Arc::new(tokio::sync::Notify::new());
-    let mailer =
-        (!no_workers).then(|| app.mailer.spawn_sender(app.db.clone(), app.clock.clone(), stop_workers.clone()));
+    let workers = (!no_workers).then(|| sellcast_app::jobs::worker(&app).start());
     tracing::info!(%addr, backend = ?app.db.backend(), data_dir = %app.config.data_dir.display(), "sellcast is listening");
     println!("Sellcast is running at http://{addr} (public URL {})", app.config.public_url());
     let state = sellcast_http::state_for(app.clone());
     sellcast_http::serve(state, listener, shutdown_signal()).await.map_err(|e| e.to_string())?;
-    stop_workers.notify_waiters();
-    if let Some(m) = mailer {
-        let _ = tokio::time::timeout(std::time::Duration::from_secs(10), m).await;
+    if let Some(w) = workers {
+        w.shutdown().await;
     }
     app.db.close().await;
     tracing::info!("sellcast stopped");

@@ -15,7 +15,7 @@ fn help_lists_every_command() {
     let dir = tempfile::tempdir().unwrap();
     let (code, out, _) = run(dir.path(), &["--help"], &[]);
     assert_eq!(code, 0);
-    for cmd in ["serve", "migrate", "admin", "openapi"] {
+    for cmd in ["serve", "worker", "migrate", "admin", "jobs", "openapi"] {
         assert!(out.contains(cmd), "{cmd} missing from:\n{out}");
     }
     let (code, out, _) = run(dir.path(), &["admin", "--help"], &[]);

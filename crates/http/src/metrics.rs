@@ -7,6 +7,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
+use sellcast_app::queue::metrics::QueueMetrics;
 use sellcast_app::store::Db;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -39,9 +40,11 @@ fn latency_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.001, 2.0, 15))
 }
 
-impl Default for Metrics {
-    fn default() -> Self {
+impl Metrics {
+    /// HTTP and database metrics, plus the job queue's (shared with this process's workers).
+    pub fn new(queue: &QueueMetrics) -> Self {
         let mut registry = Registry::default();
+        queue.register(&mut registry);
         let requests = Family::<RequestLabels, Counter>::default();
         let latency: HistogramFamily = Family::new_with_constructor(latency_histogram);
         let (pool_size, pool_idle, resident, virtual_mem) =
@@ -54,16 +57,15 @@ impl Default for Metrics {
         registry.register("process_virtual_memory_bytes", "Virtual memory of this process", virtual_mem.clone());
         Metrics { registry, requests, latency, pool_size, pool_idle, resident, virtual_mem }
     }
-}
 
-impl Metrics {
     pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
         let (method, route) = (method.to_string(), route.to_string());
         self.requests.get_or_create(&RequestLabels { method: method.clone(), route: route.clone(), status }).inc();
         self.latency.get_or_create(&RouteLabels { method, route }).observe(seconds);
     }
 
-    pub fn render(&self, db: &Db) -> String {
+    pub async fn render(&self, db: &Db, queue: &QueueMetrics) -> String {
+        queue.refresh(db).await;
         let (size, idle) = db.pool_stats();
         self.pool_size.set(size as i64);
         self.pool_idle.set(idle as i64);

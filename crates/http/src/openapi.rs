@@ -23,6 +23,7 @@ use utoipa::{Modify, OpenApi};
         api::invites::create, api::invites::list, api::invites::revoke, api::invites::preview, api::invites::accept,
         api::clients::list, api::clients::create, api::clients::get, api::clients::update, api::clients::delete,
         api::audit::list,
+        api::admin_jobs::list, api::admin_jobs::get, api::admin_jobs::retry, api::admin_jobs::cancel,
     ),
     components(schemas(ErrorBody)),
     modifiers(&StandardErrors),

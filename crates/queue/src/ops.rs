@@ -133,7 +133,7 @@ pub async fn claim(
     );
     let mut rows: Vec<JobRow> = on!(c, c => sqlx::query_as(&sql)
         .bind(now).bind(owner).bind(lease_until).bind(queue).bind(limit).fetch_all(c).await)?;
-    rows.sort_by(|a, b| (a.priority, a.run_at, a.id).cmp(&(b.priority, b.run_at, b.id)));
+    rows.sort_by_key(|j| (j.priority, j.run_at, j.id));
     Ok(rows)
 }
 

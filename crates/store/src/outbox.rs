@@ -35,10 +35,9 @@ pub async fn insert(c: Conn<'_>, e: &EmailRow) -> StoreResult<()> {
     Ok(())
 }
 
-/// Unsent mail, oldest first, skipping what has failed `max_attempts` times.
-pub async fn unsent(c: Conn<'_>, max_attempts: i32, limit: i64) -> StoreResult<Vec<EmailRow>> {
-    let sql = format!("SELECT {COLS} FROM email_outbox WHERE sent_at IS NULL AND attempts < $1 ORDER BY id LIMIT $2");
-    Ok(on!(c, c => sqlx::query_as::<_, EmailRow>(&sql).bind(max_attempts).bind(limit).fetch_all(c).await)?)
+pub async fn by_id(c: Conn<'_>, id: &str) -> StoreResult<Option<EmailRow>> {
+    let sql = format!("SELECT {COLS} FROM email_outbox WHERE id = $1");
+    Ok(on!(c, c => sqlx::query_as::<_, EmailRow>(&sql).bind(id).fetch_optional(c).await)?)
 }
 
 /// Newest first, for `sellcast admin outbox`.

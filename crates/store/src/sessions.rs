@@ -108,3 +108,14 @@ pub async fn use_refresh(c: Conn<'_>, id: &str, now: DateTime<Utc>) -> StoreResu
     )?;
     Ok(n == 1)
 }
+
+/// Delete sessions that expired, or were revoked more than 30 days ago (their refresh
+/// tokens go with them).
+pub async fn prune(c: Conn<'_>, now: DateTime<Utc>) -> StoreResult<u64> {
+    Ok(exec!(
+        c,
+        sqlx::query("DELETE FROM sessions WHERE expires_at < $1 OR revoked_at < $2")
+            .bind(now)
+            .bind(now - chrono::Duration::days(30))
+    )?)
+}

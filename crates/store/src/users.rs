@@ -246,3 +246,20 @@ pub async fn take_password_reset(c: Conn<'_>, token_hash: &str, now: DateTime<Ut
          RETURNING user_id")
         .bind(now).bind(token_hash).fetch_optional(c).await)?)
 }
+
+/// Delete reset links that are spent or expired, and login failures that no longer lock.
+pub async fn prune_auth_leftovers(mut c: Conn<'_>, now: DateTime<Utc>) -> StoreResult<u64> {
+    let resets = exec!(
+        c.re(),
+        sqlx::query("DELETE FROM password_resets WHERE used_at IS NOT NULL OR expires_at < $1").bind(now)
+    )?;
+    let failures = exec!(
+        c.re(),
+        sqlx::query(
+            "DELETE FROM login_failures WHERE (locked_until IS NULL OR locked_until < $1) AND first_failed_at < $2"
+        )
+        .bind(now)
+        .bind(now - chrono::Duration::days(1))
+    )?;
+    Ok(resets + failures)
+}

@@ -63,13 +63,17 @@ pub struct Server {
 impl Server {
     /// `sellcast serve` on a free port; waits for the "running at" line.
     pub fn start(dir: &Path, env: &[(&str, String)]) -> Server {
+        Self::start_with_args(dir, env, &["serve"])
+    }
+
+    pub fn start_with_args(dir: &Path, env: &[(&str, String)], args: &[&str]) -> Server {
         let log = dir.join(format!("server-{}.log", uuid::Uuid::new_v4().simple()));
         let mut env = env.to_vec();
         if !env.iter().any(|(k, _)| *k == "SELLCAST_BIND") {
             env.push(("SELLCAST_BIND", "127.0.0.1:0".into()));
         }
         let mut child = command(dir, &env)
-            .arg("serve")
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&log).expect("log file"))
             .spawn()

@@ -1,5 +1,6 @@
 //! The JSON API under /api/v1, one module per feature.
 
+pub mod admin_jobs;
 pub mod audit;
 pub mod auth;
 pub mod clients;
@@ -40,4 +41,8 @@ pub fn router() -> Router<AppState> {
         .route("/orgs/{org_id}/clients", get(clients::list).post(clients::create))
         .route("/orgs/{org_id}/clients/{client_id}", get(clients::get).patch(clients::update).delete(clients::delete))
         .route("/orgs/{org_id}/audit-log", get(audit::list))
+        .route("/admin/jobs", get(admin_jobs::list))
+        .route("/admin/jobs/{job_id}", get(admin_jobs::get))
+        .route("/admin/jobs/{job_id}/retry", post(admin_jobs::retry))
+        .route("/admin/jobs/{job_id}/cancel", post(admin_jobs::cancel))
 }

@@ -1,0 +1,152 @@
+//! The product's background duties on the job queue (email delivery, nightly clean-up),
+//! the worker that runs them, and their administration by instance admins.
+
+use crate::audit::{self, Entry};
+use crate::context::Actor;
+use crate::error::{AppError, AppResult};
+use crate::mail::DeliverEmail;
+use crate::App;
+use sellcast_queue::ops::{self, JobFilter};
+use sellcast_queue::{JobArgs, JobRow, NewJob, Outcome, QueueError, Registry, Worker, WorkerConfig};
+use sellcast_store::{sessions, users};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+
+impl From<QueueError> for AppError {
+    fn from(e: QueueError) -> Self {
+        match e {
+            QueueError::Store(s) => s.into(),
+            QueueError::Invalid(m) => AppError::validation("job", m),
+        }
+    }
+}
+
+/// Nightly: forget expired sessions, spent reset links and stale login failures.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PruneAuth {}
+
+impl JobArgs for PruneAuth {
+    const KIND: &'static str = "auth.prune";
+    const MAX_ATTEMPTS: i32 = 3;
+}
+
+/// Every job kind the product runs, with its handler.
+pub fn registry(app: Arc<App>) -> Registry {
+    let mut r = Registry::new();
+    let a = app.clone();
+    r.register::<DeliverEmail, _, _>(move |_ctx, args| {
+        let a = a.clone();
+        async move { a.mailer.deliver(&a.db, &args.email_id, a.clock.now()).await }
+    });
+    let a = app;
+    r.register::<PruneAuth, _, _>(move |_ctx, _args| {
+        let a = a.clone();
+        async move {
+            let now = a.clock.now();
+            let pruned = async {
+                let mut tx = a.db.begin().await?;
+                let s = sessions::prune(tx.conn(), now).await?;
+                let u = users::prune_auth_leftovers(tx.conn(), now).await?;
+                tx.commit().await?;
+                sellcast_store::StoreResult::Ok(s + u)
+            };
+            match pruned.await {
+                Ok(n) => {
+                    tracing::info!(rows = n, "pruned expired sessions and auth leftovers");
+                    Outcome::Done
+                }
+                Err(e) => Outcome::Retry(e.to_string()),
+            }
+        }
+    });
+    if let Err(e) = r.periodic("auth.prune", "17 3 * * *", NewJob::of(&PruneAuth {})) {
+        tracing::error!(error = %e, "the auth.prune schedule is invalid");
+    }
+    r
+}
+
+/// The worker of this process: every queue the product uses.
+pub fn worker(app: &Arc<App>) -> Worker {
+    let c = &app.config;
+    let clock = app.clock.clone();
+    Worker {
+        db: app.db.clone(),
+        registry: Arc::new(registry(app.clone())),
+        config: WorkerConfig {
+            queues: vec![("default".into(), c.worker_concurrency as usize), ("email".into(), 4)],
+            shutdown_grace: Duration::from_secs(c.shutdown_grace_secs),
+            retention: Duration::from_secs(u64::from(c.jobs_retention_days) * 24 * 3600),
+            ..WorkerConfig::default()
+        },
+        now: Arc::new(move || clock.now()),
+        metrics: app.queue_metrics.clone(),
+    }
+}
+
+fn require_instance_admin(actor: &Actor) -> AppResult<()> {
+    if actor.is_instance_admin {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("only instance administrators manage jobs".into()))
+    }
+}
+
+pub async fn list(
+    app: &App,
+    actor: &Actor,
+    filter: &JobFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> AppResult<(Vec<JobRow>, Option<String>)> {
+    require_instance_admin(actor)?;
+    let mut c = app.db.read().await?;
+    let mut rows = ops::list(c.conn(), filter, before, limit + 1).await?;
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| r.id.to_string())
+    } else {
+        None
+    };
+    Ok((rows, next))
+}
+
+pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<JobRow> {
+    require_instance_admin(actor)?;
+    let mut c = app.db.read().await?;
+    ops::get(c.conn(), id).await?.ok_or(AppError::NotFound("job"))
+}
+
+/// Run a dead, cancelled, completed or waiting job again now.
+pub async fn retry(app: &App, actor: &Actor, id: i64) -> AppResult<JobRow> {
+    change(app, actor, id, "job.retry").await
+}
+
+/// Cancel an unfinished job.
+pub async fn cancel(app: &App, actor: &Actor, id: i64) -> AppResult<JobRow> {
+    change(app, actor, id, "job.cancel").await
+}
+
+async fn change(app: &App, actor: &Actor, id: i64, action: &str) -> AppResult<JobRow> {
+    require_instance_admin(actor)?;
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let job = ops::get(tx.conn(), id).await?.ok_or(AppError::NotFound("job"))?;
+    let changed = if action == "job.retry" {
+        ops::retry(tx.conn(), id, now).await?
+    } else {
+        ops::cancel(tx.conn(), id, now).await?
+    };
+    if !changed {
+        return Err(AppError::Conflict(format!("job {id} is {} and cannot be changed that way", job.state)));
+    }
+    let id_text = id.to_string();
+    let entry =
+        Entry { changes: json!({"kind": job.kind, "from": job.state}), ..Entry::account(action, "job", &id_text) };
+    audit::record(tx.conn(), Some(actor), now, entry).await?;
+    let after = ops::get(tx.conn(), id).await?.ok_or(AppError::NotFound("job"))?;
+    tx.commit().await?;
+    app.db.job_wakeup().notify_waiters();
+    Ok(after)
+}
