@@ -139,22 +139,30 @@ pub async fn claim(
 
 /// Mark jobs completed if `owner` still holds their lease; returns how many were.
 pub async fn complete_many(c: Conn<'_>, owner: &str, ids: &[i64], now: DateTime<Utc>) -> QueueResult<u64> {
-    if ids.is_empty() {
-        return Ok(0);
+    let done: Vec<(i64, String)> = ids.iter().map(|id| (*id, owner.to_string())).collect();
+    complete_pairs(c, &done, now).await
+}
+
+/// Mark jobs completed where the paired owner still holds each one's lease, in one statement
+/// per 1,000 jobs; returns how many were.
+pub async fn complete_pairs(mut c: Conn<'_>, done: &[(i64, String)], now: DateTime<Utc>) -> QueueResult<u64> {
+    let mut total = 0;
+    for chunk in done.chunks(1000) {
+        let pairs: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, ${})", 2 * i + 2, 2 * i + 3)).collect();
+        let sql = format!(
+            "UPDATE jobs SET state = 'completed', finished_at = $1, lease_owner = NULL, lease_expires_at = NULL
+             WHERE state = 'running' AND (id, lease_owner) IN (VALUES {})",
+            pairs.join(", ")
+        );
+        total += on!(c.re(), c => {
+            let mut q = sqlx::query(&sql).bind(now);
+            for (id, owner) in chunk {
+                q = q.bind(id).bind(owner);
+            }
+            q.execute(c).await.map(|r| r.rows_affected())
+        })?;
     }
-    let list: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 3)).collect();
-    let sql = format!(
-        "UPDATE jobs SET state = 'completed', finished_at = $1, lease_owner = NULL, lease_expires_at = NULL
-         WHERE lease_owner = $2 AND state = 'running' AND id IN ({})",
-        list.join(", ")
-    );
-    Ok(on!(c, c => {
-        let mut q = sqlx::query(&sql).bind(now).bind(owner);
-        for id in ids {
-            q = q.bind(id);
-        }
-        q.execute(c).await.map(|r| r.rows_affected())
-    })?)
+    Ok(total)
 }
 
 /// The new state of a job leaving `running`, written only while `owner` holds the lease.
@@ -194,6 +202,30 @@ pub async fn heartbeat(c: Conn<'_>, owner: &str, lease_until: DateTime<Utc>) -> 
             .bind(lease_until)
             .bind(owner)
     )?)
+}
+
+/// Extend the leases of every job held under any of `owners`, in one statement per 1,000.
+/// On PostgreSQL rows locked by a concurrent completion are skipped (they are finishing), so
+/// a heartbeat and a completion never deadlock.
+pub async fn heartbeat_all(mut c: Conn<'_>, owners: &[String], lease_until: DateTime<Utc>) -> QueueResult<u64> {
+    let skip_locked = if matches!(c, Conn::Pg(_)) { "FOR UPDATE SKIP LOCKED" } else { "" };
+    let mut total = 0;
+    for chunk in owners.chunks(1000) {
+        let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "UPDATE jobs SET lease_expires_at = $1 WHERE id IN (SELECT id FROM jobs WHERE state = 'running'
+             AND lease_owner IN ({}) {skip_locked})",
+            list.join(", ")
+        );
+        total += on!(c.re(), c => {
+            let mut q = sqlx::query(&sql).bind(lease_until);
+            for owner in chunk {
+                q = q.bind(owner);
+            }
+            q.execute(c).await.map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(total)
 }
 
 /// Running jobs whose lease ran out (their worker died or stalled).

@@ -67,8 +67,9 @@ struct Inner {
     now: Now,
     metrics: Arc<QueueMetrics>,
     stop: watch::Receiver<bool>,
-    /// Lease owner token → jobs still running under it.
-    leases: Mutex<HashMap<String, usize>>,
+    /// Lease owner token → jobs under it not yet settled in the database (running, or done
+    /// with the completion still waiting to be written): their leases are kept alive.
+    leases: Arc<Mutex<HashMap<String, usize>>>,
     running: AtomicUsize,
     idle: Notify,
     handlers: Mutex<HashMap<i64, AbortHandle>>,
@@ -103,7 +104,7 @@ impl Worker {
             now: self.now,
             metrics: self.metrics,
             stop: stop_rx,
-            leases: Mutex::new(HashMap::new()),
+            leases: Arc::new(Mutex::new(HashMap::new())),
             running: AtomicUsize::new(0),
             idle: Notify::new(),
             handlers: Mutex::new(HashMap::new()),
@@ -123,7 +124,7 @@ impl Worker {
         if inner.db.pg_pool().is_some() {
             background.push(tokio::spawn(listen_loop(inner.clone())));
         }
-        tokio::spawn(completer_loop(inner.db.clone(), inner.now.clone(), done_rx));
+        tokio::spawn(completer_loop(inner.db.clone(), inner.now.clone(), inner.leases.clone(), done_rx));
         WorkerHandle { inner, stop: stop_tx, loops, background }
     }
 }
@@ -258,9 +259,10 @@ async fn until_next_due(inner: &Inner, queue: &str) -> Duration {
 }
 
 async fn claim(inner: &Inner, queue: &str, want: usize, token: &str) -> QueueResult<Vec<JobRow>> {
+    let mut tx = inner.db.begin().await?;
+    // Timed after the connection is ours, so waiting for it does not eat into the lease.
     let now = (inner.now)();
     let lease_until = now + chrono::Duration::from_std(inner.config.lease).unwrap_or_default();
-    let mut tx = inner.db.begin().await?;
     let jobs = ops::claim(tx.conn(), queue, want as i64, token, now, lease_until).await?;
     tx.commit().await?;
     Ok(jobs)
@@ -272,11 +274,13 @@ async fn execute(inner: Arc<Inner>, job: JobRow, token: String, slots: Arc<(Atom
     let started = Instant::now();
     let outcome = run_handler(&inner, &job).await;
     inner.metrics.observe_duration(started.elapsed().as_secs_f64());
+    let mut settled = true;
     match outcome {
         // Stopped at shutdown: the lease is released, the attempt not counted.
         None => {}
         Some(Outcome::Done) => {
-            let _ = inner.completions.send(Completion::Done(token.clone(), job.id));
+            // The completer settles it (and releases the lease count) once written.
+            settled = inner.completions.send(Completion::Done(token.clone(), job.id)).is_err();
         }
         Some(other) => {
             if matches!(other, Outcome::Retry(_) | Outcome::Discard(_)) {
@@ -287,11 +291,8 @@ async fn execute(inner: Arc<Inner>, job: JobRow, token: String, slots: Arc<(Atom
             }
         }
     }
-    {
-        let mut leases = lock(&inner.leases);
-        if let Some(n) = leases.get_mut(&token) {
-            *n = n.saturating_sub(1);
-        }
+    if settled {
+        settle_lease(&inner.leases, &token, 1);
     }
     slots.0.fetch_sub(1, Ordering::SeqCst);
     slots.1.notify_waiters();
@@ -300,6 +301,14 @@ async fn execute(inner: Arc<Inner>, job: JobRow, token: String, slots: Arc<(Atom
 }
 
 /// Run the job's handler; None when it was stopped at shutdown.
+/// `n` jobs under `token` are settled in the database: stop heartbeating them.
+fn settle_lease(leases: &Mutex<HashMap<String, usize>>, token: &str, n: usize) {
+    let mut leases = lock(leases);
+    if let Some(count) = leases.get_mut(token) {
+        *count = count.saturating_sub(n);
+    }
+}
+
 async fn run_handler(inner: &Inner, job: &JobRow) -> Option<Outcome> {
     let Some(spec) = inner.registry.kinds.get(&job.kind) else {
         return Some(Outcome::Retry(format!("no handler for kind {} in this process", job.kind)));
@@ -383,35 +392,65 @@ async fn settle(inner: &Inner, job: &JobRow, owner: &str, outcome: Outcome) -> Q
     Ok(applied)
 }
 
-/// Batch completions: one UPDATE per lease owner every few milliseconds. Ends when every
-/// sender is gone (the worker dropped).
-async fn completer_loop(db: Db, now: Now, mut rx: mpsc::UnboundedReceiver<Completion>) {
+/// Batch completions: one statement for everything finished in the last ~2 ms. Leases stay
+/// heartbeated until their completion is written. Ends when every sender is gone.
+async fn completer_loop(
+    db: Db,
+    now: Now,
+    leases: Arc<Mutex<HashMap<String, usize>>>,
+    mut rx: mpsc::UnboundedReceiver<Completion>,
+) {
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         let deadline = tokio::time::Instant::now() + Duration::from_millis(2);
-        while batch.len() < 2000 && !matches!(batch.last(), Some(Completion::Flush(_))) {
+        while batch.len() < 5000 && !matches!(batch.last(), Some(Completion::Flush(_))) {
             match tokio::time::timeout_at(deadline, rx.recv()).await {
                 Ok(Some(item)) => batch.push(item),
                 _ => break,
             }
         }
-        let mut by_owner: HashMap<String, Vec<i64>> = HashMap::new();
+        let mut done: Vec<(i64, String)> = Vec::new();
         let mut acks = Vec::new();
         for item in batch {
             match item {
-                Completion::Done(owner, id) => by_owner.entry(owner).or_default().push(id),
+                Completion::Done(owner, id) => done.push((id, owner)),
                 Completion::Flush(ack) => acks.push(ack),
             }
         }
-        for (owner, ids) in by_owner {
-            let result = async {
-                let mut tx = db.begin().await?;
-                ops::complete_many(tx.conn(), &owner, &ids, now()).await?;
-                tx.commit().await?;
-                QueueResult::Ok(())
-            };
-            if let Err(e) = result.await {
-                tracing::warn!(error = %e, jobs = ids.len(), "recording completions failed; leases will expire");
+        if !done.is_empty() {
+            // A failed write is retried (the leases are still heartbeated meanwhile).
+            let mut result = Err(crate::QueueError::Invalid("not attempted".into()));
+            for attempt in 0..5 {
+                if attempt > 0 {
+                    tokio::time::sleep(Duration::from_millis(50 << attempt)).await;
+                }
+                result = async {
+                    let mut tx = db.begin().await?;
+                    let n = ops::complete_pairs(tx.conn(), &done, now()).await?;
+                    tx.commit().await?;
+                    QueueResult::Ok(n)
+                }
+                .await;
+                if result.is_ok() {
+                    break;
+                }
+            }
+            match result {
+                Ok(n) if n < done.len() as u64 => tracing::warn!(
+                    lost = done.len() as u64 - n,
+                    "completions arrived after their lease was lost; those jobs run again"
+                ),
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, jobs = done.len(), "recording completions failed; leases will expire")
+                }
+            }
+            let mut per_token: HashMap<&str, usize> = HashMap::new();
+            for (_, owner) in &done {
+                *per_token.entry(owner.as_str()).or_default() += 1;
+            }
+            for (token, n) in per_token {
+                settle_lease(&leases, token, n);
             }
         }
         for ack in acks {
@@ -421,6 +460,9 @@ async fn completer_loop(db: Db, now: Now, mut rx: mpsc::UnboundedReceiver<Comple
 }
 
 async fn heartbeat_loop(inner: Arc<Inner>) {
+    // On PostgreSQL the heartbeat keeps a connection of its own, so busy handlers holding
+    // the pool cannot starve it into losing leases. (SQLite writes through its one writer.)
+    let mut held: Option<sellcast_store::PoolConn> = None;
     loop {
         tokio::time::sleep(inner.config.heartbeat).await;
         let tokens: Vec<String> = {
@@ -431,16 +473,25 @@ async fn heartbeat_loop(inner: Arc<Inner>) {
         if tokens.is_empty() {
             continue;
         }
-        let until = (inner.now)() + chrono::Duration::from_std(inner.config.lease).unwrap_or_default();
+        let lease = chrono::Duration::from_std(inner.config.lease).unwrap_or_default();
         let beat = async {
-            let mut tx = inner.db.begin().await?;
-            for t in &tokens {
-                ops::heartbeat(tx.conn(), t, until).await?;
+            if inner.db.pg_pool().is_some() {
+                if held.is_none() {
+                    held = Some(inner.db.read().await?);
+                }
+                if let Some(c) = held.as_mut() {
+                    // Timed once the connection is ours: waiting must not shorten the lease.
+                    ops::heartbeat_all(c.conn(), &tokens, (inner.now)() + lease).await?;
+                }
+            } else {
+                let mut tx = inner.db.begin().await?;
+                ops::heartbeat_all(tx.conn(), &tokens, (inner.now)() + lease).await?;
+                tx.commit().await?;
             }
-            tx.commit().await?;
             QueueResult::Ok(())
         };
         if let Err(e) = beat.await {
+            held = None;
             tracing::warn!(error = %e, "lease heartbeat failed");
         }
     }

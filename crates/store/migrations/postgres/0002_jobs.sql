@@ -26,6 +26,7 @@ CREATE TABLE jobs (
 CREATE INDEX ix_jobs_claim ON jobs (queue, priority, run_at, id) WHERE state IN ('available', 'scheduled', 'retryable');
 CREATE UNIQUE INDEX uq_jobs_unique_key ON jobs (unique_key) WHERE unique_key IS NOT NULL AND state NOT IN ('completed', 'cancelled', 'dead');
 CREATE INDEX ix_jobs_lease ON jobs (lease_expires_at) WHERE state = 'running';
+CREATE INDEX ix_jobs_lease_owner ON jobs (lease_owner) WHERE state = 'running';
 CREATE INDEX ix_jobs_finished ON jobs (finished_at) WHERE state IN ('completed', 'cancelled', 'dead');
 CREATE INDEX ix_jobs_state_kind ON jobs (state, kind, id);
 
