@@ -62,6 +62,7 @@ fn conflict_message(constraint: &str) -> &'static str {
         "memberships_pkey" => "this user is already a member of the organization",
         "uq_invites_pending" => "this email already has a pending invite to the organization",
         "uq_clients_org_name" => "a client with this name already exists",
+        "uq_jobs_unique_key" => "another unfinished job has the same unique key",
         _ => "this conflicts with an existing record",
     }
 }

@@ -81,4 +81,19 @@ async fn instance_admins_list_retry_and_cancel_jobs(b: Backend) {
     srv.stop().await;
 }
 
-on_both_backends!(instance_admins_list_retry_and_cancel_jobs);
+/// Retrying a finished job whose unique key a newer unfinished job now holds is a conflict.
+async fn retry_respects_unique_keys(b: Backend) {
+    let srv = TestServer::start(b).await;
+    let admin = srv.register("keys@example.com").await;
+    let t = Some(admin.token.as_str());
+    let old = enqueue(&srv, NewJob::raw("demo.keyed", json!({})).unique_key("post:1:x")).await;
+    srv.post(&format!("/api/v1/admin/jobs/{old}/cancel"), t, json!({})).await.expect(StatusCode::OK, None);
+    let newer = enqueue(&srv, NewJob::raw("demo.keyed", json!({})).unique_key("post:1:x")).await;
+    assert_ne!(old, newer, "a cancelled job frees its key");
+    let r = srv.post(&format!("/api/v1/admin/jobs/{old}/retry"), t, json!({})).await;
+    r.expect(StatusCode::CONFLICT, Some("CONFLICT"));
+    assert!(r.body["error"]["message"].as_str().unwrap().contains("unique key"), "{}", r.body);
+    srv.stop().await;
+}
+
+on_both_backends!(instance_admins_list_retry_and_cancel_jobs, retry_respects_unique_keys);

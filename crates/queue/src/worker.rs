@@ -276,8 +276,9 @@ async fn execute(inner: Arc<Inner>, job: JobRow, token: String, slots: Arc<(Atom
     inner.metrics.observe_duration(started.elapsed().as_secs_f64());
     let mut settled = true;
     match outcome {
-        // Stopped at shutdown: the lease is released, the attempt not counted.
-        None => {}
+        // Stopped at shutdown: nothing is written; the lease stays listed so shutdown
+        // releases it (available again, the attempt not counted).
+        None => settled = false,
         Some(Outcome::Done) => {
             // The completer settles it (and releases the lease count) once written.
             settled = inner.completions.send(Completion::Done(token.clone(), job.id)).is_err();

@@ -11,6 +11,7 @@ const UNIQUE: &[(&str, &str)] = &[
     ("uq_clients_org_name", "clients.org_id, clients.name_key"),
     ("uq_refresh_tokens_hash", "refresh_tokens.token_hash"),
     ("uq_password_resets_hash", "password_resets.token_hash"),
+    ("uq_jobs_unique_key", "jobs.unique_key"),
 ];
 
 pub(crate) fn identify(pg_constraint: Option<&str>, message: &str) -> Option<&'static str> {
