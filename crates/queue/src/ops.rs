@@ -69,7 +69,10 @@ pub async fn enqueue(mut c: Conn<'_>, job: &NewJob, now: DateTime<Utc>) -> Queue
 pub async fn enqueue_many(mut c: Conn<'_>, jobs: &[NewJob], now: DateTime<Utc>) -> QueueResult<usize> {
     let no_errors: Vec<JobError> = Vec::new();
     let mut queues: Vec<&str> = Vec::new();
-    for chunk in jobs.chunks(500) {
+    // SQLite looks bound parameters up by name linearly, so long statements cost quadratic
+    // time there; PostgreSQL prefers fewer, larger statements.
+    let rows_per_statement = if matches!(c, Conn::Sqlite(_)) { 50 } else { 500 };
+    for chunk in jobs.chunks(rows_per_statement) {
         let mut sql = format!("INSERT INTO jobs ({INSERT_COLS}) VALUES ");
         for (i, job) in chunk.iter().enumerate() {
             validate(job)?;
