@@ -17,12 +17,7 @@ async fn migrations_give_both_backends_the_same_schema() {
     sqlite.migrate().await.unwrap();
     sqlite.migrate().await.expect("migrating twice is a no-op");
     let pg_schema = fresh_pg_schema().await;
-    let pg = Db::connect(&DbOptions {
-        url: format!("{}?options[search_path]={pg_schema}", postgres_url()),
-        max_connections: 2,
-    })
-    .await
-    .unwrap();
+    let pg = Db::connect(&DbOptions { url: postgres_url_in(&pg_schema), max_connections: 2 }).await.unwrap();
     pg.migrate().await.unwrap();
     pg.migrate().await.expect("migrating twice is a no-op");
 

@@ -9,24 +9,12 @@ use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_sellcast");
 
-pub fn postgres_url() -> String {
-    std::env::var("SELLCAST_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
 /// A database URL for a backend: the default SQLite (None) or a fresh PostgreSQL schema.
 pub async fn database(postgres: bool) -> Option<String> {
     if !postgres {
         return None;
     }
-    use sqlx::Connection;
-    let mut conn = sqlx::PgConnection::connect(&postgres_url()).await.expect("PostgreSQL must be reachable");
-    let name = format!("sctest_{}_{}", chrono_now(), uuid::Uuid::new_v4().simple());
-    sqlx::query(&format!("CREATE SCHEMA \"{name}\"")).execute(&mut conn).await.expect("create schema");
-    Some(format!("{}?options[search_path]={name}", postgres_url()))
-}
-
-fn chrono_now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    Some(sellcast_testkit::postgres_url_in(&sellcast_testkit::fresh_pg_schema().await))
 }
 
 /// Run a `sellcast` subcommand to completion in `dir`.

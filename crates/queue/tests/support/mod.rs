@@ -6,32 +6,7 @@ use sellcast_store::{Db, DbOptions};
 use std::sync::Arc;
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// Generate `mod NAME { sqlite(); postgres(); }` running `async fn NAME(Backend)` on both.
-#[macro_export]
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => { $(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name($crate::support::Backend::Sqlite).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name($crate::support::Backend::Postgres).await
-            }
-        }
-    )* };
-}
-
-pub fn postgres_url() -> String {
-    std::env::var("SELLCAST_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
+pub use sellcast_testkit::{drop_pg_schema, fresh_pg_schema, on_both_backends, postgres_url_in, Backend};
 
 pub struct TestDb {
     pub db: Db,
@@ -46,13 +21,8 @@ impl TestDb {
         let (url, schema) = match b {
             Backend::Sqlite => (format!("sqlite://{}", dir.path().join("q.db").display()), None),
             Backend::Postgres => {
-                use sqlx::Connection;
-                let mut conn =
-                    sqlx::PgConnection::connect(&postgres_url()).await.expect("PostgreSQL must be reachable");
-                let now = chrono::Utc::now().timestamp();
-                let name = format!("sctest_{now}_{}", uuid::Uuid::now_v7().simple());
-                sqlx::query(&format!("CREATE SCHEMA \"{name}\"")).execute(&mut conn).await.expect("schema");
-                (format!("{}?options[search_path]={name}", postgres_url()), Some(name))
+                let name = fresh_pg_schema().await;
+                (postgres_url_in(&name), Some(name))
             }
         };
         let db = Db::connect(&DbOptions { url: url.clone(), max_connections: 10 }).await.expect("connect");
@@ -63,10 +33,7 @@ impl TestDb {
     pub async fn drop_schema(self) {
         self.db.close().await;
         if let Some(s) = self.schema {
-            use sqlx::Connection;
-            if let Ok(mut conn) = sqlx::PgConnection::connect(&postgres_url()).await {
-                let _ = sqlx::query(&format!("DROP SCHEMA \"{s}\" CASCADE")).execute(&mut conn).await;
-            }
+            drop_pg_schema(&s).await;
         }
     }
 }
