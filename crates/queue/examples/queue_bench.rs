@@ -61,6 +61,9 @@ struct Opts {
     timeout_secs: u64,
     /// Refresh the planner's statistics after enqueueing (see `analyze`); off by default.
     analyze: bool,
+    /// `WorkerConfig::claim_batch` and `claim_ahead` (the worker's defaults unless given).
+    claim_batch: Option<usize>,
+    claim_ahead: Option<usize>,
 }
 
 macro_rules! log {
@@ -73,7 +76,7 @@ fn usage(msg: &str) -> ! {
     }
     eprintln!(
         "usage: queue_bench --backend sqlite|postgres --mode throughput|precision --jobs N --concurrency C \
-         [--database-url URL] [--delay-ms D] [--batch B] [--pool P] [--timeout-secs S] [--analyze 1|0]"
+         [--database-url URL] [--delay-ms D] [--batch B] [--pool P] [--timeout-secs S] [--analyze 1|0] [--claim-batch N] [--claim-ahead N]"
     );
     std::process::exit(2);
 }
@@ -89,6 +92,8 @@ fn parse_args() -> Opts {
     let mut pool = 10u32;
     let mut timeout_secs = 900u64;
     let mut analyze = false;
+    let mut claim_batch = None;
+    let mut claim_ahead = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let Some(name) = arg.strip_prefix("--") else { usage(&format!("unexpected argument {arg}")) };
@@ -125,6 +130,8 @@ fn parse_args() -> Opts {
             "pool" => pool = int(&value) as u32,
             "timeout-secs" => timeout_secs = int(&value),
             "analyze" => analyze = int(&value) != 0,
+            "claim-batch" => claim_batch = Some(int(&value) as usize),
+            "claim-ahead" => claim_ahead = Some(int(&value) as usize),
             _ => usage(&format!("unknown option --{name}")),
         }
     }
@@ -139,6 +146,8 @@ fn parse_args() -> Opts {
         pool,
         timeout_secs,
         analyze,
+        claim_batch,
+        claim_ahead,
     };
     if opts.jobs < 1 || opts.concurrency < 1 || opts.batch < 1 || opts.pool < 1 {
         usage("--jobs, --concurrency, --batch and --pool must be >= 1");
@@ -242,14 +251,15 @@ impl Probe {
 }
 
 fn worker_config(opts: &Opts) -> WorkerConfig {
+    let defaults = WorkerConfig::default();
     WorkerConfig {
         queues: vec![("default".into(), opts.concurrency)],
-        // One claim statement can fill every free slot.
-        claim_batch: opts.concurrency,
+        claim_batch: opts.claim_batch.unwrap_or(defaults.claim_batch),
+        claim_ahead: opts.claim_ahead.unwrap_or(defaults.claim_ahead),
         // Wake-ups come from job_wakeup (and NOTIFY on PostgreSQL) and from the next due
         // run_at; the poll is only the safety net.
         fallback_poll: Duration::from_secs(1),
-        ..WorkerConfig::default()
+        ..defaults
     }
 }
 
@@ -390,6 +400,7 @@ async fn run(opts: &Opts, db: &Db, system: &str) -> BoxResult<Value> {
     let config = worker_config(opts);
     let config_json = json!({
         "claim_batch": config.claim_batch,
+        "claim_ahead": config.claim_ahead,
         "fallback_poll_ms": config.fallback_poll.as_millis() as u64,
         "enqueue_batch": opts.batch,
         "pool": opts.pool,

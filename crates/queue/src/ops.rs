@@ -151,12 +151,24 @@ pub async fn complete_many(c: Conn<'_>, owner: &str, ids: &[i64], now: DateTime<
 pub async fn complete_pairs(mut c: Conn<'_>, done: &[(i64, String)], now: DateTime<Utc>) -> QueueResult<u64> {
     let mut total = 0;
     for chunk in done.chunks(1000) {
-        let pairs: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, ${})", 2 * i + 2, 2 * i + 3)).collect();
-        let sql = format!(
-            "UPDATE jobs SET state = 'completed', finished_at = $1, lease_owner = NULL, lease_expires_at = NULL
-             WHERE state = 'running' AND (id, lease_owner) IN (VALUES {})",
-            pairs.join(", ")
-        );
+        let sql = if matches!(c, Conn::Pg(_)) {
+            // A join on the primary key: the plan stays an index lookup per job however many run.
+            let pairs: Vec<String> =
+                (0..chunk.len()).map(|i| format!("(${}::bigint, ${}::text)", 2 * i + 2, 2 * i + 3)).collect();
+            format!(
+                "UPDATE jobs SET state = 'completed', finished_at = $1, lease_owner = NULL, lease_expires_at = NULL
+                 FROM (VALUES {}) AS done(id, owner)
+                 WHERE jobs.id = done.id AND jobs.lease_owner = done.owner AND jobs.state = 'running'",
+                pairs.join(", ")
+            )
+        } else {
+            let pairs: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, ${})", 2 * i + 2, 2 * i + 3)).collect();
+            format!(
+                "UPDATE jobs SET state = 'completed', finished_at = $1, lease_owner = NULL, lease_expires_at = NULL
+                 WHERE state = 'running' AND (id, lease_owner) IN (VALUES {})",
+                pairs.join(", ")
+            )
+        };
         total += on!(c.re(), c => {
             let mut q = sqlx::query(&sql).bind(now);
             for (id, owner) in chunk {

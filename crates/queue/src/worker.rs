@@ -8,7 +8,7 @@ use crate::registry::{JobContext, Registry};
 use crate::{Now, QueueResult};
 use chrono::{DateTime, Utc};
 use sellcast_store::Db;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -34,6 +34,12 @@ pub struct WorkerConfig {
     pub maintenance_every: Duration,
     /// Most jobs claimed in one statement.
     pub claim_batch: usize,
+    /// Most jobs kept claimed (leased, heartbeated) beyond the free slots, so a busy queue
+    /// claims in a few large statements instead of one small one per freed slot.
+    pub claim_ahead: usize,
+    /// How much work to keep claimed ahead, at the queue's recent rate: fast jobs are claimed
+    /// hundreds at a time, slow ones only as slots free up (so other processes share them).
+    pub claim_ahead_for: Duration,
 }
 
 impl Default for WorkerConfig {
@@ -47,7 +53,9 @@ impl Default for WorkerConfig {
             shutdown_grace: Duration::from_secs(30),
             retention: Duration::from_secs(7 * 24 * 3600),
             maintenance_every: Duration::from_secs(5),
-            claim_batch: 200,
+            claim_batch: 500,
+            claim_ahead: 500,
+            claim_ahead_for: Duration::from_millis(50),
         }
     }
 }
@@ -183,6 +191,11 @@ fn stopped(inner: &Inner) -> bool {
 
 async fn queue_loop(inner: Arc<Inner>, queue: String, concurrency: usize) {
     let slots = Arc::new((AtomicUsize::new(0), Notify::new()));
+    // Claimed but not yet started; on stop they stay leased and shutdown releases them.
+    let mut buffer: VecDeque<(JobRow, String)> = VecDeque::new();
+    let mut rate = StartRate::new();
+    // The last claim found fewer jobs than it asked for: wait for a wake-up before asking again.
+    let mut drained = false;
     let mut seq: u64 = 0;
     let mut stop = inner.stop.clone();
     loop {
@@ -197,23 +210,23 @@ async fn queue_loop(inner: Arc<Inner>, queue: String, concurrency: usize) {
         tokio::pin!(freed);
         freed.as_mut().enable();
 
-        let busy = slots.0.load(Ordering::SeqCst);
-        let free = concurrency.saturating_sub(busy);
-        let mut full_batch = false;
-        if free > 0 {
-            let want = free.min(inner.config.claim_batch.max(1));
+        rate.add(dispatch(&inner, &mut buffer, &slots, concurrency));
+        let ahead = rate.ahead(inner.config.claim_ahead_for, inner.config.claim_ahead);
+        let free = concurrency.saturating_sub(slots.0.load(Ordering::SeqCst));
+        // Refill once the buffer has fallen to half of what is kept ahead.
+        let want = (free + ahead).saturating_sub(buffer.len()).min(inner.config.claim_batch.max(1));
+        let mut claimed_full = false;
+        if !drained && (free > 0 || buffer.len() <= ahead / 2) && want > 0 {
             seq += 1;
             let token = format!("{}:{}:{}", inner.config.worker_id, queue, seq);
             match claim(&inner, &queue, want, &token).await {
                 Ok(jobs) => {
-                    full_batch = jobs.len() == want;
+                    claimed_full = jobs.len() == want;
+                    drained = !claimed_full;
                     if !jobs.is_empty() {
                         lock(&inner.leases).insert(token.clone(), jobs.len());
-                        for job in jobs {
-                            slots.0.fetch_add(1, Ordering::SeqCst);
-                            inner.running.fetch_add(1, Ordering::SeqCst);
-                            tokio::spawn(execute(inner.clone(), job, token.clone(), slots.clone()));
-                        }
+                        buffer.extend(jobs.into_iter().map(|j| (j, token.clone())));
+                        rate.add(dispatch(&inner, &mut buffer, &slots, concurrency));
                     }
                 }
                 Err(e) => {
@@ -224,17 +237,69 @@ async fn queue_loop(inner: Arc<Inner>, queue: String, concurrency: usize) {
             }
         }
         let busy = slots.0.load(Ordering::SeqCst);
-        if full_batch && busy < concurrency {
+        // Slots freed since the dispatch, or a refill due: go round again rather than wait.
+        let slots_free = !buffer.is_empty() && busy < concurrency;
+        if slots_free || (claimed_full && (busy < concurrency || buffer.len() <= ahead / 2)) {
             continue;
         }
-        let sleep_for =
-            if busy < concurrency { until_next_due(&inner, &queue).await } else { inner.config.fallback_poll };
+        let sleep_for = if busy < concurrency {
+            until_next_due(&inner, &queue).await
+        } else {
+            inner.config.fallback_poll
+        };
         tokio::select! {
             _ = stop.changed() => {}
-            _ = &mut wake => {}
+            _ = &mut wake => drained = false,
             _ = &mut freed, if busy >= concurrency => {}
-            _ = tokio::time::sleep(sleep_for) => {}
+            _ = tokio::time::sleep(sleep_for) => drained = false,
         }
+    }
+}
+
+/// Start buffered jobs while there are free slots; how many were started.
+fn dispatch(
+    inner: &Arc<Inner>,
+    buffer: &mut VecDeque<(JobRow, String)>,
+    slots: &Arc<(AtomicUsize, Notify)>,
+    concurrency: usize,
+) -> usize {
+    let mut started = 0;
+    while slots.0.load(Ordering::SeqCst) < concurrency {
+        let Some((job, token)) = buffer.pop_front() else { break };
+        slots.0.fetch_add(1, Ordering::SeqCst);
+        inner.running.fetch_add(1, Ordering::SeqCst);
+        tokio::spawn(execute(inner.clone(), job, token, slots.clone()));
+        started += 1;
+    }
+    started
+}
+
+/// The rate at which a queue starts jobs, smoothed over windows of 100 ms.
+struct StartRate {
+    since: Instant,
+    started: usize,
+    per_sec: f64,
+}
+
+impl StartRate {
+    fn new() -> Self {
+        StartRate { since: Instant::now(), started: 0, per_sec: 0.0 }
+    }
+
+    fn add(&mut self, n: usize) {
+        self.started += n;
+        let elapsed = self.since.elapsed();
+        if elapsed >= Duration::from_millis(100) {
+            let now = self.started as f64 / elapsed.as_secs_f64();
+            self.per_sec = if self.per_sec == 0.0 { now } else { 0.5 * self.per_sec + 0.5 * now };
+            self.since = Instant::now();
+            self.started = 0;
+        }
+    }
+
+    /// Jobs to keep claimed ahead: `window` of work at the current rate, at most `max`.
+    fn ahead(&self, window: Duration, max: usize) -> usize {
+        ((self.per_sec * window.as_secs_f64()) as usize).min(max)
     }
 }
 

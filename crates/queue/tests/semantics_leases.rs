@@ -373,7 +373,54 @@ async fn shutdown_releases_even_with_frequent_heartbeats(b: Backend) {
     t.drop_schema().await;
 }
 
+/// Jobs claimed ahead of free slots are leased like running ones and, at shutdown, handed
+/// back untouched: available again, attempt not counted, handler never run for them.
+async fn claimed_ahead_jobs_are_released_at_shutdown(b: Backend) {
+    let t = TestDb::new(b).await;
+    let db = &t.db;
+    let ran = Arc::new(AtomicUsize::new(0));
+    let mut reg = Registry::new();
+    let r = ran.clone();
+    reg.register_raw("step", move |_ctx| {
+        let r = r.clone();
+        async move {
+            r.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(ms(20)).await;
+            Outcome::Done
+        }
+    });
+    let mut ids = Vec::new();
+    for i in 0..300 {
+        ids.push(enqueue(db, &NewJob::raw("step", json!({"i": i})).queue("aq")).await.id);
+    }
+    // Ten seconds of work at ~50 jobs/s is more than the 100 allowed ahead: 100 are buffered.
+    let cfg = sellcast_queue::WorkerConfig {
+        claim_ahead: 100,
+        claim_ahead_for: Duration::from_secs(10),
+        shutdown_grace: Duration::from_secs(5),
+        ..config(&[("aq", 1)])
+    };
+    let h = worker_with(db, reg, cfg, real_clock()).start();
+    wait_until("jobs to be claimed ahead", || async {
+        let running = list(db, &Default::default(), None, 500).await;
+        running.iter().filter(|j| j.state() == Some(JobState::Running)).count() > 20
+    })
+    .await;
+    h.shutdown().await;
+    let rows = list(db, &Default::default(), None, 500).await;
+    let completed = rows.iter().filter(|j| j.state() == Some(JobState::Completed)).count();
+    assert_eq!(completed, ran.load(Ordering::SeqCst), "every handler run is recorded, no more");
+    for row in rows.iter().filter(|j| j.state() != Some(JobState::Completed)) {
+        assert_eq!(row.state(), Some(JobState::Available), "{row:#?}");
+        assert_eq!(row.attempt, 0, "a buffered job's claim is not an attempt: {row:#?}");
+        assert!(row.lease_owner.is_none());
+    }
+    assert_eq!(rows.len(), ids.len());
+    t.drop_schema().await;
+}
+
 on_both_backends!(
+    claimed_ahead_jobs_are_released_at_shutdown,
     shutdown_releases_even_with_frequent_heartbeats,
     fencing_rejects_a_lost_lease,
     maintenance_rescues_expired_leases,
