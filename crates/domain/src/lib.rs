@@ -2,8 +2,10 @@
 
 pub mod ids;
 pub mod pagination;
+pub mod platform;
 pub mod roles;
 pub mod validation;
 
+pub use platform::Platform;
 pub use roles::{Permission, Role};
 pub use validation::{FieldError, ValidationErrors};
