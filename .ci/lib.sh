@@ -28,3 +28,17 @@ ensure_python_tools() {
         "$ROOT/.ci/venv/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/.ci/requirements.txt"
     fi
 }
+
+# The real Bluesky PDS (@atproto/pds from npm, pinned in .ci/pds/package-lock.json).
+ensure_pds() {
+    if [ ! -d "$ROOT/.ci/pds/node_modules/@atproto/pds" ]; then
+        echo "installing the Bluesky PDS from npm (about 2 minutes)"
+        npm ci --prefix "$ROOT/.ci/pds" --no-audit --no-fund --loglevel=error
+    fi
+}
+
+# The real S3 server (s3s-fs from crates.io) the media tests talk to.
+ensure_s3s() {
+    SELLCAST_S3S_FS="$(bash "$ROOT/.ci/s3s.sh")"
+    export SELLCAST_S3S_FS
+}

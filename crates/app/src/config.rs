@@ -47,6 +47,60 @@ pub struct Config {
     pub jobs_retention_days: u32,
     /// At shutdown, running jobs get this long to finish before they are handed back.
     pub shutdown_grace_secs: u64,
+    /// Largest image upload, in bytes (seed 000: 10 MB).
+    pub media_max_image_bytes: u64,
+    /// Largest video upload, in bytes (seed 000: 100 MB).
+    pub media_max_video_bytes: u64,
+    /// Store media in this S3 bucket instead of the data directory.
+    pub s3_bucket: Option<String>,
+    /// S3-compatible endpoint (MinIO, R2); AWS when absent.
+    pub s3_endpoint: Option<String>,
+    /// S3 region.
+    pub s3_region: String,
+    /// S3 access key id.
+    pub s3_access_key: Option<String>,
+    /// S3 secret access key.
+    pub s3_secret_key: Option<String>,
+    /// Publish jobs run at once per process.
+    pub publish_concurrency: u32,
+    /// Every platform call gives up after this long.
+    pub platform_timeout_secs: u64,
+    /// Accept http:// server URLs for Mastodon and Bluesky (local test servers only).
+    pub platform_allow_http: bool,
+    /// Bluesky PDS used when a handle's server is not given.
+    pub bluesky_server: String,
+    /// X OAuth 2.0 client id.
+    pub x_client_id: Option<String>,
+    /// X OAuth 2.0 client secret.
+    pub x_client_secret: Option<String>,
+    /// X API base URL.
+    pub x_api_url: String,
+    /// X authorization page.
+    pub x_authorize_url: String,
+    /// LinkedIn app client id.
+    pub linkedin_client_id: Option<String>,
+    /// LinkedIn app client secret.
+    pub linkedin_client_secret: Option<String>,
+    /// LinkedIn API base URL.
+    pub linkedin_api_url: String,
+    /// LinkedIn OAuth base URL.
+    pub linkedin_oauth_url: String,
+    /// Meta app id (Facebook Pages and Instagram).
+    pub meta_app_id: Option<String>,
+    /// Meta app secret.
+    pub meta_app_secret: Option<String>,
+    /// Meta Graph API base URL.
+    pub meta_graph_url: String,
+    /// Facebook Login dialog.
+    pub meta_dialog_url: String,
+    /// Threads app id.
+    pub threads_app_id: Option<String>,
+    /// Threads app secret.
+    pub threads_app_secret: Option<String>,
+    /// Threads API base URL.
+    pub threads_api_url: String,
+    /// Threads authorization page.
+    pub threads_authorize_url: String,
 }
 
 impl Default for Config {
@@ -73,6 +127,33 @@ impl Default for Config {
             worker_concurrency: 10,
             jobs_retention_days: 7,
             shutdown_grace_secs: 30,
+            media_max_image_bytes: 10 * 1024 * 1024,
+            media_max_video_bytes: 100 * 1024 * 1024,
+            s3_bucket: None,
+            s3_endpoint: None,
+            s3_region: "us-east-1".into(),
+            s3_access_key: None,
+            s3_secret_key: None,
+            publish_concurrency: 20,
+            platform_timeout_secs: 30,
+            platform_allow_http: false,
+            bluesky_server: "https://bsky.social".into(),
+            x_client_id: None,
+            x_client_secret: None,
+            x_api_url: "https://api.x.com".into(),
+            x_authorize_url: "https://x.com/i/oauth2/authorize".into(),
+            linkedin_client_id: None,
+            linkedin_client_secret: None,
+            linkedin_api_url: "https://api.linkedin.com".into(),
+            linkedin_oauth_url: "https://www.linkedin.com/oauth/v2".into(),
+            meta_app_id: None,
+            meta_app_secret: None,
+            meta_graph_url: "https://graph.facebook.com/v21.0".into(),
+            meta_dialog_url: "https://www.facebook.com/v21.0/dialog/oauth".into(),
+            threads_app_id: None,
+            threads_app_secret: None,
+            threads_api_url: "https://graph.threads.net/v1.0".into(),
+            threads_authorize_url: "https://threads.net/oauth/authorize".into(),
         }
     }
 }
@@ -99,6 +180,33 @@ const KNOWN_KEYS: &[&str] = &[
     "worker_concurrency",
     "jobs_retention_days",
     "shutdown_grace_secs",
+    "media_max_image_bytes",
+    "media_max_video_bytes",
+    "s3_bucket",
+    "s3_endpoint",
+    "s3_region",
+    "s3_access_key",
+    "s3_secret_key",
+    "publish_concurrency",
+    "platform_timeout_secs",
+    "platform_allow_http",
+    "bluesky_server",
+    "x_client_id",
+    "x_client_secret",
+    "x_api_url",
+    "x_authorize_url",
+    "linkedin_client_id",
+    "linkedin_client_secret",
+    "linkedin_api_url",
+    "linkedin_oauth_url",
+    "meta_app_id",
+    "meta_app_secret",
+    "meta_graph_url",
+    "meta_dialog_url",
+    "threads_app_id",
+    "threads_app_secret",
+    "threads_api_url",
+    "threads_authorize_url",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -188,6 +296,33 @@ impl Config {
         if self.jobs_retention_days == 0 {
             return Err(bad("jobs_retention_days", "must be at least 1"));
         }
+        if self.publish_concurrency == 0 || self.publish_concurrency > 1000 {
+            return Err(bad("publish_concurrency", "must be between 1 and 1000"));
+        }
+        if self.platform_timeout_secs == 0 || self.platform_timeout_secs > 600 {
+            return Err(bad("platform_timeout_secs", "must be between 1 and 600"));
+        }
+        if self.media_max_image_bytes < 1024 || self.media_max_video_bytes < 1024 {
+            return Err(bad("media_max_image_bytes", "media limits must be at least 1024 bytes"));
+        }
+        for (key, url) in [
+            ("bluesky_server", &self.bluesky_server),
+            ("x_api_url", &self.x_api_url),
+            ("x_authorize_url", &self.x_authorize_url),
+            ("linkedin_api_url", &self.linkedin_api_url),
+            ("linkedin_oauth_url", &self.linkedin_oauth_url),
+            ("meta_graph_url", &self.meta_graph_url),
+            ("meta_dialog_url", &self.meta_dialog_url),
+            ("threads_api_url", &self.threads_api_url),
+            ("threads_authorize_url", &self.threads_authorize_url),
+        ] {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(bad(key, format!("'{url}' must be an http:// or https:// URL")));
+            }
+        }
+        if self.s3_bucket.is_some() && (self.s3_access_key.is_none() || self.s3_secret_key.is_none()) {
+            return Err(bad("s3_bucket", "S3 storage needs SELLCAST_S3_ACCESS_KEY and SELLCAST_S3_SECRET_KEY too"));
+        }
         if self.database_max_connections == 0 {
             return Err(bad("database_max_connections", "must be at least 1"));
         }
@@ -232,8 +367,12 @@ fn parse_env_value(key: &str, value: &str) -> Result<figment::value::Value, Conf
             | "worker_concurrency"
             | "jobs_retention_days"
             | "shutdown_grace_secs"
+            | "media_max_image_bytes"
+            | "media_max_video_bytes"
+            | "publish_concurrency"
+            | "platform_timeout_secs"
     );
-    let boolean = matches!(key, "trust_proxy" | "registration_open");
+    let boolean = matches!(key, "trust_proxy" | "registration_open" | "platform_allow_http");
     if numeric {
         let n: u64 = value.trim().parse().map_err(|_| bad(key, format!("'{value}' is not a whole number")))?;
         return Ok(Value::from(n));

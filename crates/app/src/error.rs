@@ -26,6 +26,9 @@ pub enum AppError {
     Conflict(String),
     #[error("{message}")]
     RateLimited { message: String, retry_after_secs: u64 },
+    /// A social platform failed or refused in a way the user cannot fix by editing input.
+    #[error("{0}")]
+    Platform(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -63,6 +66,8 @@ fn conflict_message(constraint: &str) -> &'static str {
         "uq_invites_pending" => "this email already has a pending invite to the organization",
         "uq_clients_org_name" => "a client with this name already exists",
         "uq_jobs_unique_key" => "another unfinished job has the same unique key",
+        "uq_channels_account" => "this account is already connected to the organization",
+        "uq_post_variants_channel" => "the post already targets this channel",
         _ => "this conflicts with an existing record",
     }
 }

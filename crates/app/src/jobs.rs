@@ -4,10 +4,13 @@
 use crate::audit::{self, Entry};
 use crate::context::Actor;
 use crate::error::{AppError, AppResult};
+use crate::channels::refresh::{self, RefreshChannel, RefreshSweep};
 use crate::mail::DeliverEmail;
+use crate::media::{self, ProcessMedia};
+use crate::posts::{self, publish::PublishVariant};
 use crate::App;
 use sellcast_queue::ops::{self, JobFilter};
-use sellcast_queue::{JobArgs, JobRow, NewJob, Outcome, QueueError, Registry, Worker, WorkerConfig};
+use sellcast_queue::{Backoff, JobArgs, JobRow, NewJob, Outcome, QueueError, Registry, Worker, WorkerConfig};
 use sellcast_store::{sessions, users};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -35,6 +38,7 @@ impl JobArgs for PruneAuth {
 /// Every job kind the product runs, with its handler.
 pub fn registry(app: Arc<App>) -> Registry {
     let mut r = Registry::new();
+    let app_for_publishing = app.clone();
     let a = app.clone();
     r.register::<DeliverEmail, _, _>(move |_ctx, args| {
         let a = a.clone();
@@ -64,7 +68,48 @@ pub fn registry(app: Arc<App>) -> Registry {
     if let Err(e) = r.periodic("auth.prune", "17 3 * * *", NewJob::of(&PruneAuth {})) {
         tracing::error!(error = %e, "the auth.prune schedule is invalid");
     }
+    register_publishing(&mut r, app_for_publishing);
     r
+}
+
+/// Publishing, media processing and token refresh.
+fn register_publishing(r: &mut Registry, app: Arc<App>) {
+    let a = app.clone();
+    r.register::<PublishVariant, _, _>(move |ctx, args| {
+        let a = a.clone();
+        async move { posts::publish::run(&a, &args.variant_id, ctx.job.attempt, ctx.job.max_attempts).await }
+    })
+    .backoff(Backoff::publish())
+    .timeout(Duration::from_secs(15 * 60));
+    let a = app.clone();
+    r.register::<ProcessMedia, _, _>(move |_ctx, args| {
+        let a = a.clone();
+        async move { media::process(&a, &args.media_id).await }
+    })
+    .timeout(Duration::from_secs(10 * 60));
+    let a = app.clone();
+    r.register::<RefreshChannel, _, _>(move |_ctx, args| {
+        let a = a.clone();
+        async move { refresh::run(&a, &args.channel_id).await }
+    });
+    let a = app;
+    r.register::<RefreshSweep, _, _>(move |_ctx, _args| {
+        let a = a.clone();
+        async move {
+            match refresh::sweep(&a).await {
+                Ok(n) => {
+                    if n > 0 {
+                        tracing::info!(channels = n, "token refreshes enqueued");
+                    }
+                    Outcome::Done
+                }
+                Err(e) => Outcome::Retry(e.to_string()),
+            }
+        }
+    });
+    if let Err(e) = r.periodic("channels.refresh_sweep", "0 */10 * * * *", NewJob::of(&RefreshSweep {})) {
+        tracing::error!(error = %e, "the channels.refresh_sweep schedule is invalid");
+    }
 }
 
 /// The worker of this process: every queue the product uses.
@@ -75,7 +120,12 @@ pub fn worker(app: &Arc<App>) -> Worker {
         db: app.db.clone(),
         registry: Arc::new(registry(app.clone())),
         config: WorkerConfig {
-            queues: vec![("default".into(), c.worker_concurrency as usize), ("email".into(), 4)],
+            queues: vec![
+                ("default".into(), c.worker_concurrency as usize),
+                ("email".into(), 4),
+                ("publish".into(), c.publish_concurrency as usize),
+                ("media".into(), 2),
+            ],
             shutdown_grace: Duration::from_secs(c.shutdown_grace_secs),
             retention: Duration::from_secs(u64::from(c.jobs_retention_days) * 24 * 3600),
             ..WorkerConfig::default()

@@ -3,6 +3,8 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod calendar;
+pub mod channels;
 pub mod clients;
 pub mod clock;
 pub mod config;
@@ -12,8 +14,13 @@ pub mod invites;
 pub mod jobs;
 pub mod mail;
 pub mod me;
+pub mod media;
 pub mod mfa;
+pub mod notifications;
 pub mod orgs;
+pub mod platforms;
+pub mod posts;
+pub mod rotation;
 pub mod secrets;
 pub mod security;
 
@@ -39,6 +46,10 @@ pub struct App {
     pub mailer: mail::Mailer,
     /// Shared by this process's workers and its /metrics.
     pub queue_metrics: Arc<sellcast_queue::metrics::QueueMetrics>,
+    pub adapters: sellcast_platforms::Adapters,
+    pub blobs: Arc<dyn sellcast_media::BlobStore>,
+    /// Signs media links that platforms fetch without signing in.
+    pub url_key: Vec<u8>,
 }
 
 impl App {
@@ -53,7 +64,14 @@ impl App {
                 .map_err(|e| AppError::Internal(format!("connecting to the database: {e}")))?;
         db.migrate().await.map_err(|e| AppError::Internal(format!("migrating the database: {e}")))?;
         let mailer = mail::Mailer::new(config.smtp_url.as_deref(), &config.smtp_from)?;
+        let adapters = platforms::build(&config, &db)?;
+        let blobs = blob_config(&config)
+            .open()
+            .map_err(|e| AppError::Internal(format!("opening the media store: {e}")))?;
         Ok(Arc::new(App {
+            adapters,
+            blobs,
+            url_key: secrets.jwt_secret.clone(),
             db,
             jwt: JwtKeys::new(&secrets.jwt_secret),
             secretbox: SecretBox::new(&secrets.active_key, secrets.keys)?,
@@ -62,5 +80,21 @@ impl App {
             queue_metrics: Default::default(),
             config,
         }))
+    }
+}
+
+/// The filesystem under the data directory, or S3 when a bucket is configured.
+fn blob_config(config: &Config) -> sellcast_media::BlobConfig {
+    match &config.s3_bucket {
+        Some(bucket) => sellcast_media::BlobConfig::S3(sellcast_media::S3Config {
+            bucket: bucket.clone(),
+            region: config.s3_region.clone(),
+            endpoint: config.s3_endpoint.clone(),
+            access_key_id: config.s3_access_key.clone().unwrap_or_default(),
+            secret_access_key: config.s3_secret_key.clone().unwrap_or_default(),
+            allow_http: config.s3_endpoint.as_deref().is_some_and(|e| e.starts_with("http://")),
+            timeout_secs: 300,
+        }),
+        None => sellcast_media::BlobConfig::Fs { root: config.media_dir() },
     }
 }

@@ -96,6 +96,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_new_key_becomes_active_and_old_ones_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config { data_dir: dir.path().to_path_buf(), ..Config::default() };
+        let before = load_or_create(&config).unwrap();
+        let id = add_active_key(&config).unwrap();
+        let after = load_or_create(&config).unwrap();
+        assert_eq!(after.active_key, id);
+        assert_ne!(id, before.active_key);
+        assert!(after.keys.iter().any(|(k, _)| k == &before.active_key), "the old key stays readable");
+        assert_eq!(after.jwt_secret, before.jwt_secret);
+    }
+
+    #[test]
     fn generated_once_private_and_reused() {
         let dir = tempfile::tempdir().unwrap();
         let config = Config { data_dir: dir.path().to_path_buf(), ..Config::default() };
@@ -112,4 +125,30 @@ mod tests {
         let configured = Config { jwt_secret: Some("x".repeat(40)), ..config };
         assert_eq!(load_or_create(&configured).unwrap().jwt_secret, "x".repeat(40).into_bytes());
     }
+}
+
+/// Add a fresh encryption key to the secrets file and make it the active one; its id.
+/// Old keys stay in the ring so existing ciphertexts remain readable until re-encrypted.
+pub fn add_active_key(config: &Config) -> AppResult<String> {
+    if config.encryption_key.is_some() {
+        return Err(AppError::Internal(
+            "SELLCAST_ENCRYPTION_KEY is set: rotate by adding the new key to secrets.json instead of the environment".into(),
+        ));
+    }
+    load_or_create(config)?;
+    let path = config.data_dir().join("secrets.json");
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| AppError::Internal(format!("reading {}: {e}", path.display())))?;
+    let mut file: SecretsFile = serde_json::from_str(&text)
+        .map_err(|e| AppError::Internal(format!("{} is not a valid secrets file: {e}", path.display())))?;
+    let next = (1..).map(|n| format!("k{n}")).find(|id| !file.encryption_keys.iter().any(|k| &k.id == id));
+    let id = next.ok_or_else(|| AppError::internal("no free key id"))?;
+    file.encryption_keys.push(KeyEntry { id: id.clone(), key: random_b64(32) });
+    file.active_key = id.clone();
+    // Written beside, then renamed over: a crash leaves the old file or the new one, never half.
+    let tmp = path.with_extension("json.new");
+    let _ = std::fs::remove_file(&tmp);
+    write_private(&tmp, &serde_json::to_string_pretty(&file).map_err(AppError::internal)?)?;
+    std::fs::rename(&tmp, &path).map_err(|e| AppError::Internal(format!("replacing {}: {e}", path.display())))?;
+    Ok(id)
 }

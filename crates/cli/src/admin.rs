@@ -7,6 +7,9 @@ use std::process::ExitCode;
 
 #[derive(Subcommand)]
 pub enum AdminCommand {
+    /// Generate a new encryption key, make it active, and re-encrypt every stored secret
+    /// (channel tokens, TOTP secrets, Mastodon app secrets) with it. Old keys stay readable.
+    RotateKey,
     /// Create a user (optionally with an organization they own).
     CreateUser {
         #[arg(long)]
@@ -55,6 +58,17 @@ pub async fn run(app: &App, cmd: AdminCommand) -> ExitCode {
 
 async fn execute(app: &App, cmd: AdminCommand) -> Result<(), String> {
     match cmd {
+        AdminCommand::RotateKey => {
+            let r = sellcast_app::rotation::reencrypt_all(app).await.map_err(|e| e.to_string())?;
+            println!(
+                "active key is now {}; re-encrypted {} channel credential(s), {} TOTP secret(s), {} Mastodon app secret(s); dropped {} pending connect state(s)",
+                app.secretbox.active_id(),
+                r.channels,
+                r.totp_secrets,
+                r.mastodon_apps,
+                r.oauth_states_dropped
+            );
+        }
         AdminCommand::CreateUser { email, name, password, org, instance_admin } => {
             let user = accounts::create_user_admin(app, &email, &name, &password, instance_admin, org.as_deref())
                 .await

@@ -90,6 +90,13 @@ async fn main() -> ExitCode {
                 Ok(c) => c,
                 Err(code) => return code,
             };
+            if matches!(command, admin::AdminCommand::RotateKey) {
+                // The new key must be in the ring before the app opens, so it seals with it.
+                if let Err(e) = sellcast_app::secrets::add_active_key(&config) {
+                    eprintln!("sellcast: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
             match open(config).await {
                 Ok(app) => admin::run(&app, command).await,
                 Err(code) => code,

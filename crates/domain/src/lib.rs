@@ -4,6 +4,7 @@ pub mod ids;
 pub mod pagination;
 pub mod platform;
 pub mod roles;
+pub mod rules;
 pub mod validation;
 
 pub use platform::Platform;

@@ -106,6 +106,7 @@ impl From<AppError> for ApiError {
             AppError::RateLimited { message, retry_after_secs } => {
                 ApiError { message, ..ApiError::rate_limited(retry_after_secs) }
             }
+            AppError::Platform(m) => ApiError::new(StatusCode::BAD_GATEWAY, "PLATFORM_ERROR", m),
             AppError::Internal(m) => {
                 // The detail goes to the log, never to the client.
                 tracing::error!(error = %m, "internal error");

@@ -8,6 +8,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod ops;
+pub mod public;
 pub mod request_id;
 pub mod state;
 
@@ -44,6 +45,7 @@ pub fn router(state: AppState) -> Router {
     let config = &state.app.config;
     let mut r = Router::new()
         .nest("/api/v1", api::router())
+        .merge(public::router())
         .route("/api/openapi.json", get(openapi_json))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

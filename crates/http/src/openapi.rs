@@ -4,6 +4,7 @@
 use crate::api;
 use crate::error::ErrorBody;
 use crate::ops;
+use crate::public;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, RefOr, ResponseBuilder};
@@ -24,6 +25,15 @@ use utoipa::{Modify, OpenApi};
         api::clients::list, api::clients::create, api::clients::get, api::clients::update, api::clients::delete,
         api::audit::list,
         api::admin_jobs::list, api::admin_jobs::get, api::admin_jobs::retry, api::admin_jobs::cancel,
+        api::channels::list, api::channels::connect, api::channels::get, api::channels::update,
+        api::channels::disconnect, api::channels::reconnect, api::channels::health, api::oauth::callback,
+        api::media::upload, api::media::list, api::media::get, api::media::update, api::media::delete,
+        api::media::content,
+        api::posts::create, api::posts::list, api::posts::get, api::posts::update, api::posts::delete,
+        api::posts::schedule, api::posts::unschedule, api::posts::publish, api::posts::duplicate, api::posts::retry,
+        api::calendar::days, api::calendar::create_feed, api::calendar::delete_feed,
+        api::notifications::list, api::notifications::mark_read,
+        public::signed_media, public::ical_feed, public::sandbox_post,
     ),
     components(schemas(ErrorBody)),
     modifiers(&StandardErrors),

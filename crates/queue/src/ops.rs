@@ -363,3 +363,39 @@ pub async fn cancel(c: Conn<'_>, id: i64, now: DateTime<Utc>) -> QueueResult<boo
 pub async fn counts(c: Conn<'_>) -> QueueResult<Vec<(String, String, i64)>> {
     Ok(on!(c, c => sqlx::query_as("SELECT queue, state, COUNT(*) FROM jobs GROUP BY queue, state").fetch_all(c).await)?)
 }
+
+/// The unfinished job holding `unique_key`, if any.
+pub async fn unfinished_by_unique_key(c: Conn<'_>, unique_key: &str) -> QueueResult<Option<JobRow>> {
+    let sql = format!(
+        "SELECT {COLS} FROM jobs WHERE unique_key = $1 AND state NOT IN ('completed', 'cancelled', 'dead')"
+    );
+    Ok(on!(c, c => sqlx::query_as::<_, JobRow>(&sql).bind(unique_key).fetch_optional(c).await)?)
+}
+
+/// Move the waiting (not running) job under `unique_key` to `run_at`; false when none waits.
+pub async fn reschedule_waiting(c: Conn<'_>, unique_key: &str, run_at: DateTime<Utc>, now: DateTime<Utc>) -> QueueResult<bool> {
+    let state = if run_at > now { "scheduled" } else { "available" };
+    let n = exec!(
+        c,
+        sqlx::query(&format!(
+            "UPDATE jobs SET run_at = $1, state = $2 WHERE unique_key = $3 AND state IN {CLAIMABLE}"
+        ))
+        .bind(run_at)
+        .bind(state)
+        .bind(unique_key)
+    )?;
+    Ok(n == 1)
+}
+
+/// Cancel the waiting (not running) job under `unique_key`; false when none waits.
+pub async fn cancel_waiting(c: Conn<'_>, unique_key: &str, now: DateTime<Utc>) -> QueueResult<bool> {
+    let n = exec!(
+        c,
+        sqlx::query(&format!(
+            "UPDATE jobs SET state = 'cancelled', finished_at = $1 WHERE unique_key = $2 AND state IN {CLAIMABLE}"
+        ))
+        .bind(now)
+        .bind(unique_key)
+    )?;
+    Ok(n == 1)
+}

@@ -12,6 +12,10 @@ const UNIQUE: &[(&str, &str)] = &[
     ("uq_refresh_tokens_hash", "refresh_tokens.token_hash"),
     ("uq_password_resets_hash", "password_resets.token_hash"),
     ("uq_jobs_unique_key", "jobs.unique_key"),
+    ("uq_channels_account", "channels.org_id, channels.platform, channels.server_url, channels.account_id"),
+    ("uq_post_variants_channel", "post_variants.post_id, post_variants.channel_id"),
+    ("uq_sandbox_posts_key", "sandbox_posts.channel_id, sandbox_posts.idempotency_key"),
+    ("uq_calendar_feeds_token", "calendar_feeds.token_hash"),
 ];
 
 pub(crate) fn identify(pg_constraint: Option<&str>, message: &str) -> Option<&'static str> {

@@ -10,10 +10,16 @@ mod error;
 pub mod schema;
 
 pub mod audit;
+pub mod calendar;
+pub mod channels;
 pub mod clients;
 pub mod invites;
+pub mod media;
+pub mod notifications;
 pub mod orgs;
 pub mod outbox;
+pub mod posts;
+pub mod sandbox;
 pub mod sessions;
 pub mod users;
 

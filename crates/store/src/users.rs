@@ -263,3 +263,17 @@ pub async fn prune_auth_leftovers(mut c: Conn<'_>, now: DateTime<Utc>) -> StoreR
     )?;
     Ok(resets + failures)
 }
+
+/// (user id, sealed TOTP secret) of secrets sealed with a key other than `key_id` (rotation).
+pub async fn totp_sealed_with_other_key(c: Conn<'_>, key_id: &str, limit: i64) -> StoreResult<Vec<(String, String)>> {
+    let prefix = format!("{key_id}:%");
+    Ok(on!(c, c => sqlx::query_as::<_, (String, String)>(
+        "SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL AND totp_secret NOT LIKE $1 ORDER BY id LIMIT $2")
+        .bind(prefix).bind(limit).fetch_all(c).await)?)
+}
+
+/// Replace a sealed TOTP secret with the same secret sealed under another key.
+pub async fn reseal_totp(c: Conn<'_>, id: &str, sealed: &str) -> StoreResult<()> {
+    exec!(c, sqlx::query("UPDATE users SET totp_secret = $1 WHERE id = $2").bind(sealed).bind(id))?;
+    Ok(())
+}

@@ -1,6 +1,8 @@
 //! What every Sellcast test suite needs to run the same test on SQLite and on PostgreSQL:
 //! the `on_both_backends!` macro and a fresh PostgreSQL schema per test.
 
+pub mod pds;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,

@@ -23,6 +23,11 @@ impl SecretBox {
         Ok(SecretBox { active: active.to_string(), keys })
     }
 
+    /// The id of the key new ciphertexts are sealed with.
+    pub fn active_id(&self) -> &str {
+        &self.active
+    }
+
     fn key(&self, id: &str) -> Option<&[u8; 32]> {
         self.keys.iter().find(|(k, _)| k == id).map(|(_, v)| v)
     }

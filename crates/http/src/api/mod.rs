@@ -3,13 +3,22 @@
 pub mod admin_jobs;
 pub mod audit;
 pub mod auth;
+pub mod calendar;
+pub mod channels;
 pub mod clients;
 pub mod dto;
+pub mod dto_publishing;
 pub mod invites;
 pub mod me;
+pub mod media;
+pub mod notifications;
+pub mod oauth;
 pub mod orgs;
+pub mod posts;
 
 use crate::state::AppState;
+use axum::extract::DefaultBodyLimit;
+use axum::handler::Handler;
 use axum::routing::{delete, get, post};
 use axum::Router;
 
@@ -45,4 +54,34 @@ pub fn router() -> Router<AppState> {
         .route("/admin/jobs/{job_id}", get(admin_jobs::get))
         .route("/admin/jobs/{job_id}/retry", post(admin_jobs::retry))
         .route("/admin/jobs/{job_id}/cancel", post(admin_jobs::cancel))
+        .merge(publishing())
+}
+
+/// Channels, media, posts, calendar and notifications.
+fn publishing() -> Router<AppState> {
+    Router::new()
+        .route("/orgs/{org_id}/channels", get(channels::list))
+        .route("/orgs/{org_id}/channels/connect", post(channels::connect))
+        .route(
+            "/orgs/{org_id}/channels/{channel_id}",
+            get(channels::get).patch(channels::update).delete(channels::disconnect),
+        )
+        .route("/orgs/{org_id}/channels/{channel_id}/reconnect", post(channels::reconnect))
+        .route("/orgs/{org_id}/channels/{channel_id}/health", get(channels::health))
+        .route("/oauth/{platform}/callback", get(oauth::callback))
+        // Uploads read their own, larger limit (media::upload_limit) instead of the JSON one.
+        .route("/orgs/{org_id}/media", get(media::list).post(media::upload.layer(DefaultBodyLimit::disable())))
+        .route("/orgs/{org_id}/media/{media_id}", get(media::get).patch(media::update).delete(media::delete))
+        .route("/orgs/{org_id}/media/{media_id}/content", get(media::content))
+        .route("/orgs/{org_id}/posts", get(posts::list).post(posts::create))
+        .route("/orgs/{org_id}/posts/{post_id}", get(posts::get).patch(posts::update).delete(posts::delete))
+        .route("/orgs/{org_id}/posts/{post_id}/schedule", post(posts::schedule))
+        .route("/orgs/{org_id}/posts/{post_id}/unschedule", post(posts::unschedule))
+        .route("/orgs/{org_id}/posts/{post_id}/publish", post(posts::publish))
+        .route("/orgs/{org_id}/posts/{post_id}/duplicate", post(posts::duplicate))
+        .route("/orgs/{org_id}/posts/{post_id}/variants/{variant_id}/retry", post(posts::retry))
+        .route("/orgs/{org_id}/calendar", get(calendar::days))
+        .route("/me/calendar-feed", post(calendar::create_feed).delete(calendar::delete_feed))
+        .route("/orgs/{org_id}/notifications", get(notifications::list))
+        .route("/orgs/{org_id}/notifications/read", post(notifications::mark_read))
 }

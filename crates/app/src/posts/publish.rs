@@ -1,0 +1,320 @@
+//! The publish job: one per (post, variant), unique per variant. Exactly once:
+//! - a variant that already has a platform id is done;
+//! - an attempt that may have reached the platform (answer lost, or a crash mid-call) leaves
+//!   the variant `unconfirmed`/`publishing`, and the next attempt asks the platform first,
+//!   publishing again only when the post provably does not exist;
+//! - the platform id is recorded in the same transaction that marks the variant published;
+//! - the platform's own idempotency key (Mastodon) or a deterministic record key (Bluesky)
+//!   is sent with every attempt.
+
+use crate::channels::{credentials, refresh, ACTIVE};
+use crate::error::{AppError, AppResult};
+use crate::notifications::{self, Notice};
+use crate::App;
+use chrono::{DateTime, Duration, Utc};
+use sellcast_platforms::{PlatformError, PublishRequest, Published};
+use sellcast_queue::{ops as jobs, JobArgs, NewJob, Outcome};
+use sellcast_store::channels::{self, ChannelRow};
+use sellcast_store::posts::{self, PostRow, VariantRow};
+use sellcast_store::{users, Conn};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PublishVariant {
+    pub variant_id: String,
+}
+
+impl JobArgs for PublishVariant {
+    const KIND: &'static str = "post.publish";
+    const QUEUE: &'static str = "publish";
+    /// The first try and seed 004's five retries (30 s, 2 min, 10 min, 30 min, 1 h).
+    const MAX_ATTEMPTS: i32 = 6;
+}
+
+/// Handler runs (snoozes included) after which a rate-limited variant stops waiting.
+const MAX_RUNS: i32 = 30;
+
+pub fn unique_key(variant_id: &str) -> String {
+    format!("publish:{variant_id}")
+}
+
+pub async fn enqueue(c: Conn<'_>, variant_id: &str, at: DateTime<Utc>, now: DateTime<Utc>) -> AppResult<()> {
+    let job = NewJob::of(&PublishVariant { variant_id: variant_id.to_string() })
+        .run_at(at)
+        .unique_key(unique_key(variant_id));
+    jobs::enqueue(c, &job, now).await?;
+    Ok(())
+}
+
+/// The post's status from its variants.
+pub fn derive_status(variants: &[VariantRow], current: &str) -> String {
+    let count = |s: &str| variants.iter().filter(|v| v.status == s).count();
+    let n = variants.len();
+    let (published, failed) = (count("published"), count("failed"));
+    let in_flight = count("publishing") + count("unconfirmed");
+    let waiting = count("scheduled") + count("held");
+    let status = if n == 0 {
+        current
+    } else if published == n {
+        "published"
+    } else if failed == n {
+        "failed"
+    } else if published + failed == n {
+        "partially_published"
+    } else if in_flight > 0 || (waiting > 0 && published + failed > 0) {
+        "publishing"
+    } else if waiting > 0 {
+        "scheduled"
+    } else {
+        current
+    };
+    status.to_string()
+}
+
+/// The job's entry point: every error becomes a retry (the variant keeps its state).
+pub async fn run(app: &App, variant_id: &str, attempt: i32, max_attempts: i32) -> Outcome {
+    match run_attempt(app, variant_id, attempt >= max_attempts).await {
+        Ok(o) => o,
+        Err(e) => Outcome::Retry(e.to_string()),
+    }
+}
+
+struct Loaded {
+    post: PostRow,
+    variant: VariantRow,
+    channel: ChannelRow,
+    /// A previous attempt may have reached the platform.
+    maybe_sent: bool,
+}
+
+async fn run_attempt(app: &App, variant_id: &str, last_attempt: bool) -> AppResult<Outcome> {
+    let Some(l) = begin_attempt(app, variant_id).await? else { return Ok(Outcome::Done) };
+    let platform = crate::channels::platform_of(&l.channel)?;
+    let adapter = crate::channels::adapter(app, platform)?;
+    let req = build_request(app, &l, platform).await?;
+    let mut creds = credentials::open(app, &l.channel)?;
+    if l.maybe_sent {
+        match adapter.find_published(&creds, &req).await {
+            Ok(Some(found)) => return finish_published(app, variant_id, found).await,
+            Ok(None) => {}
+            Err(e) => return failed_attempt(app, &l, e, true, last_attempt).await,
+        }
+    }
+    let mut result = adapter.publish(&creds, &req).await;
+    if let Err(PlatformError::Auth { message }) = &result {
+        // Refresh once; a refused refresh means the user must reconnect.
+        match refresh::refresh_now(app, &l.channel).await? {
+            Ok(fresh) => {
+                creds = fresh;
+                result = adapter.publish(&creds, &req).await;
+            }
+            Err(e) => {
+                let why = format!("{message} (refreshing the token failed too: {})", e.message());
+                refresh::needs_reconnect(app, &l.channel, &why).await?;
+                return hold(app, variant_id, &why).await;
+            }
+        }
+    }
+    match result {
+        Ok(published) => finish_published(app, variant_id, published).await,
+        Err(e) => failed_attempt(app, &l, e, false, last_attempt).await,
+    }
+}
+
+/// Lock the variant and mark the attempt; None when there is nothing to do.
+async fn begin_attempt(app: &App, variant_id: &str) -> AppResult<Option<Loaded>> {
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let Some(mut v) = posts::variant_for_update(tx.conn(), variant_id).await? else { return Ok(None) };
+    if v.platform_post_id.is_some() || matches!(v.status.as_str(), "published" | "failed" | "draft") {
+        return Ok(None);
+    }
+    let Some(mut post) = posts::by_id_any_org(tx.conn(), &v.post_id).await? else { return Ok(None) };
+    let Some(channel) = channels::by_id(tx.conn(), &v.org_id, &v.channel_id).await? else { return Ok(None) };
+    if channel.status != ACTIVE {
+        v.status = "held".into();
+        v.error = Some(format!("{} needs to be reconnected; the post goes out once it is", channel.handle));
+        v.updated_at = now;
+        posts::update_variant(tx.conn(), &v).await?;
+        set_post_status(tx.conn(), &mut post, now).await?;
+        tx.commit().await?;
+        return Ok(None);
+    }
+    let maybe_sent = matches!(v.status.as_str(), "publishing" | "unconfirmed");
+    v.first_attempt_at = v.first_attempt_at.or(Some(now));
+    v.attempts += 1;
+    if v.attempts > MAX_RUNS {
+        v.status = "failed".into();
+        v.error = Some("gave up after too many attempts".into());
+    } else if !maybe_sent {
+        v.status = "publishing".into();
+    }
+    v.updated_at = now;
+    posts::update_variant(tx.conn(), &v).await?;
+    set_post_status(tx.conn(), &mut post, now).await?;
+    tx.commit().await?;
+    if v.status == "failed" {
+        notify_failure(app, &post, &channel, "gave up after too many attempts").await?;
+        return Ok(None);
+    }
+    Ok(Some(Loaded { post, variant: v, channel, maybe_sent }))
+}
+
+async fn build_request(app: &App, l: &Loaded, platform: sellcast_domain::Platform) -> AppResult<PublishRequest> {
+    let media_ids = match &l.variant.media_ids {
+        Some(ids) => ids.0.clone(),
+        None => {
+            let mut c = app.db.read().await?;
+            posts::media_of(c.conn(), &l.post.id).await?
+        }
+    };
+    let mut media = Vec::with_capacity(media_ids.len());
+    for id in &media_ids {
+        media.push(crate::media::publishable(app, &l.post.org_id, id, platform).await?);
+    }
+    Ok(PublishRequest {
+        text: l.variant.text.clone().unwrap_or_else(|| l.post.text.clone()),
+        media,
+        first_comment: l.variant.first_comment.clone(),
+        options: l.variant.options.0.clone(),
+        idempotency_key: l.variant.id.clone(),
+        first_attempt_at: l.variant.first_attempt_at.unwrap_or_else(|| app.clock.now()),
+    })
+}
+
+async fn set_post_status(mut c: Conn<'_>, post: &mut PostRow, now: DateTime<Utc>) -> AppResult<()> {
+    let variants = posts::variants_of(c.re(), &post.id).await?;
+    let status = derive_status(&variants, &post.status);
+    let published_at = if matches!(status.as_str(), "published" | "partially_published") {
+        post.published_at.or(Some(now))
+    } else {
+        post.published_at
+    };
+    if status != post.status || published_at != post.published_at {
+        post.status = status;
+        post.published_at = published_at;
+        posts::set_status(c, &post.id, &post.status, post.published_at, now).await?;
+    }
+    Ok(())
+}
+
+/// Record the platform's id and URL and mark the variant published, in one transaction.
+async fn finish_published(app: &App, variant_id: &str, p: Published) -> AppResult<Outcome> {
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let Some(mut v) = posts::variant_for_update(tx.conn(), variant_id).await? else { return Ok(Outcome::Done) };
+    if v.platform_post_id.is_none() {
+        v.platform_post_id = Some(p.platform_post_id);
+        v.platform_url = p.url;
+        v.status = "published".into();
+        v.error = None;
+        v.published_at = Some(now);
+        v.updated_at = now;
+        posts::update_variant(tx.conn(), &v).await?;
+    }
+    if let Some(mut post) = posts::by_id_any_org(tx.conn(), &v.post_id).await? {
+        set_post_status(tx.conn(), &mut post, now).await?;
+    }
+    tx.commit().await?;
+    Ok(Outcome::Done)
+}
+
+/// Park the variant until its channel is reconnected.
+async fn hold(app: &App, variant_id: &str, why: &str) -> AppResult<Outcome> {
+    set_variant(app, variant_id, "held", why).await?;
+    Ok(Outcome::Done)
+}
+
+async fn set_variant(app: &App, variant_id: &str, status: &str, error: &str) -> AppResult<Option<PostRow>> {
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let Some(mut v) = posts::variant_for_update(tx.conn(), variant_id).await? else { return Ok(None) };
+    if v.platform_post_id.is_some() {
+        return Ok(None);
+    }
+    v.status = status.into();
+    v.error = Some(error.chars().take(2000).collect());
+    v.updated_at = now;
+    posts::update_variant(tx.conn(), &v).await?;
+    let mut post = posts::by_id_any_org(tx.conn(), &v.post_id).await?;
+    if let Some(p) = post.as_mut() {
+        set_post_status(tx.conn(), p, now).await?;
+    }
+    tx.commit().await?;
+    Ok(post)
+}
+
+/// A failed call, by kind: wait (429), look before retrying (unknown outcome), retry on the
+/// publish schedule (5xx, network), reconnect (auth) or fail for good (4xx).
+async fn failed_attempt(
+    app: &App,
+    l: &Loaded,
+    e: PlatformError,
+    during_lookup: bool,
+    last_attempt: bool,
+) -> AppResult<Outcome> {
+    let id = &l.variant.id;
+    let now = app.clock.now();
+    match e {
+        PlatformError::RateLimited { message, retry_at } => {
+            let at = retry_at.unwrap_or(now + Duration::seconds(60)).min(now + Duration::hours(1)).max(now);
+            // A variant whose earlier attempt may have gone through stays unconfirmed.
+            let status = if l.maybe_sent || during_lookup { "unconfirmed" } else { "scheduled" };
+            set_variant(app, id, status, &format!("rate limited by the platform; trying again at {at}: {message}")).await?;
+            Ok(Outcome::Snooze(at))
+        }
+        PlatformError::Auth { message } => {
+            refresh::needs_reconnect(app, &l.channel, &message).await?;
+            hold(app, id, &message).await
+        }
+        PlatformError::Permanent { message, .. } if !during_lookup => {
+            if let Some(post) = set_variant(app, id, "failed", &message).await? {
+                notify_failure(app, &post, &l.channel, &message).await?;
+            }
+            Ok(Outcome::Discard(message))
+        }
+        other => {
+            let unknown = matches!(other, PlatformError::Unknown { .. }) || l.maybe_sent || during_lookup;
+            let message = other.to_string();
+            if last_attempt {
+                let why = if unknown {
+                    format!("{message}; Sellcast could not confirm whether the post went out, check the platform")
+                } else {
+                    message.clone()
+                };
+                if let Some(post) = set_variant(app, id, "failed", &why).await? {
+                    notify_failure(app, &post, &l.channel, &why).await?;
+                }
+            } else {
+                let status = if unknown { "unconfirmed" } else { "scheduled" };
+                set_variant(app, id, status, &format!("will retry: {message}")).await?;
+            }
+            Ok(Outcome::Retry(message))
+        }
+    }
+}
+
+/// Tell the author, in the app and by email.
+async fn notify_failure(app: &App, post: &PostRow, channel: &ChannelRow, why: &str) -> AppResult<()> {
+    let Some(author) = &post.author_id else { return Ok(()) };
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let user = users::by_id(tx.conn(), author).await?.ok_or(AppError::NotFound("user"))?;
+    let label = channel.platform.parse::<sellcast_domain::Platform>().map(|p| p.label()).unwrap_or("the platform");
+    let title = format!("A post to {} ({label}) failed", channel.handle);
+    let excerpt: String = post.text.chars().take(80).collect();
+    let body = format!("\"{excerpt}\" was not published to {} on {label}: {why}", channel.handle);
+    let notice = Notice {
+        org_id: Some(&post.org_id),
+        kind: "post.failed",
+        title: title.clone(),
+        body: body.clone(),
+        link: Some(format!("/orgs/{}/posts/{}", post.org_id, post.id)),
+        data: json!({"post_id": post.id, "channel_id": channel.id}),
+    };
+    notifications::notify(tx.conn(), std::slice::from_ref(author), &notice, now).await?;
+    app.mailer.queue(tx.conn(), &user.email, &title, &body, now).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,64 @@
+//! /api/v1/orgs/{org_id}/notifications: the caller's in-app notifications in one
+//! organization.
+
+use super::dto::page;
+use super::dto_publishing::{MarkedRead, Notification, NotificationList};
+use crate::error::ApiResult;
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::Json;
+use sellcast_app::{notifications, orgs};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NotificationQuery {
+    /// Only unread ones.
+    pub unread: Option<bool>,
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// The caller's notifications in this organization, newest first, with the unread count.
+#[utoipa::path(get, path = "/api/v1/orgs/{org_id}/notifications", tag = "notifications", security(("bearer" = [])),
+    params(("org_id" = String, Path), NotificationQuery), responses((status = 200, body = NotificationList)))]
+pub async fn list(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath(org_id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<NotificationQuery>,
+) -> ApiResult<Json<NotificationList>> {
+    let p = page(q.limit, q.cursor.as_deref())?;
+    // Notifications are the caller's own, but a non-member still gets the org's 404.
+    orgs::member_role(&s.app, &actor, &org_id).await?;
+    let (rows, next_cursor, unread_count) =
+        notifications::list(&s.app, &actor, Some(&org_id), q.unread.unwrap_or(false), &p).await?;
+    Ok(Json(NotificationList { items: rows.into_iter().map(Notification::from).collect(), next_cursor, unread_count }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MarkReadRequest {
+    /// One notification; absent: all of the caller's in this organization.
+    pub id: Option<String>,
+}
+
+/// Mark one notification, or all, read.
+#[utoipa::path(post, path = "/api/v1/orgs/{org_id}/notifications/read", tag = "notifications",
+    security(("bearer" = [])), params(("org_id" = String, Path)), request_body = MarkReadRequest,
+    responses((status = 200, body = MarkedRead)))]
+pub async fn mark_read(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath(org_id): ApiPath<String>,
+    ApiJson(r): ApiJson<MarkReadRequest>,
+) -> ApiResult<Json<MarkedRead>> {
+    orgs::member_role(&s.app, &actor, &org_id).await?;
+    let marked = notifications::mark_read(&s.app, &actor, Some(&org_id), r.id.as_deref()).await?;
+    Ok(Json(MarkedRead { marked }))
+}

@@ -1,0 +1,79 @@
+//! Public routes outside /api: signed media links (platforms such as Meta fetch media by
+//! URL), the iCal feed at its secret URL, and the sandbox network's published posts. None
+//! takes a bearer token; the signature, the secret or the post's id is the credential.
+
+use crate::api::dto_publishing::SandboxPost;
+use crate::api::media::{file_response, variant_name};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiPath, ApiQuery};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use sellcast_app::{calendar, channels, media};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/media/{media_id}/{variant}", get(signed_media))
+        .route("/ical/{file}", get(ical_feed))
+        .route("/sandbox/{channel_id}/{post_id}", get(sandbox_post))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SignedQuery {
+    /// Unix time after which the link stops working.
+    pub expires: Option<i64>,
+    /// HMAC of the media id, variant and expiry.
+    pub sig: Option<String>,
+}
+
+/// A media file by signed link; an invalid or expired signature is a 404.
+#[utoipa::path(get, path = "/media/{media_id}/{variant}", tag = "public",
+    params(("media_id" = String, Path), ("variant" = String, Path, description = "original, thumbnail or a platform"), SignedQuery),
+    responses((status = 200, description = "The bytes, with their Content-Type", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 404, description = "Unknown, expired or wrongly signed", body = crate::error::ErrorBody)))]
+pub async fn signed_media(
+    State(s): State<AppState>,
+    ApiPath((media_id, variant)): ApiPath<(String, String)>,
+    ApiQuery(q): ApiQuery<SignedQuery>,
+) -> ApiResult<Response> {
+    let variant = variant_name(Some(&variant)).map_err(|_| ApiError::not_found("media not found"))?;
+    let (Some(expires), Some(sig)) = (q.expires, q.sig.as_deref()) else {
+        return Err(ApiError::not_found("media not found"));
+    };
+    let (bytes, mime) = media::signed_content(&s.app, &media_id, &variant, expires, sig).await?;
+    Ok(file_response(bytes, &mime))
+}
+
+/// The iCal feed of the user's scheduled and published posts (RFC 5545), at the secret URL
+/// made by `POST /api/v1/me/calendar-feed`.
+#[utoipa::path(get, path = "/ical/{token}.ics", tag = "public",
+    params(("token" = String, Path, description = "The feed's secret")),
+    responses((status = 200, description = "text/calendar", content_type = "text/calendar", body = String),
+        (status = 404, description = "Unknown or revoked feed", body = crate::error::ErrorBody)))]
+pub async fn ical_feed(State(s): State<AppState>, ApiPath(file): ApiPath<String>) -> ApiResult<Response> {
+    // axum cannot capture part of a segment: the segment is `{token}.ics`.
+    let token = file.strip_suffix(".ics").filter(|t| !t.is_empty()).ok_or_else(|| ApiError::not_found("no such feed"))?;
+    let body = calendar::feed(&s.app, token).await?;
+    let headers = [
+        (header::CONTENT_TYPE, HeaderValue::from_static("text/calendar; charset=utf-8")),
+        (header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=300")),
+    ];
+    Ok((headers, body).into_response())
+}
+
+/// A post on the sandbox network (the `platform_url` of a sandbox variant).
+#[utoipa::path(get, path = "/sandbox/{channel_id}/{post_id}", tag = "public",
+    params(("channel_id" = String, Path), ("post_id" = String, Path)),
+    responses((status = 200, body = SandboxPost), (status = 404, description = "No such post", body = crate::error::ErrorBody)))]
+pub async fn sandbox_post(
+    State(s): State<AppState>,
+    ApiPath((channel_id, post_id)): ApiPath<(String, String)>,
+) -> ApiResult<Json<SandboxPost>> {
+    Ok(Json(channels::sandbox::post(&s.app, &channel_id, &post_id).await?.into()))
+}

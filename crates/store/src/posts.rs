@@ -1,0 +1,295 @@
+//! Posts, their tags and ordered media, and one variant per target channel.
+
+use crate::{exec, on, Conn, StoreResult};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::types::Json;
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct PostRow {
+    pub id: String,
+    pub org_id: String,
+    pub client_id: Option<String>,
+    pub author_id: Option<String>,
+    pub text: String,
+    #[serde(skip)]
+    pub search_text: String,
+    pub tags: Json<Vec<String>>,
+    pub campaign: Option<String>,
+    pub status: String,
+    pub scheduled_at: Option<DateTime<Utc>>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const COLS: &str = "id, org_id, client_id, author_id, text, search_text, tags, campaign, status, scheduled_at, \
+    published_at, created_at, updated_at";
+const P_COLS: &str = "p.id, p.org_id, p.client_id, p.author_id, p.text, p.search_text, p.tags, p.campaign, p.status, \
+    p.scheduled_at, p.published_at, p.created_at, p.updated_at";
+
+pub async fn insert(mut c: Conn<'_>, r: &PostRow) -> StoreResult<()> {
+    let sql = format!("INSERT INTO posts ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)");
+    exec!(
+        c.re(),
+        sqlx::query(&sql)
+            .bind(&r.id)
+            .bind(&r.org_id)
+            .bind(&r.client_id)
+            .bind(&r.author_id)
+            .bind(&r.text)
+            .bind(&r.search_text)
+            .bind(&r.tags)
+            .bind(&r.campaign)
+            .bind(&r.status)
+            .bind(r.scheduled_at)
+            .bind(r.published_at)
+            .bind(r.created_at)
+            .bind(r.updated_at)
+    )?;
+    set_tags(c, &r.id, &r.tags.0).await
+}
+
+pub async fn update(mut c: Conn<'_>, r: &PostRow) -> StoreResult<()> {
+    exec!(
+        c.re(),
+        sqlx::query(
+            "UPDATE posts SET client_id = $1, text = $2, search_text = $3, tags = $4, campaign = $5, status = $6,
+             scheduled_at = $7, published_at = $8, updated_at = $9 WHERE org_id = $10 AND id = $11"
+        )
+        .bind(&r.client_id)
+        .bind(&r.text)
+        .bind(&r.search_text)
+        .bind(&r.tags)
+        .bind(&r.campaign)
+        .bind(&r.status)
+        .bind(r.scheduled_at)
+        .bind(r.published_at)
+        .bind(r.updated_at)
+        .bind(&r.org_id)
+        .bind(&r.id)
+    )?;
+    set_tags(c, &r.id, &r.tags.0).await
+}
+
+/// Only the status (and publish time): what the publisher changes.
+pub async fn set_status(
+    c: Conn<'_>,
+    id: &str,
+    status: &str,
+    published_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    exec!(
+        c,
+        sqlx::query("UPDATE posts SET status = $1, published_at = $2, updated_at = $3 WHERE id = $4")
+            .bind(status)
+            .bind(published_at)
+            .bind(now)
+            .bind(id)
+    )?;
+    Ok(())
+}
+
+async fn set_tags(mut c: Conn<'_>, post_id: &str, tags: &[String]) -> StoreResult<()> {
+    exec!(c.re(), sqlx::query("DELETE FROM post_tags WHERE post_id = $1").bind(post_id))?;
+    for tag in tags {
+        exec!(c.re(), sqlx::query("INSERT INTO post_tags (post_id, tag) VALUES ($1, $2)").bind(post_id).bind(tag))?;
+    }
+    Ok(())
+}
+
+pub async fn set_media(mut c: Conn<'_>, post_id: &str, media_ids: &[String]) -> StoreResult<()> {
+    exec!(c.re(), sqlx::query("DELETE FROM post_media WHERE post_id = $1").bind(post_id))?;
+    for (i, m) in media_ids.iter().enumerate() {
+        exec!(
+            c.re(),
+            sqlx::query("INSERT INTO post_media (post_id, position, media_id) VALUES ($1, $2, $3)")
+                .bind(post_id)
+                .bind(i as i32)
+                .bind(m)
+        )?;
+    }
+    Ok(())
+}
+
+pub async fn media_of(c: Conn<'_>, post_id: &str) -> StoreResult<Vec<String>> {
+    Ok(on!(c, c => sqlx::query_scalar::<_, String>(
+        "SELECT media_id FROM post_media WHERE post_id = $1 ORDER BY position").bind(post_id).fetch_all(c).await)?)
+}
+
+pub async fn by_id(c: Conn<'_>, org_id: &str, id: &str) -> StoreResult<Option<PostRow>> {
+    let sql = format!("SELECT {COLS} FROM posts WHERE org_id = $1 AND id = $2");
+    Ok(on!(c, c => sqlx::query_as::<_, PostRow>(&sql).bind(org_id).bind(id).fetch_optional(c).await)?)
+}
+
+pub async fn by_id_any_org(c: Conn<'_>, id: &str) -> StoreResult<Option<PostRow>> {
+    let sql = format!("SELECT {COLS} FROM posts WHERE id = $1");
+    Ok(on!(c, c => sqlx::query_as::<_, PostRow>(&sql).bind(id).fetch_optional(c).await)?)
+}
+
+#[derive(Debug, Default)]
+pub struct PostFilter<'a> {
+    pub statuses: Vec<String>,
+    pub channel_id: Option<&'a str>,
+    pub client_id: Option<&'a str>,
+    pub tag: Option<&'a str>,
+    /// On `scheduled_at` (or, for unscheduled posts, nothing matches a range).
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// A lower-cased substring of the text.
+    pub text: Option<String>,
+}
+
+pub async fn list(
+    c: Conn<'_>,
+    org_id: &str,
+    f: &PostFilter<'_>,
+    before: Option<&str>,
+    limit: i64,
+) -> StoreResult<Vec<PostRow>> {
+    let statuses = if f.statuses.is_empty() { None } else { Some(f.statuses.join(",")) };
+    let pattern = f.text.as_ref().map(|t| format!("%{}%", crate::clients::escape_like(t)));
+    // Status list as ",a,b," so one LIKE checks membership on both backends.
+    let sql = format!(
+        "SELECT {P_COLS} FROM posts p WHERE p.org_id = $1
+         AND ($2 IS NULL OR ',' || $2 || ',' LIKE '%,' || p.status || ',%')
+         AND ($3 IS NULL OR EXISTS (SELECT 1 FROM post_variants v WHERE v.post_id = p.id AND v.channel_id = $3))
+         AND ($4 IS NULL OR p.client_id = $4)
+         AND ($5 IS NULL OR EXISTS (SELECT 1 FROM post_tags t WHERE t.post_id = p.id AND t.tag = $5))
+         AND ($6 IS NULL OR p.scheduled_at >= $6) AND ($7 IS NULL OR p.scheduled_at < $7)
+         AND ($8 IS NULL OR p.search_text LIKE $8 ESCAPE '\\')
+         AND ($9 IS NULL OR p.id < $9)
+         ORDER BY p.id DESC LIMIT $10"
+    );
+    Ok(on!(c, c => sqlx::query_as::<_, PostRow>(&sql)
+        .bind(org_id).bind(statuses.as_deref()).bind(f.channel_id).bind(f.client_id).bind(f.tag)
+        .bind(f.from).bind(f.to).bind(pattern.as_deref()).bind(before).bind(limit)
+        .fetch_all(c).await)?)
+}
+
+/// Posts scheduled in [from, to) for the calendar, in time order.
+pub async fn in_range(
+    c: Conn<'_>,
+    org_ids: &[String],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    limit: i64,
+) -> StoreResult<Vec<PostRow>> {
+    let orgs = format!(",{},", org_ids.join(","));
+    let sql = format!(
+        "SELECT {COLS} FROM posts WHERE $1 LIKE '%,' || org_id || ',%' AND scheduled_at >= $2 AND scheduled_at < $3
+         ORDER BY scheduled_at, id LIMIT $4"
+    );
+    Ok(on!(c, c => sqlx::query_as::<_, PostRow>(&sql).bind(orgs).bind(from).bind(to).bind(limit).fetch_all(c).await)?)
+}
+
+pub async fn delete(c: Conn<'_>, org_id: &str, id: &str) -> StoreResult<bool> {
+    Ok(exec!(c, sqlx::query("DELETE FROM posts WHERE org_id = $1 AND id = $2").bind(org_id).bind(id))? == 1)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct VariantRow {
+    pub id: String,
+    pub post_id: String,
+    pub org_id: String,
+    pub channel_id: String,
+    pub text: Option<String>,
+    pub media_ids: Option<Json<Vec<String>>>,
+    pub first_comment: Option<String>,
+    pub options: Json<serde_json::Value>,
+    pub status: String,
+    pub platform_post_id: Option<String>,
+    pub platform_url: Option<String>,
+    pub error: Option<String>,
+    pub attempts: i32,
+    pub first_attempt_at: Option<DateTime<Utc>>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const V_COLS: &str = "id, post_id, org_id, channel_id, text, media_ids, first_comment, options, status, \
+    platform_post_id, platform_url, error, attempts, first_attempt_at, published_at, created_at, updated_at";
+
+pub async fn insert_variant(c: Conn<'_>, r: &VariantRow) -> StoreResult<()> {
+    let sql = format!(
+        "INSERT INTO post_variants ({V_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+    );
+    exec!(
+        c,
+        sqlx::query(&sql)
+            .bind(&r.id)
+            .bind(&r.post_id)
+            .bind(&r.org_id)
+            .bind(&r.channel_id)
+            .bind(&r.text)
+            .bind(&r.media_ids)
+            .bind(&r.first_comment)
+            .bind(&r.options)
+            .bind(&r.status)
+            .bind(&r.platform_post_id)
+            .bind(&r.platform_url)
+            .bind(&r.error)
+            .bind(r.attempts)
+            .bind(r.first_attempt_at)
+            .bind(r.published_at)
+            .bind(r.created_at)
+            .bind(r.updated_at)
+    )?;
+    Ok(())
+}
+
+pub async fn update_variant(c: Conn<'_>, r: &VariantRow) -> StoreResult<()> {
+    exec!(
+        c,
+        sqlx::query(
+            "UPDATE post_variants SET text = $1, media_ids = $2, first_comment = $3, options = $4, status = $5,
+             platform_post_id = $6, platform_url = $7, error = $8, attempts = $9, first_attempt_at = $10,
+             published_at = $11, updated_at = $12 WHERE id = $13"
+        )
+        .bind(&r.text)
+        .bind(&r.media_ids)
+        .bind(&r.first_comment)
+        .bind(&r.options)
+        .bind(&r.status)
+        .bind(&r.platform_post_id)
+        .bind(&r.platform_url)
+        .bind(&r.error)
+        .bind(r.attempts)
+        .bind(r.first_attempt_at)
+        .bind(r.published_at)
+        .bind(r.updated_at)
+        .bind(&r.id)
+    )?;
+    Ok(())
+}
+
+pub async fn variants_of(c: Conn<'_>, post_id: &str) -> StoreResult<Vec<VariantRow>> {
+    let sql = format!("SELECT {V_COLS} FROM post_variants WHERE post_id = $1 ORDER BY created_at, id");
+    Ok(on!(c, c => sqlx::query_as::<_, VariantRow>(&sql).bind(post_id).fetch_all(c).await)?)
+}
+
+pub async fn variant(c: Conn<'_>, id: &str) -> StoreResult<Option<VariantRow>> {
+    let sql = format!("SELECT {V_COLS} FROM post_variants WHERE id = $1");
+    Ok(on!(c, c => sqlx::query_as::<_, VariantRow>(&sql).bind(id).fetch_optional(c).await)?)
+}
+
+/// Lock the variant's row for the rest of the transaction (PostgreSQL; SQLite's single
+/// writer already serializes).
+pub async fn variant_for_update(c: Conn<'_>, id: &str) -> StoreResult<Option<VariantRow>> {
+    let lock = if matches!(c, Conn::Pg(_)) { " FOR UPDATE" } else { "" };
+    let sql = format!("SELECT {V_COLS} FROM post_variants WHERE id = $1{lock}");
+    Ok(on!(c, c => sqlx::query_as::<_, VariantRow>(&sql).bind(id).fetch_optional(c).await)?)
+}
+
+pub async fn delete_variant(c: Conn<'_>, id: &str) -> StoreResult<()> {
+    exec!(c, sqlx::query("DELETE FROM post_variants WHERE id = $1").bind(id))?;
+    Ok(())
+}
+
+/// Variants of a channel in the given status (held posts of a reconnected channel).
+pub async fn variants_of_channel(c: Conn<'_>, channel_id: &str, status: &str) -> StoreResult<Vec<VariantRow>> {
+    let sql = format!("SELECT {V_COLS} FROM post_variants WHERE channel_id = $1 AND status = $2 ORDER BY id");
+    Ok(on!(c, c => sqlx::query_as::<_, VariantRow>(&sql).bind(channel_id).bind(status).fetch_all(c).await)?)
+}
