@@ -85,6 +85,8 @@ pub struct Config {
     pub linkedin_api_url: String,
     /// LinkedIn OAuth base URL.
     pub linkedin_oauth_url: String,
+    /// The `LinkedIn-Version` header (YYYYMM); LinkedIn retires versions after about a year.
+    pub linkedin_version: String,
     /// Meta app id (Facebook Pages and Instagram).
     pub meta_app_id: Option<String>,
     /// Meta app secret.
@@ -146,6 +148,7 @@ impl Default for Config {
             linkedin_client_secret: None,
             linkedin_api_url: "https://api.linkedin.com".into(),
             linkedin_oauth_url: "https://www.linkedin.com/oauth/v2".into(),
+            linkedin_version: "202609".into(),
             meta_app_id: None,
             meta_app_secret: None,
             meta_graph_url: "https://graph.facebook.com/v21.0".into(),
@@ -199,6 +202,7 @@ const KNOWN_KEYS: &[&str] = &[
     "linkedin_client_secret",
     "linkedin_api_url",
     "linkedin_oauth_url",
+    "linkedin_version",
     "meta_app_id",
     "meta_app_secret",
     "meta_graph_url",
@@ -319,6 +323,9 @@ impl Config {
             if !(url.starts_with("https://") || url.starts_with("http://")) {
                 return Err(bad(key, format!("'{url}' must be an http:// or https:// URL")));
             }
+        }
+        if self.linkedin_version.len() != 6 || !self.linkedin_version.chars().all(|c| c.is_ascii_digit()) {
+            return Err(bad("linkedin_version", format!("'{}' must look like 202609 (YYYYMM)", self.linkedin_version)));
         }
         if self.s3_bucket.is_some() && (self.s3_access_key.is_none() || self.s3_secret_key.is_none()) {
             return Err(bad("s3_bucket", "S3 storage needs SELLCAST_S3_ACCESS_KEY and SELLCAST_S3_SECRET_KEY too"));

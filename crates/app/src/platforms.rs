@@ -42,7 +42,7 @@ pub fn build(config: &Config, db: &Db) -> AppResult<Adapters> {
             linkedin::LinkedinConfig {
                 api_url: config.linkedin_api_url.clone(),
                 oauth_url: config.linkedin_oauth_url.clone(),
-                ..Default::default()
+                version: config.linkedin_version.clone(),
             },
         )),
         Arc::new(facebook::FacebookAdapter::new(http.clone(), meta_config.clone())),
@@ -52,7 +52,7 @@ pub fn build(config: &Config, db: &Db) -> AppResult<Adapters> {
             threads::ThreadsConfig {
                 api_url: config.threads_api_url.clone(),
                 authorize_url: config.threads_authorize_url.clone(),
-                ..Default::default()
+                token_url: unversioned(&config.threads_api_url),
             },
         )),
     ];
@@ -88,5 +88,28 @@ pub fn missing_settings(platform: Platform) -> &'static str {
         Platform::Facebook | Platform::Instagram => "SELLCAST_META_APP_ID and SELLCAST_META_APP_SECRET",
         Platform::Threads => "SELLCAST_THREADS_APP_ID and SELLCAST_THREADS_APP_SECRET",
         _ => "nothing",
+    }
+}
+
+/// `https://graph.threads.net/v1.0` → `https://graph.threads.net` (the token endpoints are unversioned).
+fn unversioned(url: &str) -> String {
+    let trimmed = url.trim_end_matches('/');
+    match trimmed.rsplit_once('/') {
+        Some((base, last))
+            if last.starts_with('v') && last.len() > 1 && last[1..].chars().all(|c| c.is_ascii_digit() || c == '.') =>
+        {
+            base.to_string()
+        }
+        _ => trimmed.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn threads_token_base_drops_the_version() {
+        assert_eq!(super::unversioned("https://graph.threads.net/v1.0"), "https://graph.threads.net");
+        assert_eq!(super::unversioned("http://127.0.0.1:9/v1.0/"), "http://127.0.0.1:9");
+        assert_eq!(super::unversioned("http://127.0.0.1:9"), "http://127.0.0.1:9");
     }
 }

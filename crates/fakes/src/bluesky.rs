@@ -54,6 +54,7 @@ struct Inner {
     repos: HashMap<(String, String), BTreeMap<String, records::Stored>>,
     blobs: HashMap<String, (String, usize)>,
     counts: HashMap<String, (u64, u64, u64, u64)>,
+    /// Top-level posts, kept up to date so `count()` is O(1).
     posts: usize,
     lone_pds: bool,
     seq: u64,
@@ -127,13 +128,13 @@ impl BlueskyState {
         self.lock().counts.insert(uri.to_string(), (likes, reposts, replies, quotes));
     }
 
-    /// How many `app.bsky.feed.post` records exist, replies included (O(1)).
+    /// How many top-level posts exist: `app.bsky.feed.post` records that are not replies (O(1)).
     pub fn count(&self) -> usize {
         self.lock().posts
     }
 
     /// Every `app.bsky.feed.post` record, replies included, in creation order.
-    pub fn posts(&self) -> Vec<FakeRecord> {
+    pub fn post_records(&self) -> Vec<FakeRecord> {
         let s = self.lock();
         let mut all: Vec<FakeRecord> = s
             .repos
@@ -145,9 +146,16 @@ impl BlueskyState {
         all
     }
 
-    /// Top-level posts (not replies).
-    pub fn top_level_posts(&self) -> Vec<FakeRecord> {
-        self.posts().into_iter().filter(|r| r.value.get("reply").is_none()).collect()
+    /// Top-level posts (not replies), in creation order.
+    pub fn posts(&self) -> Vec<FakeRecord> {
+        self.post_records().into_iter().filter(|r| r.value.get("reply").is_none()).collect()
+    }
+
+    /// Replies whose parent is the post `uri` (where first comments land).
+    pub fn replies(&self, uri: &str) -> Vec<FakeRecord> {
+        let parent =
+            |r: &FakeRecord| r.value.pointer("/reply/parent/uri").and_then(serde_json::Value::as_str) == Some(uri);
+        self.post_records().into_iter().filter(parent).collect()
     }
 
     /// One record by AT URI.

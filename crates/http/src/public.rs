@@ -58,7 +58,8 @@ pub async fn signed_media(
         (status = 404, description = "Unknown or revoked feed", body = crate::error::ErrorBody)))]
 pub async fn ical_feed(State(s): State<AppState>, ApiPath(file): ApiPath<String>) -> ApiResult<Response> {
     // axum cannot capture part of a segment: the segment is `{token}.ics`.
-    let token = file.strip_suffix(".ics").filter(|t| !t.is_empty()).ok_or_else(|| ApiError::not_found("no such feed"))?;
+    let token =
+        file.strip_suffix(".ics").filter(|t| !t.is_empty()).ok_or_else(|| ApiError::not_found("no such feed"))?;
     let body = calendar::feed(&s.app, token).await?;
     let headers = [
         (header::CONTENT_TYPE, HeaderValue::from_static("text/calendar; charset=utf-8")),

@@ -395,6 +395,8 @@ impl PlatformAdapter for BlueskyAdapter {
     async fn create_session(&self, server_url: &str, identifier: &str, password: &str) -> PlatformResult<Credentials> {
         let server = match server_url.trim() {
             "" => self.config.default_server.clone(),
+            // Users type hosts (`bsky.social`); the PDS speaks HTTPS.
+            s if !s.contains("://") => format!("https://{s}"),
             s => s.to_string(),
         };
         let x = Xrpc::new(&self.http, &server, None);

@@ -101,6 +101,12 @@ impl FacebookAdapter {
         Ok(created.id)
     }
 
+    async fn comment(&self, post_id: &str, token: &str, text: &str) -> PlatformResult<()> {
+        let url = self.config.graph(&format!("{}/comments", node_id(post_id)?));
+        let _: Value = graph_post(&self.http, &url, token, &[("message", text.to_string())], Effect::Create).await?;
+        Ok(())
+    }
+
     fn post_url(page: &str, id: &str, video: bool) -> String {
         if video {
             format!("https://www.facebook.com/{page}/videos/{id}")
@@ -184,10 +190,8 @@ impl PlatformAdapter for FacebookAdapter {
             (None, many) => (self.post_album(page, token, many, &req.text).await?, false),
         };
         if let Some(comment) = req.first_comment.as_deref().filter(|c| !c.trim().is_empty()) {
-            let url = self.config.graph(&format!("{}/comments", node_id(&id)?));
-            let form = [("message", comment.to_string())];
             // The post exists: a failed comment must not make the publisher post it again.
-            if let Err(e) = graph_post::<Value>(&self.http, &url, token, &form, Effect::Create).await {
+            if let Err(e) = self.comment(&id, token, comment).await {
                 tracing::warn!(platform = "facebook", post_id = %id, error = %e, "the first comment could not be posted");
             }
         }

@@ -104,7 +104,7 @@ impl MastodonAdapter {
 
     fn api<'a>(&'a self, creds: &'a Credentials) -> PlatformResult<Api<'a>> {
         let server = instance(creds.server_url.as_deref())?;
-        Ok(Api::new(&self.http, server, Some(&creds.access_token)))
+        Ok(Api::new(&self.http, &server, Some(&creds.access_token)))
     }
 
     async fn create_status(&self, api: &Api<'_>, body: &Value, idempotency_key: &str) -> PlatformResult<Status> {
@@ -116,12 +116,16 @@ impl MastodonAdapter {
     }
 }
 
-/// The instance URL, which every Mastodon call needs.
-fn instance(server_url: Option<&str>) -> PlatformResult<&str> {
+/// The instance URL, which every Mastodon call needs; `https://` is assumed when the user
+/// typed only the host (`mastodon.social`).
+fn instance(server_url: Option<&str>) -> PlatformResult<String> {
     let server = server_url.map(str::trim).filter(|s| !s.is_empty());
     let server = server.ok_or_else(|| PlatformError::auth("the Mastodon account has no instance URL: reconnect it"))?;
-    match url::Url::parse(server) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(server),
+    let server = if server.contains("://") { server.to_string() } else { format!("https://{server}") };
+    match url::Url::parse(&server) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
+            Ok(server.trim_end_matches('/').to_string())
+        }
         _ => Err(PlatformError::permanent(None, format!("not an instance URL: {server}"))),
     }
 }
@@ -266,10 +270,9 @@ impl PlatformAdapter for MastodonAdapter {
     async fn profile(&self, creds: &Credentials) -> PlatformResult<Profile> {
         let api = self.api(creds)?;
         let account: Account = api.call(api.get("/api/v1/accounts/verify_credentials"), Effect::Read).await?;
-        let host = creds
-            .server_url
-            .as_deref()
-            .and_then(|s| url::Url::parse(s).ok())
+        let host = instance(creds.server_url.as_deref())
+            .ok()
+            .and_then(|s| url::Url::parse(&s).ok())
             .and_then(|u| u.host_str().map(str::to_string));
         Ok(Profile {
             account_id: checked_id(&account.id, "account")?.to_string(),
@@ -296,7 +299,7 @@ impl PlatformAdapter for MastodonAdapter {
 
     fn authorize_url(&self, req: &AuthorizeRequest<'_>) -> PlatformResult<String> {
         let server = instance(req.server_url)?;
-        let mut url = url::Url::parse(&format!("{}/oauth/authorize", server.trim_end_matches('/')))
+        let mut url = url::Url::parse(&format!("{server}/oauth/authorize"))
             .map_err(|e| PlatformError::permanent(None, format!("not an instance URL: {e}")))?;
         url.query_pairs_mut()
             .append_pair("response_type", "code")
@@ -313,7 +316,7 @@ impl PlatformAdapter for MastodonAdapter {
 
     async fn exchange_code(&self, req: &CodeExchange<'_>) -> PlatformResult<TokenSet> {
         let server = instance(req.server_url)?;
-        let api = Api::new(&self.http, server, None);
+        let api = Api::new(&self.http, &server, None);
         let mut form = vec![
             ("grant_type", "authorization_code"),
             ("code", req.code),
@@ -331,7 +334,7 @@ impl PlatformAdapter for MastodonAdapter {
 
     async fn register_app(&self, server_url: &str, redirect_uri: &str) -> PlatformResult<OAuthApp> {
         let server = instance(Some(server_url))?;
-        let api = Api::new(&self.http, server, None);
+        let api = Api::new(&self.http, &server, None);
         let body = json!({
             "client_name": "Sellcast",
             "redirect_uris": redirect_uri,
@@ -367,7 +370,8 @@ mod tests {
     #[test]
     fn instance_url_is_required() {
         assert!(matches!(instance(None), Err(PlatformError::Auth { .. })));
-        assert!(instance(Some("mastodon.social")).is_err());
-        assert_eq!(instance(Some("https://mastodon.social")).unwrap(), "https://mastodon.social");
+        assert_eq!(instance(Some("mastodon.social")).unwrap(), "https://mastodon.social");
+        assert_eq!(instance(Some("https://mastodon.social/")).unwrap(), "https://mastodon.social");
+        assert!(instance(Some("ftp://mastodon.social")).is_err());
     }
 }

@@ -147,7 +147,7 @@ async fn the_first_comment_is_a_reply_to_the_post() {
     req.first_comment = Some("the first comment".into());
     let published = s.adapter.publish(&s.creds, &req).await.unwrap();
     let post = s.fake.record(&published.platform_post_id).unwrap();
-    let replies: Vec<_> = s.fake.posts().into_iter().filter(|r| r.value.get("reply").is_some()).collect();
+    let replies = s.fake.replies(&published.platform_post_id);
     assert_eq!(replies.len(), 1);
     assert_eq!(replies[0].text(), "the first comment");
     assert_eq!(replies[0].value["reply"]["root"], json!({ "uri": post.uri, "cid": post.cid }));
@@ -156,12 +156,12 @@ async fn the_first_comment_is_a_reply_to_the_post() {
         replies[0].rkey,
         record_key("variant-comment", req.first_attempt_at, sellcast_platforms::bluesky::Role::FirstComment)
     );
-    assert_eq!(s.fake.top_level_posts().len(), 1);
+    assert_eq!(s.fake.posts().len(), 1);
 
     // Publishing the variant again changes nothing: both keys are taken by our own records.
     let again = s.adapter.publish(&s.creds, &req).await.unwrap();
     assert_eq!(again, published);
-    assert_eq!(s.fake.count(), 2);
+    assert_eq!((s.fake.count(), s.fake.post_records().len()), (1, 2));
 }
 
 #[tokio::test]

@@ -375,26 +375,3 @@ async fn refresh_rotates_the_refresh_token() {
     let none = Credentials { refresh_token: None, ..creds };
     assert!(matches!(s.x.refresh(&app, &none).await, Err(PlatformError::Auth { .. })));
 }
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore]
-async fn tmp_scale_probe() {
-    let s = Arc::new(setup().await);
-    let start = std::time::Instant::now();
-    let mut tasks = tokio::task::JoinSet::new();
-    for w in 0..64 {
-        let s = s.clone();
-        tasks.spawn(async move {
-            for i in 0..(100_000 / 64) {
-                s.x.publish(&s.creds, &request(&format!("post {w} {i}"))).await.unwrap();
-            }
-        });
-    }
-    while tasks.join_next().await.is_some() {}
-    eprintln!("{} posts in {:?}", s.state.count(), start.elapsed());
-    let t = std::time::Instant::now();
-    let mut req = request("post 3 7");
-    req.first_attempt_at = Utc::now() - Duration::hours(1);
-    let found = s.x.find_published(&s.creds, &request("absent")).await;
-    eprintln!("lookup over window {:?} {:?}", t.elapsed(), found.map(|f| f.is_some()));
-}

@@ -165,3 +165,75 @@ pub fn register_body(email: &str, password: &str, org: &str) -> Value {
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
 }
+
+/// A long-running `sellcast` subcommand without HTTP (`sellcast worker`): started, waited for
+/// until it prints `ready_prefix`, stopped with SIGTERM or killed with SIGKILL. Killed and
+/// reaped when dropped, so none outlives its test.
+pub struct Background {
+    child: Option<Child>,
+    pub log: PathBuf,
+}
+
+impl Background {
+    /// `sellcast worker`, once it says it is running.
+    pub fn worker(dir: &Path, env: &[(&str, String)]) -> Background {
+        Self::start(dir, env, &["worker"], "Sellcast worker is running")
+    }
+
+    pub fn start(dir: &Path, env: &[(&str, String)], args: &[&str], ready_prefix: &str) -> Background {
+        let log = dir.join(format!("{}-{}.log", args.join("-"), uuid::Uuid::new_v4().simple()));
+        let mut child = command(dir, env)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).expect("log file"))
+            .spawn()
+            .expect("spawn sellcast");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let prefix = ready_prefix.to_string();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if line.starts_with(&prefix) {
+                    let _ = tx.send(());
+                }
+            }
+        });
+        if rx.recv_timeout(Duration::from_secs(60)).is_err() {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("sellcast {args:?} did not start: {}", std::fs::read_to_string(&log).unwrap_or_default());
+        }
+        Background { child: Some(child), log }
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// SIGKILL (no shutdown of any kind), then reap.
+    pub fn kill9(&mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("the process is running");
+        child.kill().expect("kill -9");
+        child.wait().expect("reap")
+    }
+
+    /// The last `n` lines of its log.
+    pub fn log_tail(&self, n: usize) -> String {
+        tail(&std::fs::read_to_string(&self.log).unwrap_or_default(), n)
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// The last `n` lines of `text`.
+pub fn tail(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}

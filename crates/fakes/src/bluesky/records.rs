@@ -174,8 +174,9 @@ pub(super) fn create(state: &BlueskyState, headers: &HeaderMap, body: &[u8]) -> 
         return Err(xrpc_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError", "Internal Server Error"));
     }
     let record_cid = cid(0x71, format!("{value}{seq}").as_bytes());
+    let top_level_post = collection == POST && value.get("reply").is_none();
     repo.insert(rkey.clone(), Stored { seq, cid: record_cid.clone(), value, created_at: Utc::now() });
-    if collection == POST {
+    if top_level_post {
         s.posts += 1;
     }
     let commit = json!({ "cid": cid(0x71, format!("commit{seq}").as_bytes()), "rev": new_tid() });
@@ -198,8 +199,8 @@ pub(super) fn delete(state: &BlueskyState, headers: &HeaderMap, body: &[u8]) -> 
     if repo_did(&s, repo).as_deref() != Some(did.as_str()) {
         return Err(xrpc_error(StatusCode::UNAUTHORIZED, "AuthenticationRequired", "Authentication Required"));
     }
-    let removed = s.repos.get_mut(&(did, collection.clone())).and_then(|m| m.remove(rkey)).is_some();
-    if removed && collection == POST {
+    let removed = s.repos.get_mut(&(did, collection.clone())).and_then(|m| m.remove(rkey));
+    if collection == POST && removed.is_some_and(|r| r.value.get("reply").is_none()) {
         s.posts -= 1;
     }
     s.seq += 1;

@@ -31,7 +31,10 @@ pub struct CalendarQuery {
 }
 
 fn date(field: &str, raw: Option<&str>) -> ApiResult<NaiveDate> {
-    let raw = raw.map(str::trim).filter(|r| !r.is_empty()).ok_or_else(|| ApiError::field(field, "is required (YYYY-MM-DD)"))?;
+    let raw = raw
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .ok_or_else(|| ApiError::field(field, "is required (YYYY-MM-DD)"))?;
     NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| ApiError::field(field, "must be a date as YYYY-MM-DD"))
 }
 
@@ -58,13 +61,8 @@ pub async fn days(
             }
         }
     };
-    let query = calendar::Query {
-        from,
-        to,
-        tz: &tz,
-        channel_id: q.channel_id.as_deref(),
-        client_id: q.client_id.as_deref(),
-    };
+    let query =
+        calendar::Query { from, to, tz: &tz, channel_id: q.channel_id.as_deref(), client_id: q.client_id.as_deref() };
     let days = calendar::days(&s.app, &actor, &org_id, &query).await?;
     Ok(Json(Calendar::new(tz, days)))
 }

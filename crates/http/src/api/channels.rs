@@ -49,8 +49,11 @@ pub async fn list(
             return Err(ApiError::field("status", "must be one of active, needs_reconnect, disconnected"));
         }
     }
-    let filter =
-        ChannelFilter { platform: platform.map(|p| p.as_str()), status: q.status.as_deref(), client_id: q.client_id.as_deref() };
+    let filter = ChannelFilter {
+        platform: platform.map(|p| p.as_str()),
+        status: q.status.as_deref(),
+        client_id: q.client_id.as_deref(),
+    };
     let (rows, next_cursor) = channels::list(&s.app, &actor, &org_id, &filter, &p).await?;
     Ok(Json(ChannelList { items: rows.into_iter().map(Channel::from).collect(), next_cursor }))
 }

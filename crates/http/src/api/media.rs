@@ -12,6 +12,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use sellcast_app::media::{self, Upload};
+use sellcast_app::Actor;
 use sellcast_domain::Platform;
 use serde::Deserialize;
 use serde_json::json;
@@ -78,13 +79,26 @@ pub async fn upload(
     Auth(actor): Auth,
     ApiPath(org_id): ApiPath<String>,
     req: Request,
-) -> ApiResult<(StatusCode, Json<Media>)> {
-    let limit = upload_limit(&s);
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+) -> Response {
+    match upload_form(&s, &actor, &org_id, req).await {
+        Ok(media) => (StatusCode::CREATED, Json(media)).into_response(),
+        Err(e) => {
+            // Refused before the body was read to its end: the rest of it is still on the
+            // connection, so the client must not reuse it.
+            let unread = matches!(e.status, StatusCode::PAYLOAD_TOO_LARGE | StatusCode::UNSUPPORTED_MEDIA_TYPE);
+            let mut res = e.into_response();
+            if unread {
+                res.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
+            res
+        }
+    }
+}
+
+async fn upload_form(s: &AppState, actor: &Actor, org_id: &str, req: Request) -> ApiResult<Media> {
+    let limit = upload_limit(s);
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(too_large(limit));
     }
@@ -103,7 +117,7 @@ pub async fn upload(
     // The route has no default limit (it would be the JSON one); this one counts every byte,
     // chunked bodies included.
     let req = req.map(|b| Body::new(http_body_util::Limited::new(b, limit)));
-    let mut form = Multipart::from_request(req, &s)
+    let mut form = Multipart::from_request(req, s)
         .await
         .map_err(|e| ApiError::validation("the multipart form could not be read", json!({"reason": e.body_text()})))?;
     let mut file: Option<(String, Bytes)> = None;
@@ -132,8 +146,8 @@ pub async fn upload(
     if bytes.is_empty() {
         return Err(ApiError::field("file", "is empty"));
     }
-    let row = media::upload(&s.app, &actor, &org_id, Upload { filename, bytes, alt_text, client_id }).await?;
-    Ok((StatusCode::CREATED, Json(Media::from_row(row, &s.app.config.public_url()))))
+    let row = media::upload(&s.app, actor, org_id, Upload { filename, bytes, alt_text, client_id }).await?;
+    Ok(Media::from_row(row, &s.app.config.public_url()))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -2,6 +2,8 @@
 //! and a worker running beside the test server.
 #![allow(dead_code)]
 
+mod media;
+
 use super::common::tenancy::org;
 use super::common::{Account, Response, TestServer};
 use reqwest::StatusCode;
@@ -66,7 +68,9 @@ pub fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
                 )
                 .as_bytes(),
             ),
-            None => body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes()),
+            None => {
+                body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes())
+            }
         }
         body.extend_from_slice(bytes);
         body.extend_from_slice(b"\r\n");
@@ -95,7 +99,13 @@ pub async fn upload(srv: &TestServer, who: &Account, filename: &str, bytes: &[u8
 }
 
 /// Poll the post until `done` holds for it (at most `secs` seconds); the last body.
-pub async fn wait_for_post(srv: &TestServer, who: &Account, post_id: &str, secs: u64, done: impl Fn(&Value) -> bool) -> Value {
+pub async fn wait_for_post(
+    srv: &TestServer,
+    who: &Account,
+    post_id: &str,
+    secs: u64,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
     let deadline = std::time::Instant::now() + Duration::from_secs(secs);
     loop {
         let r = srv.get(&org(&who.org_id, &format!("/posts/{post_id}")), Some(&who.token)).await;

@@ -1,0 +1,174 @@
+//! Scheduling the posts through the API, watching them go out (platform-side counts), and
+//! waiting, bounded, until none is left to publish, with a diagnosis when time runs out.
+
+use crate::world::World;
+use chrono::{DateTime, SecondsFormat, Utc};
+use futures_util::StreamExt;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sqlx::Connection;
+use std::time::{Duration, Instant};
+
+/// Posts created at once (the API is hit by this many concurrent requests).
+const CREATE_CONCURRENCY: usize = 16;
+
+/// A post the test scheduled.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub id: String,
+    pub text: String,
+    pub scheduled_at: DateTime<Utc>,
+}
+
+/// Create `n` posts targeting the three channels, due from `first_due` after now to
+/// `last_due` after now, evenly spread; each post's text is unique (it names `run` and its
+/// number).
+pub async fn schedule(w: &World, n: usize, run: &str, first_due: Duration, last_due: Duration) -> Vec<Planned> {
+    // Whole milliseconds, as the API keeps them.
+    let t0 = DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).expect("now");
+    let spread = (last_due - first_due).as_millis() as i64;
+    let variants: Vec<Value> = w.channels.all().iter().map(|c| json!({"channel_id": c})).collect();
+    let path = w.org_path("/posts");
+    let started = Instant::now();
+    let planned: Vec<Planned> = futures_util::stream::iter(0..n)
+        .map(|i| {
+            let offset = first_due.as_millis() as i64 + spread * i as i64 / (n.max(2) - 1) as i64;
+            let at = t0 + chrono::Duration::milliseconds(offset);
+            let text = format!("Exactly-once check {run}: post {i:04} of {n}");
+            let body = json!({"text": text, "variants": variants, "scheduled_at": at.to_rfc3339_opts(SecondsFormat::Millis, true)});
+            let path = &path;
+            async move {
+                let (s, post) = w.post(path, body).await;
+                assert_eq!(s, StatusCode::CREATED, "creating post {i}: {post}");
+                assert_eq!(post["status"], "scheduled", "{post}");
+                Planned { id: post["id"].as_str().expect("post id").to_string(), text, scheduled_at: at }
+            }
+        })
+        .buffer_unordered(CREATE_CONCURRENCY)
+        .collect()
+        .await;
+    eprintln!("[{:?}] created {n} scheduled posts in {:.1?}", w.backend, started.elapsed());
+    planned
+}
+
+/// What the platforms hold so far.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Progress {
+    pub sandbox: i64,
+    pub mastodon: usize,
+    pub bluesky: usize,
+}
+
+impl Progress {
+    pub fn total(&self) -> usize {
+        self.sandbox as usize + self.mastodon + self.bluesky
+    }
+}
+
+impl std::fmt::Display for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "sandbox {}, mastodon {}, bluesky {}", self.sandbox, self.mastodon, self.bluesky)
+    }
+}
+
+/// Counts the sandbox network's posts straight from the database (the sandbox's "platform
+/// side"), with one connection kept open.
+pub enum SandboxCounter {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::PgConnection),
+}
+
+impl SandboxCounter {
+    pub async fn open(w: &World) -> SandboxCounter {
+        match (w.sqlite_path(), w.database_url()) {
+            (Some(path), _) => {
+                let options =
+                    sqlx::sqlite::SqliteConnectOptions::new().filename(path).busy_timeout(Duration::from_secs(30));
+                SandboxCounter::Sqlite(sqlx::SqliteConnection::connect_with(&options).await.expect("open SQLite"))
+            }
+            (None, Some(url)) => SandboxCounter::Postgres(sqlx::PgConnection::connect(url).await.expect("PostgreSQL")),
+            (None, None) => panic!("no database to count sandbox posts in"),
+        }
+    }
+
+    /// Top-level sandbox posts of `channel` (deleted ones included: they went out).
+    pub async fn count(&mut self, channel: &str) -> i64 {
+        let sql = "SELECT COUNT(*) FROM sandbox_posts WHERE channel_id = $1 AND reply_to IS NULL";
+        match self {
+            SandboxCounter::Sqlite(c) => sqlx::query_scalar(sql).bind(channel).fetch_one(c).await,
+            SandboxCounter::Postgres(c) => sqlx::query_scalar(sql).bind(channel).fetch_one(c).await,
+        }
+        .expect("counting sandbox posts")
+    }
+
+    pub async fn progress(&mut self, w: &World) -> Progress {
+        Progress {
+            sandbox: self.count(&w.channels.sandbox).await,
+            mastodon: w.mastodon_state.count(),
+            bluesky: w.bluesky_state.count(),
+        }
+    }
+}
+
+/// Wait until no post is draft, scheduled or publishing (bounded by `limit`), printing the
+/// platforms' counts every few seconds. Panics with a diagnosis past the limit, or as soon as
+/// a post fails.
+pub async fn wait_until_settled(w: &World, counter: &mut SandboxCounter, limit: Duration) {
+    let started = Instant::now();
+    let mut next_report = started;
+    let waiting = w.org_path("/posts?status=draft,scheduled,publishing&limit=1");
+    let failed = w.org_path("/posts?status=failed,partially_published&limit=1");
+    loop {
+        let (s, page) = w.get(&waiting).await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        if page["items"].as_array().is_some_and(Vec::is_empty) {
+            eprintln!("[{:?}] settled after {:.1?}: {}", w.backend, started.elapsed(), counter.progress(w).await);
+            return;
+        }
+        let (_, bad) = w.get(&failed).await;
+        if bad["items"].as_array().is_some_and(|a| !a.is_empty()) {
+            panic!("a post failed:\n{}\n{}", diagnose(w).await, w.logs(40));
+        }
+        if Instant::now() >= next_report {
+            eprintln!("[{:?}] {:>5.1?}: {}", w.backend, started.elapsed(), counter.progress(w).await);
+            next_report += Duration::from_secs(5);
+        }
+        if started.elapsed() > limit {
+            panic!(
+                "not every post was published within {limit:?} ({}):\n{}\n{}",
+                counter.progress(w).await,
+                diagnose(w).await,
+                w.logs(60)
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Posts per status (first pages), and the variants of unfinished posts with their errors.
+pub async fn diagnose(w: &World) -> String {
+    let mut out = String::from("posts by status (200+ means at least):\n");
+    for status in ["draft", "scheduled", "publishing", "published", "partially_published", "failed"] {
+        let (_, page) = w.get(&w.org_path(&format!("/posts?status={status}&limit=200"))).await;
+        let n = page["items"].as_array().map_or(0, Vec::len);
+        let more = if page["next_cursor"].is_string() { "+" } else { "" };
+        out.push_str(&format!("  {status}: {n}{more}\n"));
+    }
+    let (_, page) = w.get(&w.org_path("/posts?status=scheduled,publishing,partially_published,failed&limit=15")).await;
+    out.push_str("unfinished variants:\n");
+    for post in page["items"].as_array().into_iter().flatten() {
+        for v in post["variants"].as_array().into_iter().flatten().filter(|v| v["status"] != "published") {
+            out.push_str(&format!(
+                "  post {} ({}) {}: {} after {} attempts, first at {}, error {}\n",
+                post["id"],
+                post["scheduled_at"],
+                v["platform"],
+                v["status"],
+                v["attempts"],
+                v["first_attempt_at"],
+                v["error"]
+            ));
+        }
+    }
+    out
+}
