@@ -242,6 +242,16 @@ pub async fn delete(app: &App, actor: &Actor, org_id: &str, id: &str) -> AppResu
             users.join(", ")
         )));
     }
+    // Drafts that used it lose it, in their variants' own media lists too.
+    for post_id in media::posts_using(tx.conn(), id).await? {
+        for mut v in sellcast_store::posts::variants_of(tx.conn(), &post_id).await? {
+            if let Some(ids) = v.media_ids.as_mut().filter(|ids| ids.0.iter().any(|m| m == id)) {
+                ids.0.retain(|m| m != id);
+                v.updated_at = now;
+                sellcast_store::posts::update_variant(tx.conn(), &v).await?;
+            }
+        }
+    }
     media::delete(tx.conn(), org_id, id).await?;
     crate::audit::record(
         tx.conn(),
@@ -276,6 +286,9 @@ fn blob_keys(row: &MediaRow) -> Vec<String> {
 /// (blob key, mime) of a variant by name (`original`, `thumbnail` or a platform), falling back
 /// to the original while variants are being made.
 fn variant_key(row: &MediaRow, name: &str) -> (String, String) {
+    if name == "original" {
+        return (row.blob_key.clone(), row.mime.clone());
+    }
     row.variants
         .0
         .get(name)

@@ -40,7 +40,8 @@ async fn exactly_once_1000_posts_3_channels(backend: Backend) {
     let _serial = ONE_AT_A_TIME.lock().await;
     let w = World::start(backend, Workers::InServe).await;
     let mut counter = SandboxCounter::open(&w).await;
-    let planned = posts::schedule(&w, POSTS, &run_id(), FIRST_DUE, LAST_DUE).await;
+    let drafts = posts::create_drafts(&w, POSTS, &run_id()).await;
+    let planned = posts::schedule(&w, &drafts, FIRST_DUE, LAST_DUE).await;
     posts::wait_until_settled(&w, &mut counter, Duration::from_secs(120)).await;
     verify::exactly_once(&w, &planned, &mut counter).await;
 }
@@ -88,10 +89,10 @@ async fn exactly_once_when_the_worker_is_killed(backend: Backend) {
     lose_answers(&w, 2);
     let mut counter = SandboxCounter::open(&w).await;
     let mut kill_counter = SandboxCounter::open(&w).await;
-    // The kill lands while posts are still being created and published.
-    let run = run_id();
+    let drafts = posts::create_drafts(&w, POSTS, &run_id()).await;
+    // The kill may land while posts are still being scheduled, and surely while they go out.
     let (planned, ()) = tokio::join!(
-        posts::schedule(&w, POSTS, &run, FIRST_DUE, LAST_DUE),
+        posts::schedule(&w, &drafts, FIRST_DUE, LAST_DUE),
         kill_worker_mid_run(&w, &mut kill_counter, 0.25),
     );
     // Leases of the killed worker's jobs expire after 60 s and the rescued jobs wait their

@@ -95,6 +95,18 @@ async fn scheduled_post_is_published_once_to_the_sandbox(b: Backend) {
     copy.expect(StatusCode::CREATED, None);
     assert_eq!(copy.body["status"], "draft");
     assert_ne!(copy.body["id"], post_id.as_str());
+    let retry = format!("/posts/{post_id}/variants/{}/retry", s(&variant["id"]));
+    srv.post(&org(&owner.org_id, &retry), Some(&owner.token), json!({}))
+        .await
+        .expect(StatusCode::CONFLICT, Some("CONFLICT"));
+
+    // Publish now: the copy goes out at once, as a second sandbox post.
+    let copy_id = s(&copy.body["id"]);
+    let r = srv.post(&org(&owner.org_id, &format!("/posts/{copy_id}/publish")), Some(&owner.token), json!({})).await;
+    r.expect(StatusCode::OK, None);
+    let copy = wait_for_post(&srv, &owner, &copy_id, 30, |p| p["status"] == "published").await;
+    assert_ne!(copy["variants"][0]["platform_post_id"], platform_id.as_str());
+    assert_eq!(sandbox_count(&srv, &channel_id).await, 2);
     worker.shutdown().await;
     srv.stop().await;
 }

@@ -155,7 +155,10 @@ impl Db {
     /// A transaction on the writer (SQLite) or a pooled connection (PostgreSQL).
     pub async fn begin(&self) -> StoreResult<Tx> {
         Ok(match &self.pools {
-            Pools::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?),
+            // IMMEDIATE takes the write lock at once (waiting up to busy_timeout): a deferred
+            // transaction that reads first fails at its first write with `database is locked`
+            // when another process (`sellcast worker` beside `serve --no-workers`) wrote since.
+            Pools::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
             Pools::Pg(p) => Tx::Pg(p.begin().await?),
         })
     }

@@ -120,3 +120,10 @@ pub async fn scheduled_users(c: Conn<'_>, media_id: &str) -> StoreResult<Vec<Str
 pub async fn delete(c: Conn<'_>, org_id: &str, id: &str) -> StoreResult<bool> {
     Ok(exec!(c, sqlx::query("DELETE FROM media WHERE org_id = $1 AND id = $2").bind(org_id).bind(id))? == 1)
 }
+
+/// Every post that lists this media (whatever its status).
+pub async fn posts_using(c: Conn<'_>, media_id: &str) -> StoreResult<Vec<String>> {
+    Ok(on!(c, c => sqlx::query_scalar::<_, String>(
+        "SELECT DISTINCT post_id FROM post_media WHERE media_id = $1 ORDER BY post_id")
+        .bind(media_id).fetch_all(c).await)?)
+}

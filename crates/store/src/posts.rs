@@ -128,6 +128,14 @@ pub async fn by_id_any_org(c: Conn<'_>, id: &str) -> StoreResult<Option<PostRow>
     Ok(on!(c, c => sqlx::query_as::<_, PostRow>(&sql).bind(id).fetch_optional(c).await)?)
 }
 
+/// Lock the post's row for the rest of the transaction (PostgreSQL; SQLite's single writer
+/// already serializes), and read it as it is now.
+pub async fn post_for_update(c: Conn<'_>, id: &str) -> StoreResult<Option<PostRow>> {
+    let lock = if matches!(c, Conn::Pg(_)) { " FOR UPDATE" } else { "" };
+    let sql = format!("SELECT {COLS} FROM posts WHERE id = $1{lock}");
+    Ok(on!(c, c => sqlx::query_as::<_, PostRow>(&sql).bind(id).fetch_optional(c).await)?)
+}
+
 #[derive(Debug, Default)]
 pub struct PostFilter<'a> {
     pub statuses: Vec<String>,

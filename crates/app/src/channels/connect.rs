@@ -257,16 +257,38 @@ async fn begin_oauth(
 }
 
 /// The platform sent the user back: check the state, trade the code for tokens, save the
-/// accounts as channels.
-pub async fn finish(app: &App, platform: Platform, cb: Callback, meta: &RequestMeta) -> AppResult<Finished> {
-    let state = cb.state.as_deref().filter(|s| !s.is_empty()).ok_or_else(|| AppError::validation("state", "is missing"))?;
-    let now = app.clock.now();
-    let row = {
-        let mut tx = app.db.begin().await?;
-        let row = channels::take_state(tx.conn(), &token_hash(state), now).await?;
-        tx.commit().await?;
-        row.ok_or_else(|| AppError::validation("state", "is unknown, expired or already used; start connecting again"))?
+/// accounts as channels. Also returns where the page that started connecting wants the user
+/// sent back (known once the state is recognised), success or not.
+pub async fn finish(
+    app: &App,
+    platform: Platform,
+    cb: Callback,
+    meta: &RequestMeta,
+) -> (Option<String>, AppResult<Finished>) {
+    let row = match take(app, &cb).await {
+        Ok(row) => row,
+        Err(e) => return (None, Err(e)),
     };
+    let redirect = row.redirect_after.clone();
+    (redirect, complete(app, platform, cb, meta, row).await)
+}
+
+async fn take(app: &App, cb: &Callback) -> AppResult<OAuthStateRow> {
+    let state = cb.state.as_deref().filter(|s| !s.is_empty()).ok_or_else(|| AppError::validation("state", "is missing"))?;
+    let mut tx = app.db.begin().await?;
+    let row = channels::take_state(tx.conn(), &token_hash(state), app.clock.now()).await?;
+    tx.commit().await?;
+    row.ok_or_else(|| AppError::validation("state", "is unknown, expired or already used; start connecting again"))
+}
+
+async fn complete(
+    app: &App,
+    platform: Platform,
+    cb: Callback,
+    meta: &RequestMeta,
+    row: OAuthStateRow,
+) -> AppResult<Finished> {
+    let now = app.clock.now();
     if row.platform != platform.as_str() {
         return Err(AppError::validation("state", "was issued for another platform"));
     }

@@ -184,6 +184,13 @@ async fn build_request(app: &App, l: &Loaded, platform: sellcast_domain::Platfor
 }
 
 async fn set_post_status(mut c: Conn<'_>, post: &mut PostRow, now: DateTime<Utc>) -> AppResult<()> {
+    // The post's other variants settle in concurrent transactions. Under PostgreSQL's read
+    // committed, two of them reading the variants before either commits would each see the
+    // other still publishing and leave the post `publishing` for good; taking the post's lock
+    // first makes the last one read every variant the others committed.
+    if let Some(locked) = posts::post_for_update(c.re(), &post.id).await? {
+        *post = locked;
+    }
     let variants = posts::variants_of(c.re(), &post.id).await?;
     let status = derive_status(&variants, &post.status);
     let published_at = if matches!(status.as_str(), "published" | "partially_published") {

@@ -9,8 +9,15 @@ use serde_json::{json, Value};
 use sqlx::Connection;
 use std::time::{Duration, Instant};
 
-/// Posts created at once (the API is hit by this many concurrent requests).
-const CREATE_CONCURRENCY: usize = 16;
+/// Requests in flight at once while creating and scheduling posts.
+const CONCURRENCY: usize = 16;
+
+/// A draft the test created.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub id: String,
+    pub text: String,
+}
 
 /// A post the test scheduled.
 #[derive(Debug, Clone)]
@@ -18,36 +25,65 @@ pub struct Planned {
     pub id: String,
     pub text: String,
     pub scheduled_at: DateTime<Utc>,
+    /// When the schedule request was sent (a post cannot be late before it is scheduled).
+    pub asked_at: DateTime<Utc>,
 }
 
-/// Create `n` posts targeting the three channels, due from `first_due` after now to
-/// `last_due` after now, evenly spread; each post's text is unique (it names `run` and its
-/// number).
-pub async fn schedule(w: &World, n: usize, run: &str, first_due: Duration, last_due: Duration) -> Vec<Planned> {
-    // Whole milliseconds, as the API keeps them.
-    let t0 = DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).expect("now");
-    let spread = (last_due - first_due).as_millis() as i64;
+/// Create `n` drafts targeting the three channels; each text is unique (it names `run` and
+/// the post's number).
+pub async fn create_drafts(w: &World, n: usize, run: &str) -> Vec<Draft> {
     let variants: Vec<Value> = w.channels.all().iter().map(|c| json!({"channel_id": c})).collect();
     let path = w.org_path("/posts");
     let started = Instant::now();
-    let planned: Vec<Planned> = futures_util::stream::iter(0..n)
+    let drafts: Vec<Draft> = futures_util::stream::iter(0..n)
         .map(|i| {
-            let offset = first_due.as_millis() as i64 + spread * i as i64 / (n.max(2) - 1) as i64;
-            let at = t0 + chrono::Duration::milliseconds(offset);
             let text = format!("Exactly-once check {run}: post {i:04} of {n}");
-            let body = json!({"text": text, "variants": variants, "scheduled_at": at.to_rfc3339_opts(SecondsFormat::Millis, true)});
+            let body = json!({"text": text, "variants": variants});
             let path = &path;
             async move {
                 let (s, post) = w.post(path, body).await;
-                assert_eq!(s, StatusCode::CREATED, "creating post {i}: {post}");
-                assert_eq!(post["status"], "scheduled", "{post}");
-                Planned { id: post["id"].as_str().expect("post id").to_string(), text, scheduled_at: at }
+                assert_eq!(s, StatusCode::CREATED, "creating post {i}: {post}\n{}", w.logs(20));
+                assert_eq!(post["status"], "draft", "{post}");
+                Draft { id: post["id"].as_str().expect("post id").to_string(), text }
             }
         })
-        .buffer_unordered(CREATE_CONCURRENCY)
+        .buffer_unordered(CONCURRENCY)
         .collect()
         .await;
-    eprintln!("[{:?}] created {n} scheduled posts in {:.1?}", w.backend, started.elapsed());
+    eprintln!("[{:?}] created {n} drafts in {:.1?}", w.backend, started.elapsed());
+    drafts
+}
+
+/// Schedule the drafts, due from `first_due` to `last_due` after now, evenly spread.
+pub async fn schedule(w: &World, drafts: &[Draft], first_due: Duration, last_due: Duration) -> Vec<Planned> {
+    // Whole milliseconds, as the API keeps them.
+    let t0 = DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).expect("now");
+    let spread = (last_due - first_due).as_millis() as i64;
+    let last = drafts.len().max(2) - 1;
+    let started = Instant::now();
+    let planned: Vec<Planned> = futures_util::stream::iter(drafts.iter().enumerate())
+        .map(|(i, d)| {
+            let offset = first_due.as_millis() as i64 + spread * i as i64 / last as i64;
+            let at = t0 + chrono::Duration::milliseconds(offset);
+            let body = json!({"scheduled_at": at.to_rfc3339_opts(SecondsFormat::Millis, true)});
+            let path = w.org_path(&format!("/posts/{}/schedule", d.id));
+            async move {
+                let asked_at = Utc::now();
+                let (s, post) = w.post(&path, body).await;
+                assert_eq!(s, StatusCode::OK, "scheduling post {}: {post}\n{}", d.id, w.logs(20));
+                assert!(post["status"] == "scheduled" || post["status"] == "publishing", "{post}");
+                Planned { id: d.id.clone(), text: d.text.clone(), scheduled_at: at, asked_at }
+            }
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    eprintln!(
+        "[{:?}] scheduled {} posts in {:.1?}, due {first_due:?} to {last_due:?} after the first",
+        w.backend,
+        drafts.len(),
+        started.elapsed()
+    );
     planned
 }
 
@@ -155,9 +191,12 @@ pub async fn diagnose(w: &World) -> String {
         out.push_str(&format!("  {status}: {n}{more}\n"));
     }
     let (_, page) = w.get(&w.org_path("/posts?status=scheduled,publishing,partially_published,failed&limit=15")).await;
-    out.push_str("unfinished variants:\n");
+    out.push_str("unfinished posts:\n");
     for post in page["items"].as_array().into_iter().flatten() {
-        for v in post["variants"].as_array().into_iter().flatten().filter(|v| v["status"] != "published") {
+        let variants = post["variants"].as_array().cloned().unwrap_or_default();
+        let states: Vec<String> = variants.iter().map(|v| format!("{}: {}", v["platform"], v["status"])).collect();
+        out.push_str(&format!("  post {} is {} with variants {}\n", post["id"], post["status"], states.join(", ")));
+        for v in variants.iter().filter(|v| v["status"] != "published") {
             out.push_str(&format!(
                 "  post {} ({}) {}: {} after {} attempts, first at {}, error {}\n",
                 post["id"],

@@ -197,15 +197,14 @@ impl World {
         channel_id(&body["channels"][0])
     }
 
-    /// The server's (and the worker's) log, last lines, for failure messages.
+    /// The last warnings and errors of the server and the workers, for failure messages.
     pub fn logs(&self, lines: usize) -> String {
-        let server = support::tail(&std::fs::read_to_string(&self.server.log).unwrap_or_default(), lines);
-        let mut out = format!("--- server log ---\n{server}");
+        let mut out = format!("--- server log ---\n{}", warnings(&self.server.log, lines));
         for (i, w) in self.killed.lock().unwrap().iter().enumerate() {
-            out.push_str(&format!("\n--- killed worker {} log ---\n{}", i + 1, w.log_tail(lines)));
+            out.push_str(&format!("\n--- killed worker {} log ---\n{}", i + 1, warnings(&w.log, lines)));
         }
         if let Some(w) = self.worker.lock().unwrap().as_ref() {
-            out.push_str(&format!("\n--- worker log ---\n{}", w.log_tail(lines)));
+            out.push_str(&format!("\n--- worker log ---\n{}", warnings(&w.log, lines)));
         }
         out
     }
@@ -233,6 +232,13 @@ impl World {
     pub fn database_url(&self) -> Option<&str> {
         self.env.iter().find(|(k, _)| *k == "SELLCAST_DATABASE_URL").map(|(_, v)| v.as_str())
     }
+}
+
+/// The last `n` WARN and ERROR lines of a log (request lines would drown them).
+fn warnings(log: &std::path::Path, n: usize) -> String {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let picked: Vec<&str> = text.lines().filter(|l| l.contains("WARN") || l.contains("ERROR")).collect();
+    support::tail(&picked.join("\n"), n)
 }
 
 fn channel_id(channel: &Value) -> String {

@@ -12,8 +12,8 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use sellcast_app::media::{self, Upload};
-use sellcast_app::Actor;
-use sellcast_domain::Platform;
+use sellcast_app::orgs;
+use sellcast_domain::{Permission, Platform};
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
@@ -63,7 +63,12 @@ async fn text_field(field: axum::extract::multipart::Field<'_>, name: &str, limi
     if bytes.len() > TEXT_FIELD_MAX_BYTES {
         return Err(ApiError::field(name, "is too long"));
     }
-    String::from_utf8(bytes.to_vec()).map_err(|_| ApiError::field(name, "must be UTF-8 text"))
+    let text = String::from_utf8(bytes.to_vec()).map_err(|_| ApiError::field(name, "must be UTF-8 text"))?;
+    // Storage cannot hold NUL in text (PostgreSQL refuses it); JSON bodies are checked the same way.
+    if text.contains('\0') {
+        return Err(ApiError::field(name, "must not contain NUL characters"));
+    }
+    Ok(text)
 }
 
 /// Upload a file (multipart/form-data with `file`, and optionally `alt_text` and
@@ -80,22 +85,29 @@ pub async fn upload(
     ApiPath(org_id): ApiPath<String>,
     req: Request,
 ) -> Response {
-    match upload_form(&s, &actor, &org_id, req).await {
-        Ok(media) => (StatusCode::CREATED, Json(media)).into_response(),
+    // Refuse non-members and viewers before they send a large body (the app checks again).
+    let form = match orgs::authorize(&s.app, &actor, &org_id, Permission::PostCreate).await {
+        Ok(_) => read_form(&s, req).await,
+        Err(e) => Err(ApiError::from(e)),
+    };
+    let up = match form {
+        Ok(up) => up,
         Err(e) => {
-            // Refused before the body was read to its end: the rest of it is still on the
+            // Refused before the body was read to its end: the rest of it may still be on the
             // connection, so the client must not reuse it.
-            let unread = matches!(e.status, StatusCode::PAYLOAD_TOO_LARGE | StatusCode::UNSUPPORTED_MEDIA_TYPE);
             let mut res = e.into_response();
-            if unread {
-                res.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
-            }
-            res
+            res.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return res;
         }
+    };
+    match media::upload(&s.app, &actor, &org_id, up).await {
+        Ok(row) => (StatusCode::CREATED, Json(Media::from_row(row, &s.app.config.public_url()))).into_response(),
+        Err(e) => ApiError::from(e).into_response(),
     }
 }
 
-async fn upload_form(s: &AppState, actor: &Actor, org_id: &str, req: Request) -> ApiResult<Media> {
+/// The form's fields, the body read within the upload limit.
+async fn read_form(s: &AppState, req: Request) -> ApiResult<Upload> {
     let limit = upload_limit(s);
     let declared =
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
@@ -146,8 +158,7 @@ async fn upload_form(s: &AppState, actor: &Actor, org_id: &str, req: Request) ->
     if bytes.is_empty() {
         return Err(ApiError::field("file", "is empty"));
     }
-    let row = media::upload(&s.app, actor, org_id, Upload { filename, bytes, alt_text, client_id }).await?;
-    Ok(Media::from_row(row, &s.app.config.public_url()))
+    Ok(Upload { filename, bytes, alt_text, client_id })
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -11,6 +11,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use sellcast_app::channels::connect::{self, Callback};
+use sellcast_app::AppError;
 use sellcast_domain::Platform;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -34,6 +35,7 @@ fn with_query(path: &str, name: &str, value: &str) -> String {
         None => (path, None),
     };
     let sep = if base.contains('?') { '&' } else { '?' };
+    let value: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
     let mut out = format!("{base}{sep}{name}={value}");
     if let Some(f) = fragment {
         out.push('#');
@@ -58,14 +60,19 @@ pub async fn callback(
 ) -> ApiResult<Response> {
     let platform: Platform = platform.parse().map_err(|_| ApiError::not_found("no such platform"))?;
     let cb = Callback { code: q.code, state: q.state, error: q.error, error_description: q.error_description };
-    let done = connect::finish(&s.app, platform, cb, &meta).await?;
-    if let Some(path) = done.redirect_after.as_deref() {
+    let (redirect, result) = connect::finish(&s.app, platform, cb, &meta).await;
+    if let Some(path) = redirect.as_deref() {
         // The path was checked when connecting started (a path of this site, no scheme).
-        let location = with_query(path, "connected", &done.channels.len().to_string());
+        let location = match &result {
+            Ok(done) => with_query(path, "connected", &done.channels.len().to_string()),
+            Err(AppError::Internal(_)) => with_query(path, "error", "internal error"),
+            Err(e) => with_query(path, "error", &e.to_string()),
+        };
         if let Ok(v) = HeaderValue::from_str(&location) {
             return Ok((StatusCode::SEE_OTHER, [(header::LOCATION, v)]).into_response());
         }
     }
+    let done = result?;
     let channels = done.channels.into_iter().map(Channel::from).collect();
     Ok(Json(OAuthConnected { org_id: done.org_id, channels }).into_response())
 }
@@ -79,5 +86,6 @@ mod tests {
         assert_eq!(with_query("/channels", "connected", "2"), "/channels?connected=2");
         assert_eq!(with_query("/c?tab=a", "connected", "1"), "/c?tab=a&connected=1");
         assert_eq!(with_query("/c#top", "connected", "1"), "/c?connected=1#top");
+        assert_eq!(with_query("/c", "error", "a b&c"), "/c?error=a+b%26c");
     }
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 mod media;
+mod oauth;
 
 use super::common::tenancy::org;
 use super::common::{Account, Response, TestServer};

@@ -1,0 +1,733 @@
+//! The publishing benchmark (issue 4, `bench/publish`): N posts due at the same instant T,
+//! published through the app layer's real publish path to a fake Mastodon and a fake Bluesky
+//! that answer every request after a fixed latency. bench/publish/run.sh runs it on SQLite
+//! and on PostgreSQL and prints the table; bench/README.md has the results.
+//!
+//! ```text
+//! cargo run --release -p sellcast --example publish_bench -- --backend sqlite|postgres \
+//!     [--posts N] [--concurrency C] [--pool P] [--latency-ms L] [--create-tasks K] \
+//!     [--lead-secs S] [--timeout-secs S] [--database-url URL]
+//! cargo run --release -p sellcast --example publish_bench -- --report RESULT.json...
+//! ```
+//!
+//! One run, in one process: both fakes (latency L ms, default 20) and an `App` opened on a
+//! fresh database (a SQLite file in a temporary directory, or a PostgreSQL schema made for the
+//! run and dropped after it) with `publish_concurrency` = C (default 200). An owner registers
+//! (`accounts::register`), connects Mastodon through OAuth (start → the fake's consent page →
+//! `connect::finish`) and Bluesky with an app password. Then N posts (default 100,000), one
+//! variant each, alternating between the two channels (N publishes in all), each with its own
+//! text, are created as drafts with `posts::create` from K parallel tasks, and scheduled with
+//! `posts::schedule::schedule` for one instant T, chosen after the drafts exist: T = now +
+//! lead (default 2 × the drafting time + 5 s, so scheduling ends before T). Only then the
+//! product's worker (`jobs::worker`) starts. The run waits until the fakes hold N posts and
+//! the database N published variants, and prints one JSON line:
+//! - `done_after_t_secs`: the last variant's `published_at` − T;
+//! - lateness per variant = `first_attempt_at` − the post's `scheduled_at` (p50, p99, max);
+//! - duplicates = posts on the fakes − N, plus distinct texts on the fakes and distinct
+//!   platform ids in the database (each must be N);
+//! - peak RSS (VmHWM) of the whole process — app, fakes and harness — over the run, and over
+//!   the publishing phase alone (the high-water mark is reset at T through /proc/self/clear_refs);
+//! - CPU seconds the process used while publishing (SQLite work included; PostgreSQL's not).
+//!
+//! `--report` reads such JSON lines (one file per run) and prints the Markdown table with the
+//! goals: all published within 60 s of T, p99 lateness ≤ 2 s, no duplicates.
+
+use chrono::{DateTime, Utc};
+use sellcast_app::accounts::{self, RegisterInput};
+use sellcast_app::channels::connect::{self, Callback, ConnectInput, Started};
+use sellcast_app::posts::{self, schedule, PostInput, VariantInput};
+use sellcast_app::store::{on, Db};
+use sellcast_app::{jobs, Actor, App, Config, RequestMeta};
+use sellcast_domain::Platform;
+use sellcast_fakes::bluesky::{self, BlueskyState};
+use sellcast_fakes::mastodon::{self, MastodonState};
+use sellcast_fakes::FakeServer;
+use serde_json::{json, Value};
+use std::collections::HashSet;
+use std::error::Error;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+type BoxResult<T> = Result<T, Box<dyn Error + Send + Sync>>;
+
+const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+const GOAL_DONE_SECS: f64 = 60.0;
+const GOAL_P99_MS: f64 = 2000.0;
+
+macro_rules! log {
+    ($($arg:tt)*) => { eprintln!("[publish-bench] {}", format!($($arg)*)) };
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone)]
+struct Opts {
+    backend: Backend,
+    posts: usize,
+    concurrency: u32,
+    /// `database_max_connections` (PostgreSQL pool size; SQLite keeps one writer).
+    pool: u32,
+    latency_ms: u64,
+    create_tasks: usize,
+    lead_secs: Option<u64>,
+    timeout_secs: u64,
+    database_url: String,
+}
+
+fn usage(msg: &str) -> ! {
+    eprintln!("error: {msg}");
+    eprintln!(
+        "usage: publish_bench --backend sqlite|postgres [--posts N] [--concurrency C] [--pool P] [--latency-ms L] \
+         [--create-tasks K] [--lead-secs S] [--timeout-secs S] [--database-url URL]\n       publish_bench --report FILE..."
+    );
+    std::process::exit(2);
+}
+
+fn parse_args(args: Vec<String>) -> Opts {
+    let mut backend = None;
+    let mut o = Opts {
+        backend: Backend::Sqlite,
+        posts: 100_000,
+        concurrency: 200,
+        pool: Config::default().database_max_connections,
+        latency_ms: 20,
+        create_tasks: 8,
+        lead_secs: None,
+        timeout_secs: 900,
+        database_url: std::env::var("SELLCAST_BENCH_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_PG_URL.into()),
+    };
+    let mut it = args.into_iter();
+    while let Some(arg) = it.next() {
+        let Some(name) = arg.strip_prefix("--") else { usage(&format!("unexpected argument {arg}")) };
+        let value = it.next().unwrap_or_else(|| usage(&format!("missing value for --{name}")));
+        let int = |v: &str| -> u64 { v.parse().unwrap_or_else(|_| usage(&format!("--{name} must be a whole number"))) };
+        match name {
+            "backend" => {
+                backend = Some(match value.as_str() {
+                    "sqlite" => Backend::Sqlite,
+                    "postgres" => Backend::Postgres,
+                    _ => usage("--backend must be sqlite or postgres"),
+                })
+            }
+            "posts" => o.posts = int(&value) as usize,
+            "concurrency" => o.concurrency = int(&value) as u32,
+            "pool" => o.pool = int(&value) as u32,
+            "latency-ms" => o.latency_ms = int(&value),
+            "create-tasks" => o.create_tasks = int(&value) as usize,
+            "lead-secs" => o.lead_secs = Some(int(&value)),
+            "timeout-secs" => o.timeout_secs = int(&value),
+            "database-url" => o.database_url = value,
+            _ => usage(&format!("unknown option --{name}")),
+        }
+    }
+    o.backend = backend.unwrap_or_else(|| usage("--backend is required"));
+    if o.posts < 2 || o.concurrency < 1 || o.create_tasks < 1 || o.pool < 1 {
+        usage("--posts must be >= 2; --concurrency, --pool and --create-tasks >= 1");
+    }
+    o
+}
+
+/// A database made for this run: a data directory (always) and, on PostgreSQL, a schema
+/// that is dropped afterwards.
+struct FreshStore {
+    dir: tempfile::TempDir,
+    database_url: Option<String>,
+    /// (server URL, schema)
+    schema: Option<(String, String)>,
+}
+
+impl FreshStore {
+    async fn new(opts: &Opts) -> BoxResult<FreshStore> {
+        let dir = tempfile::tempdir()?;
+        if opts.backend == Backend::Sqlite {
+            return Ok(FreshStore { dir, database_url: None, schema: None });
+        }
+        use sqlx::Connection;
+        let base = opts.database_url.clone();
+        let mut conn = sqlx::PgConnection::connect(&base).await?;
+        let name = format!("sellcast_pubbench_{}_{}", std::process::id(), Utc::now().timestamp_millis());
+        sqlx::query(&format!("CREATE SCHEMA \"{name}\"")).execute(&mut conn).await?;
+        conn.close().await?;
+        let sep = if base.contains('?') { '&' } else { '?' };
+        Ok(FreshStore {
+            dir,
+            database_url: Some(format!("{base}{sep}options[search_path]={name}")),
+            schema: Some((base, name)),
+        })
+    }
+
+    async fn remove(self) {
+        if let Some((base, name)) = &self.schema {
+            use sqlx::Connection;
+            match sqlx::PgConnection::connect(base).await {
+                Ok(mut conn) => {
+                    if let Err(e) = sqlx::query(&format!("DROP SCHEMA \"{name}\" CASCADE")).execute(&mut conn).await {
+                        log!("dropping schema {name} failed: {e}");
+                    }
+                }
+                Err(e) => log!("connecting to drop schema {name} failed: {e}"),
+            }
+        }
+    }
+}
+
+struct Fakes {
+    mastodon: FakeServer,
+    mastodon_state: MastodonState,
+    bluesky: FakeServer,
+    bluesky_state: BlueskyState,
+}
+
+impl Fakes {
+    async fn start(latency: Duration) -> Fakes {
+        let (mastodon, mastodon_state) = mastodon::start().await;
+        let (bluesky, bluesky_state) = bluesky::start().await;
+        mastodon.faults.set_latency(latency);
+        bluesky.faults.set_latency(latency);
+        Fakes { mastodon, mastodon_state, bluesky, bluesky_state }
+    }
+
+    fn count(&self) -> usize {
+        self.mastodon_state.count() + self.bluesky_state.count()
+    }
+}
+
+/// The owner and the two channels their posts go to.
+#[derive(Clone)]
+struct Owner {
+    actor: Actor,
+    org_id: String,
+    channels: [String; 2],
+}
+
+async fn open_app(opts: &Opts, store: &FreshStore, fakes: &Fakes) -> BoxResult<Arc<App>> {
+    let config = Config {
+        data_dir: store.dir.path().join("data"),
+        database_url: store.database_url.clone(),
+        database_max_connections: opts.pool,
+        platform_allow_http: true,
+        publish_concurrency: opts.concurrency,
+        bluesky_server: fakes.bluesky.url(),
+        log_level: "warn".into(),
+        ..Config::default()
+    };
+    config.validate()?;
+    Ok(App::open(config).await?)
+}
+
+/// Register an owner and connect both channels through the app layer, as the API does.
+async fn set_up_owner(app: &App, fakes: &Fakes) -> BoxResult<Owner> {
+    let meta = RequestMeta::default();
+    let registered = accounts::register(
+        app,
+        &meta,
+        RegisterInput {
+            email: "bench@example.com".into(),
+            password: "Publishing-Bench-Pass-42".into(),
+            name: "Bench Owner".into(),
+            organization_name: Some("Publishing Bench".into()),
+            invite_token: None,
+        },
+    )
+    .await?;
+    let actor = Actor::of(&registered.user.id, &meta);
+    let org_id = registered.organization.id.clone();
+
+    let bluesky_input = ConnectInput {
+        platform: Some(Platform::Bluesky),
+        server_url: Some(fakes.bluesky.url()),
+        identifier: Some(bluesky::HANDLE.into()),
+        app_password: Some(bluesky::APP_PASSWORD.into()),
+        ..Default::default()
+    };
+    let bluesky_channel = match connect::start(app, &actor, &org_id, bluesky_input, None).await? {
+        Started::Connected(rows) => rows.first().map(|r| r.id.clone()).ok_or("Bluesky connected no channel")?,
+        Started::Authorize { .. } => return Err("Bluesky asked for OAuth instead of an app password".into()),
+    };
+
+    let mastodon_input = ConnectInput {
+        platform: Some(Platform::Mastodon),
+        server_url: Some(fakes.mastodon.url()),
+        ..Default::default()
+    };
+    let authorize_url = match connect::start(app, &actor, &org_id, mastodon_input, None).await? {
+        Started::Authorize { authorize_url, .. } => authorize_url,
+        Started::Connected(_) => return Err("Mastodon connected without OAuth".into()),
+    };
+    // The fake's consent page approves at once and redirects back with code and state.
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()?;
+    let consent = http.get(&authorize_url).send().await?;
+    let location = consent
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .ok_or_else(|| format!("the fake's consent page answered {} without a redirect", consent.status()))?;
+    let back = reqwest::Url::parse(location)?;
+    let param = |k: &str| back.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned());
+    let callback = Callback { code: param("code"), state: param("state"), ..Default::default() };
+    let finished = connect::finish(app, Platform::Mastodon, callback, &meta).await?;
+    let mastodon_channel = finished.channels.first().map(|r| r.id.clone()).ok_or("Mastodon connected no channel")?;
+    Ok(Owner { actor, org_id, channels: [mastodon_channel, bluesky_channel] })
+}
+
+/// Run `work(i)` for i in 0..n from `tasks` parallel tasks; fails on the first error.
+async fn in_parallel<F, Fut, T>(n: usize, tasks: usize, work: F) -> BoxResult<Vec<T>>
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = BoxResult<T>> + Send + 'static,
+    T: Send + 'static,
+{
+    let work = Arc::new(work);
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut handles = Vec::new();
+    for _ in 0..tasks {
+        let (work, next) = (work.clone(), next.clone());
+        handles.push(tokio::spawn(async move {
+            let mut out = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= n {
+                    return BoxResult::Ok(out);
+                }
+                out.push((i, work(i).await?));
+            }
+        }));
+    }
+    let mut all = Vec::with_capacity(n);
+    for h in handles {
+        all.extend(h.await??);
+    }
+    all.sort_by_key(|(i, _)| *i);
+    Ok(all.into_iter().map(|(_, t)| t).collect())
+}
+
+/// N drafts, one variant each, alternating between the channels, each with its own text.
+async fn create_drafts(app: &Arc<App>, owner: &Owner, n: usize, tasks: usize, run: &str) -> BoxResult<Vec<String>> {
+    let (app, owner, run) = (app.clone(), owner.clone(), run.to_string());
+    in_parallel(n, tasks, move |i| {
+        let (app, owner, run) = (app.clone(), owner.clone(), run.clone());
+        async move {
+            let input = PostInput {
+                text: Some(format!("Publishing benchmark {run}: post {i} of the run")),
+                variants: Some(vec![VariantInput { channel_id: owner.channels[i % 2].clone(), ..Default::default() }]),
+                ..Default::default()
+            };
+            let view = posts::create(&app, &owner.actor, &owner.org_id, input).await?;
+            Ok(view.post.id)
+        }
+    })
+    .await
+}
+
+async fn schedule_all(
+    app: &Arc<App>,
+    owner: &Owner,
+    ids: Vec<String>,
+    at: DateTime<Utc>,
+    tasks: usize,
+) -> BoxResult<()> {
+    let (app, owner, ids) = (app.clone(), owner.clone(), Arc::new(ids));
+    let n = ids.len();
+    in_parallel(n, tasks, move |i| {
+        let (app, owner, ids) = (app.clone(), owner.clone(), ids.clone());
+        async move {
+            schedule::schedule(&app, &owner.actor, &owner.org_id, &ids[i], at).await?;
+            Ok(())
+        }
+    })
+    .await?;
+    Ok(())
+}
+
+async fn count(db: &Db, sql: &str) -> BoxResult<i64> {
+    let mut c = db.read().await?;
+    let conn = c.conn();
+    Ok(on!(conn, c => sqlx::query_scalar::<_, i64>(sql).fetch_one(c).await)?)
+}
+
+async fn status_breakdown(db: &Db) -> BoxResult<String> {
+    let mut c = db.read().await?;
+    let conn = c.conn();
+    let sql = "SELECT status, COUNT(*) FROM post_variants GROUP BY status ORDER BY status";
+    let rows = on!(conn, c => sqlx::query_as::<_, (String, i64)>(sql).fetch_all(c).await)?;
+    Ok(rows.iter().map(|(s, n)| format!("{s}={n}")).collect::<Vec<_>>().join(" "))
+}
+
+/// Wait until the fakes hold `n` posts and the database `n` published variants; the moment
+/// the database was seen complete (each count is a fresh statement).
+async fn wait_published(db: &Db, fakes: &Fakes, n: usize, limit: Duration) -> BoxResult<Instant> {
+    let deadline = Instant::now() + limit;
+    let (mut last_report, mut last_seen, mut last_progress) = (Instant::now(), 0, Instant::now());
+    while fakes.count() < n {
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "timed out: {} of {n} posts on the fakes; {}",
+                fakes.count(),
+                status_breakdown(db).await?
+            )
+            .into());
+        }
+        let seen = fakes.count();
+        if seen != last_seen {
+            (last_seen, last_progress) = (seen, Instant::now());
+        }
+        if last_report.elapsed() >= Duration::from_secs(5) {
+            log!("… {seen} of {n} posts on the fakes (load {})", load_average());
+            if last_progress.elapsed() >= Duration::from_secs(10) {
+                log!("   no progress for 10 s; variants: {}", status_breakdown(db).await?);
+            }
+            last_report = Instant::now();
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let published = "SELECT COUNT(*) FROM post_variants WHERE status = 'published'";
+    loop {
+        let asked = Instant::now();
+        if count(db, published).await? >= n as i64 {
+            return Ok(asked);
+        }
+        if Instant::now() >= deadline {
+            return Err(format!("timed out waiting for the database: {}", status_breakdown(db).await?).into());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// One variant's times and outcome, as the database has them.
+type VariantTimes = (Option<DateTime<Utc>>, Option<DateTime<Utc>>, Option<DateTime<Utc>>, Option<String>, i32, String);
+
+async fn variant_times(db: &Db) -> BoxResult<Vec<VariantTimes>> {
+    let mut c = db.read().await?;
+    let conn = c.conn();
+    let sql = "SELECT p.scheduled_at, v.first_attempt_at, v.published_at, v.platform_post_id, v.attempts, v.status \
+               FROM post_variants v JOIN posts p ON p.id = v.post_id";
+    Ok(on!(conn, c => sqlx::query_as::<_, VariantTimes>(sql).fetch_all(c).await)?)
+}
+
+/// Texts of the posts on the fakes: (posts, distinct texts, texts not from this run).
+fn fake_texts(fakes: &Fakes, run: &str) -> (usize, usize, usize) {
+    let mut texts: Vec<String> = fakes.mastodon_state.posts().into_iter().map(|s| s.text).collect();
+    texts.extend(
+        fakes.bluesky_state.posts().into_iter().map(|r| r.value["text"].as_str().unwrap_or_default().to_string()),
+    );
+    let foreign = texts.iter().filter(|t| !t.contains(run)).count();
+    let distinct = texts.iter().collect::<HashSet<_>>().len();
+    (texts.len(), distinct, foreign)
+}
+
+fn secs_between(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
+    (to - from).num_microseconds().unwrap_or(i64::MAX) as f64 / 1e6
+}
+
+/// Nearest-rank percentile over a sorted slice (as the queue benchmark computes it).
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    let idx = ((q * sorted.len() as f64).ceil() as usize).saturating_sub(1).min(sorted.len().saturating_sub(1));
+    sorted.get(idx).copied().unwrap_or(f64::NAN)
+}
+
+fn round(x: f64, digits: i32) -> f64 {
+    let f = 10f64.powi(digits);
+    (x * f).round() / f
+}
+
+/// A `kB` line of /proc/self/status, in MiB.
+fn proc_status_mib(key: &str) -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(key))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(round(kb / 1024.0, 1))
+}
+
+/// Reset VmHWM to the current RSS (Linux ≥ 4.0), so the next reading is this phase's peak.
+fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+/// User + system CPU seconds of this process so far.
+fn cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of the line: 11 and 12 after the name; 100 ticks/s.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split(' ').next().map(str::to_string))
+        .unwrap_or_default()
+}
+
+async fn run(opts: &Opts, store: &FreshStore) -> BoxResult<Value> {
+    let n = opts.posts;
+    let run_id = format!("{:08x}", rand_suffix());
+    let fakes = Fakes::start(Duration::from_millis(opts.latency_ms)).await;
+    let app = open_app(opts, store, &fakes).await?;
+    let owner = set_up_owner(&app, &fakes).await?;
+    log!("owner registered, Mastodon and Bluesky connected; creating {n} drafts from {} tasks", opts.create_tasks);
+
+    let t0 = Instant::now();
+    let ids = create_drafts(&app, &owner, n, opts.create_tasks, &run_id).await?;
+    let create_secs = t0.elapsed().as_secs_f64();
+    let lead = opts.lead_secs.map(|s| s as f64).unwrap_or(2.0 * create_secs + 5.0);
+    let t_wall = Utc::now() + chrono::Duration::milliseconds((lead * 1000.0) as i64);
+    log!("{n} drafts in {create_secs:.1}s ({:.0}/s); scheduling all for T = now + {lead:.1}s", n as f64 / create_secs);
+    let t1 = Instant::now();
+    schedule_all(&app, &owner, ids, t_wall, opts.create_tasks).await?;
+    let schedule_secs = t1.elapsed().as_secs_f64();
+    let before_t = secs_between(Utc::now(), t_wall);
+    log!("scheduled in {schedule_secs:.1}s ({:.0}/s), {before_t:.1}s before T", n as f64 / schedule_secs);
+    if before_t <= 0.0 {
+        return Err(format!("scheduling ended {:.1}s after T; give a larger --lead-secs", -before_t).into());
+    }
+    let rss_after_creation = proc_status_mib("VmRSS:");
+    let peak_rss_creation = proc_status_mib("VmHWM:");
+
+    let handle = jobs::worker(&app).start();
+    tokio::time::sleep(Duration::from_secs_f64((before_t - 0.2).max(0.0))).await;
+    let peak_reset = reset_peak_rss();
+    let (cpu_at_t, load_at_t) = (cpu_secs(), load_average());
+    let limit = Duration::from_secs(opts.timeout_secs);
+    let wait = wait_published(&app.db, &fakes, n, limit).await;
+    let (cpu_publishing, load_after) = (cpu_secs() - cpu_at_t, load_average());
+    let peak_rss_publishing = proc_status_mib("VmHWM:");
+    let s0 = Instant::now();
+    handle.shutdown().await;
+    let shutdown_secs = s0.elapsed().as_secs_f64();
+    let seen_complete = wait?;
+    let observed_done = secs_between(t_wall, Utc::now()) - seen_complete.elapsed().as_secs_f64();
+
+    let rows = variant_times(&app.db).await?;
+    let mut lateness: Vec<f64> = Vec::with_capacity(rows.len());
+    let (mut last_published, mut first_started) = (None::<DateTime<Utc>>, None::<DateTime<Utc>>);
+    let (mut ids, mut attempts, mut not_published, mut off_t) = (HashSet::new(), 0i64, 0usize, 0usize);
+    for (due, first_attempt, published, platform_id, tries, status) in &rows {
+        if *due != Some(t_wall) {
+            off_t += 1;
+        }
+        if let (Some(due), Some(first)) = (due, first_attempt) {
+            lateness.push(secs_between(*due, *first) * 1e3);
+            first_started = Some(first_started.map_or(*first, |f| f.min(*first)));
+        }
+        if let Some(p) = published {
+            last_published = Some(last_published.map_or(*p, |l| l.max(*p)));
+        }
+        if status != "published" {
+            not_published += 1;
+        }
+        ids.extend(platform_id.clone());
+        attempts += i64::from(*tries);
+    }
+    lateness.sort_by(f64::total_cmp);
+    let last_published = last_published.ok_or("no variant was published")?;
+    let first_started = first_started.ok_or("no variant was attempted")?;
+    let (fake_posts, distinct_texts, foreign_texts) = fake_texts(&fakes, &run_id);
+    let done_after_t = secs_between(t_wall, last_published);
+    let publishing_secs = secs_between(first_started, last_published);
+    log!(
+        "all published {done_after_t:.2}s after T ({:.0}/s once started); lateness p50 {:.0} ms p99 {:.0} ms; \
+         {} posts on the fakes; {} CPU-s while publishing; shutdown {shutdown_secs:.2}s",
+        n as f64 / publishing_secs,
+        percentile(&lateness, 0.5),
+        percentile(&lateness, 0.99),
+        fake_posts,
+        round(cpu_publishing, 1),
+    );
+    Ok(json!({
+        "system": match opts.backend { Backend::Sqlite => "sellcast-sqlite", Backend::Postgres => "sellcast-postgres" },
+        "posts": n,
+        "publishes": rows.len(),
+        "channels": {"mastodon": n.div_ceil(2), "bluesky": n / 2},
+        "concurrency": opts.concurrency,
+        "pool": opts.pool,
+        "latency_ms": opts.latency_ms,
+        "create_tasks": opts.create_tasks,
+        "create_secs": round(create_secs, 2),
+        "schedule_secs": round(schedule_secs, 2),
+        "lead_secs": round(lead, 2),
+        "done_after_t_secs": round(done_after_t, 3),
+        "observed_done_after_t_secs": round(observed_done, 3),
+        "publishes_per_sec": round(n as f64 / publishing_secs, 1),
+        "lateness_ms": {
+            "min": round(lateness.first().copied().unwrap_or(f64::NAN), 1),
+            "p50": round(percentile(&lateness, 0.5), 1),
+            "p99": round(percentile(&lateness, 0.99), 1),
+            "max": round(lateness.last().copied().unwrap_or(f64::NAN), 1),
+        },
+        "duplicates": fake_posts as i64 - n as i64,
+        "fake_posts": {"mastodon": fakes.mastodon_state.count(), "bluesky": fakes.bluesky_state.count()},
+        "distinct_texts_on_fakes": distinct_texts,
+        "foreign_texts_on_fakes": foreign_texts,
+        "distinct_platform_ids": ids.len(),
+        "not_published": not_published,
+        "scheduled_off_t": off_t,
+        "extra_attempts": attempts - rows.len() as i64,
+        "peak_rss_mib": [proc_status_mib("VmHWM:"), peak_rss_creation].into_iter().flatten().reduce(f64::max),
+        "peak_rss_creation_mib": peak_rss_creation,
+        "rss_after_creation_mib": rss_after_creation,
+        "peak_rss_publishing_mib": if peak_reset { peak_rss_publishing } else { None },
+        "cpu_secs_publishing": round(cpu_publishing, 2),
+        "shutdown_secs": round(shutdown_secs, 2),
+        "load_at_t": load_at_t,
+        "load_after": load_after,
+    }))
+}
+
+fn rand_suffix() -> u32 {
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    nanos ^ std::process::id().rotate_left(16)
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--report") {
+        std::process::exit(report::print(&args[1..]));
+    }
+    let opts = parse_args(args);
+    // The product's warnings and errors (failed publishes, retries) go to stderr.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SELLCAST_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    log!(
+        "{:?}: {} posts, publish_concurrency {}, pool {}, fake latency {} ms (load {})",
+        opts.backend,
+        opts.posts,
+        opts.concurrency,
+        opts.pool,
+        opts.latency_ms,
+        load_average()
+    );
+    let store = match FreshStore::new(&opts).await {
+        Ok(s) => s,
+        Err(e) => {
+            log!("FAILED to prepare the database: {e}");
+            std::process::exit(1);
+        }
+    };
+    let result = run(&opts, &store).await;
+    store.remove().await;
+    match result {
+        Ok(v) => println!("{v}"),
+        Err(e) => {
+            log!("FAILED: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+/// `--report`: the Markdown table of one or more runs' JSON lines.
+mod report {
+    use super::{GOAL_DONE_SECS, GOAL_P99_MS};
+    use serde_json::Value;
+
+    fn thousands(n: f64) -> String {
+        let s = format!("{:.0}", n);
+        let (sign, digits) = s.strip_prefix('-').map(|d| ("-", d)).unwrap_or(("", s.as_str()));
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        format!("{sign}{out}")
+    }
+
+    fn met(ok: bool) -> &'static str {
+        if ok {
+            "yes"
+        } else {
+            "**no**"
+        }
+    }
+
+    /// Print the table; the exit status is 1 when a file cannot be read.
+    pub fn print(files: &[String]) -> i32 {
+        let mut runs = Vec::new();
+        for f in files {
+            match std::fs::read_to_string(f)
+                .ok()
+                .and_then(|t| t.lines().last().and_then(|l| serde_json::from_str::<Value>(l).ok()))
+            {
+                Some(v) => runs.push((f.clone(), v)),
+                None => {
+                    eprintln!("{f}: no JSON result (the run failed?)");
+                    return 1;
+                }
+            }
+        }
+        let f = |v: &Value, k: &str| v.pointer(k).and_then(Value::as_f64).unwrap_or(f64::NAN);
+        println!(
+            "| Backend | Posts (publishes) | Concurrency | Create + schedule (s) | T → all published (s) | Publishes/s | \
+             Lateness p50 (ms) | p99 (ms) | max (ms) | Duplicates | Peak RSS (MiB) | Load at T |"
+        );
+        println!("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+        for (_, v) in &runs {
+            let backend = if v["system"] == "sellcast-postgres" { "PostgreSQL" } else { "SQLite" };
+            println!(
+                "| {backend} | {} ({}; {} Mastodon + {} Bluesky) | {} | {:.1} + {:.1} | **{:.1}** | {} | {} | **{}** | {} | **{}** | {:.0} | {} |",
+                thousands(f(v, "/posts")),
+                thousands(f(v, "/publishes")),
+                thousands(f(v, "/channels/mastodon")),
+                thousands(f(v, "/channels/bluesky")),
+                f(v, "/concurrency"),
+                f(v, "/create_secs"),
+                f(v, "/schedule_secs"),
+                f(v, "/done_after_t_secs"),
+                thousands(f(v, "/publishes_per_sec")),
+                thousands(f(v, "/lateness_ms/p50")),
+                thousands(f(v, "/lateness_ms/p99")),
+                thousands(f(v, "/lateness_ms/max")),
+                f(v, "/duplicates"),
+                f(v, "/peak_rss_mib"),
+                v["load_at_t"].as_str().unwrap_or("?"),
+            );
+        }
+        println!();
+        println!("| Goal | Backend | Measured | Met |");
+        println!("|---|---|---|---|");
+        for (_, v) in &runs {
+            let backend = if v["system"] == "sellcast-postgres" { "PostgreSQL" } else { "SQLite" };
+            let done = f(v, "/done_after_t_secs");
+            let p99 = f(v, "/lateness_ms/p99");
+            let dup = f(v, "/duplicates");
+            let exact = dup == 0.0
+                && f(v, "/distinct_platform_ids") == f(v, "/publishes")
+                && f(v, "/distinct_texts_on_fakes") == f(v, "/publishes")
+                && f(v, "/not_published") == 0.0;
+            println!(
+                "| All published within {GOAL_DONE_SECS:.0} s of T | {backend} | {done:.1} s | {} |",
+                met(done <= GOAL_DONE_SECS)
+            );
+            let over =
+                if p99 > GOAL_P99_MS { format!(" ({:.0}× the goal)", p99 / GOAL_P99_MS) } else { String::new() };
+            println!(
+                "| p99 lateness ≤ {} ms | {backend} | {} ms{over} | {} |",
+                thousands(GOAL_P99_MS),
+                thousands(p99),
+                met(p99 <= GOAL_P99_MS)
+            );
+            println!(
+                "| No duplicates | {backend} | {dup:.0} extra posts on the fakes; {} distinct platform ids, {} distinct texts, {} not published | {} |",
+                thousands(f(v, "/distinct_platform_ids")),
+                thousands(f(v, "/distinct_texts_on_fakes")),
+                f(v, "/not_published"),
+                met(exact),
+            );
+        }
+        0
+    }
+}
