@@ -44,7 +44,8 @@ pub struct Day {
 }
 
 pub fn parse_tz(tz: &str) -> AppResult<Tz> {
-    tz.parse::<Tz>().map_err(|_| AppError::validation("tz", format!("'{tz}' is not an IANA timezone such as Europe/Paris")))
+    tz.parse::<Tz>()
+        .map_err(|_| AppError::validation("tz", format!("'{tz}' is not an IANA timezone such as Europe/Paris")))
 }
 
 /// The UTC instant of local midnight starting `date` (the earliest, across DST changes).
@@ -90,7 +91,12 @@ pub async fn days(app: &App, actor: &Actor, org_id: &str, q: &Query<'_>) -> AppR
         let mut chans = Vec::new();
         for v in posts::variants_of(c.conn(), &post.id).await? {
             if let Some(ch) = channels::by_id(c.conn(), org_id, &v.channel_id).await? {
-                chans.push(CalendarChannel { channel_id: ch.id, platform: ch.platform, handle: ch.handle, status: v.status });
+                chans.push(CalendarChannel {
+                    channel_id: ch.id,
+                    platform: ch.platform,
+                    handle: ch.handle,
+                    status: v.status,
+                });
             }
         }
         if q.channel_id.is_some_and(|id| !chans.iter().any(|c| c.channel_id == id)) {
@@ -133,8 +139,10 @@ pub async fn delete_feed(app: &App, actor: &Actor) -> AppResult<()> {
 /// 30 days back to 180 days ahead, across their organizations.
 pub async fn feed(app: &App, token: &str) -> AppResult<String> {
     let mut c = app.db.read().await?;
-    let user_id = calendar::feed_owner(c.conn(), &token_hash(token)).await?.ok_or(AppError::NotFound("calendar feed"))?;
-    let org_ids: Vec<String> = orgs::for_user(c.conn(), &user_id, None, 1000).await?.into_iter().map(|o| o.id).collect();
+    let user_id =
+        calendar::feed_owner(c.conn(), &token_hash(token)).await?.ok_or(AppError::NotFound("calendar feed"))?;
+    let org_ids: Vec<String> =
+        orgs::for_user(c.conn(), &user_id, None, 1000).await?.into_iter().map(|o| o.id).collect();
     let now = app.clock.now();
     let rows = posts::in_range(c.conn(), &org_ids, now - Duration::days(30), now + Duration::days(180), 5000).await?;
     Ok(ical(&app.config.public_url(), &rows, now))

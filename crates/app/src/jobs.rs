@@ -2,9 +2,9 @@
 //! the worker that runs them, and their administration by instance admins.
 
 use crate::audit::{self, Entry};
+use crate::channels::refresh::{self, RefreshChannel, RefreshSweep};
 use crate::context::Actor;
 use crate::error::{AppError, AppResult};
-use crate::channels::refresh::{self, RefreshChannel, RefreshSweep};
 use crate::mail::DeliverEmail;
 use crate::media::{self, ProcessMedia};
 use crate::posts::{self, publish::PublishVariant};

@@ -65,9 +65,8 @@ impl App {
         db.migrate().await.map_err(|e| AppError::Internal(format!("migrating the database: {e}")))?;
         let mailer = mail::Mailer::new(config.smtp_url.as_deref(), &config.smtp_from)?;
         let adapters = platforms::build(&config, &db)?;
-        let blobs = blob_config(&config)
-            .open()
-            .map_err(|e| AppError::Internal(format!("opening the media store: {e}")))?;
+        let blobs =
+            blob_config(&config).open().map_err(|e| AppError::Internal(format!("opening the media store: {e}")))?;
         Ok(Arc::new(App {
             adapters,
             blobs,

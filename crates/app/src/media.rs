@@ -13,8 +13,8 @@ use sellcast_domain::{ids, Permission, Platform};
 use sellcast_media::{MediaError, MediaKind, MediaLimits, MediaType, Variant};
 use sellcast_platforms::{MediaItem, MediaKind as PlatformMediaKind};
 use sellcast_queue::{ops as jobs, JobArgs, NewJob, Outcome};
-use sellcast_store::media::{self, MediaRow};
 use sellcast_store::clients;
+use sellcast_store::media::{self, MediaRow};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -52,14 +52,8 @@ fn bad_file(e: MediaError) -> AppError {
 }
 
 fn clean_filename(name: &str, t: MediaType) -> String {
-    let base: String = name
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or("")
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(200)
-        .collect();
+    let base: String =
+        name.rsplit(['/', '\\']).next().unwrap_or("").chars().filter(|c| !c.is_control()).take(200).collect();
     let base = base.trim();
     if base.is_empty() {
         format!("upload.{}", t.extension())
@@ -173,8 +167,12 @@ async fn process_inner(app: &App, media_id: &str) -> AppResult<()> {
     for (variant, result) in derived {
         match result {
             Ok(d) => {
-                let key = format!("orgs/{}/media/{}/{}.{}", row.org_id, row.id, variant.name(), d.media_type.extension());
-                app.blobs.put(&key, Bytes::from(d.bytes.clone()), d.media_type.mime()).await.map_err(AppError::internal)?;
+                let key =
+                    format!("orgs/{}/media/{}/{}.{}", row.org_id, row.id, variant.name(), d.media_type.extension());
+                app.blobs
+                    .put(&key, Bytes::from(d.bytes.clone()), d.media_type.mime())
+                    .await
+                    .map_err(AppError::internal)?;
                 variants.insert(
                     variant.name().to_string(),
                     json!({"key": key, "mime": d.media_type.mime(), "width": d.width, "height": d.height, "bytes": d.bytes.len()}),

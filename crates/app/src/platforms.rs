@@ -4,11 +4,11 @@
 use crate::channels::sandbox::SandboxAdapter;
 use crate::config::Config;
 use crate::error::{AppError, AppResult};
+use sellcast_domain::Platform;
 use sellcast_platforms::{
     bluesky, facebook, instagram, linkedin, mastodon, meta, threads, x, Adapters, HttpClient, OAuthApp,
     PlatformAdapter, Timeouts,
 };
-use sellcast_domain::Platform;
 use sellcast_store::Db;
 use std::sync::Arc;
 use std::time::Duration;

@@ -91,6 +91,33 @@ fn write_private(path: &Path, contents: &str) -> AppResult<()> {
     f.write_all(contents.as_bytes()).map_err(|e| AppError::Internal(format!("writing {}: {e}", path.display())))
 }
 
+/// Add a fresh encryption key to the secrets file and make it the active one; its id.
+/// Old keys stay in the ring so existing ciphertexts remain readable until re-encrypted.
+pub fn add_active_key(config: &Config) -> AppResult<String> {
+    if config.encryption_key.is_some() {
+        return Err(AppError::Internal(
+            "SELLCAST_ENCRYPTION_KEY is set: rotate by adding the new key to secrets.json instead of the environment"
+                .into(),
+        ));
+    }
+    load_or_create(config)?;
+    let path = config.data_dir().join("secrets.json");
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| AppError::Internal(format!("reading {}: {e}", path.display())))?;
+    let mut file: SecretsFile = serde_json::from_str(&text)
+        .map_err(|e| AppError::Internal(format!("{} is not a valid secrets file: {e}", path.display())))?;
+    let next = (1..).map(|n| format!("k{n}")).find(|id| !file.encryption_keys.iter().any(|k| &k.id == id));
+    let id = next.ok_or_else(|| AppError::internal("no free key id"))?;
+    file.encryption_keys.push(KeyEntry { id: id.clone(), key: random_b64(32) });
+    file.active_key = id.clone();
+    // Written beside, then renamed over: a crash leaves the old file or the new one, never half.
+    let tmp = path.with_extension("json.new");
+    let _ = std::fs::remove_file(&tmp);
+    write_private(&tmp, &serde_json::to_string_pretty(&file).map_err(AppError::internal)?)?;
+    std::fs::rename(&tmp, &path).map_err(|e| AppError::Internal(format!("replacing {}: {e}", path.display())))?;
+    Ok(id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,30 +152,4 @@ mod tests {
         let configured = Config { jwt_secret: Some("x".repeat(40)), ..config };
         assert_eq!(load_or_create(&configured).unwrap().jwt_secret, "x".repeat(40).into_bytes());
     }
-}
-
-/// Add a fresh encryption key to the secrets file and make it the active one; its id.
-/// Old keys stay in the ring so existing ciphertexts remain readable until re-encrypted.
-pub fn add_active_key(config: &Config) -> AppResult<String> {
-    if config.encryption_key.is_some() {
-        return Err(AppError::Internal(
-            "SELLCAST_ENCRYPTION_KEY is set: rotate by adding the new key to secrets.json instead of the environment".into(),
-        ));
-    }
-    load_or_create(config)?;
-    let path = config.data_dir().join("secrets.json");
-    let text =
-        std::fs::read_to_string(&path).map_err(|e| AppError::Internal(format!("reading {}: {e}", path.display())))?;
-    let mut file: SecretsFile = serde_json::from_str(&text)
-        .map_err(|e| AppError::Internal(format!("{} is not a valid secrets file: {e}", path.display())))?;
-    let next = (1..).map(|n| format!("k{n}")).find(|id| !file.encryption_keys.iter().any(|k| &k.id == id));
-    let id = next.ok_or_else(|| AppError::internal("no free key id"))?;
-    file.encryption_keys.push(KeyEntry { id: id.clone(), key: random_b64(32) });
-    file.active_key = id.clone();
-    // Written beside, then renamed over: a crash leaves the old file or the new one, never half.
-    let tmp = path.with_extension("json.new");
-    let _ = std::fs::remove_file(&tmp);
-    write_private(&tmp, &serde_json::to_string_pretty(&file).map_err(AppError::internal)?)?;
-    std::fs::rename(&tmp, &path).map_err(|e| AppError::Internal(format!("replacing {}: {e}", path.display())))?;
-    Ok(id)
 }

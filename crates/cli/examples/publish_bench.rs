@@ -33,40 +33,38 @@
 //! goals: all published within 60 s of T, p99 lateness ≤ 2 s, no duplicates.
 
 use chrono::{DateTime, Utc};
-use sellcast_app::accounts::{self, RegisterInput};
-use sellcast_app::channels::connect::{self, Callback, ConnectInput, Started};
-use sellcast_app::posts::{self, schedule, PostInput, VariantInput};
+use sellcast_app::jobs;
 use sellcast_app::store::{on, Db};
-use sellcast_app::{jobs, Actor, App, Config, RequestMeta};
-use sellcast_domain::Platform;
-use sellcast_fakes::bluesky::{self, BlueskyState};
-use sellcast_fakes::mastodon::{self, MastodonState};
-use sellcast_fakes::FakeServer;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::error::Error;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
+use world::{Fakes, FreshStore};
 
-type BoxResult<T> = Result<T, Box<dyn Error + Send + Sync>>;
+pub type BoxResult<T> = Result<T, Box<dyn Error + Send + Sync>>;
 
 const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-const GOAL_DONE_SECS: f64 = 60.0;
-const GOAL_P99_MS: f64 = 2000.0;
+pub const GOAL_DONE_SECS: f64 = 60.0;
+pub const GOAL_P99_MS: f64 = 2000.0;
 
 macro_rules! log {
     ($($arg:tt)*) => { eprintln!("[publish-bench] {}", format!($($arg)*)) };
 }
 
+// After `log!`, which they use.
+#[path = "publish_bench/report.rs"]
+mod report;
+#[path = "publish_bench/world.rs"]
+mod world;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Backend {
+pub enum Backend {
     Sqlite,
     Postgres,
 }
 
 #[derive(Debug, Clone)]
-struct Opts {
+pub struct Opts {
     backend: Backend,
     posts: usize,
     concurrency: u32,
@@ -130,221 +128,6 @@ fn parse_args(args: Vec<String>) -> Opts {
         usage("--posts must be >= 2; --concurrency, --pool and --create-tasks >= 1");
     }
     o
-}
-
-/// A database made for this run: a data directory (always) and, on PostgreSQL, a schema
-/// that is dropped afterwards.
-struct FreshStore {
-    dir: tempfile::TempDir,
-    database_url: Option<String>,
-    /// (server URL, schema)
-    schema: Option<(String, String)>,
-}
-
-impl FreshStore {
-    async fn new(opts: &Opts) -> BoxResult<FreshStore> {
-        let dir = tempfile::tempdir()?;
-        if opts.backend == Backend::Sqlite {
-            return Ok(FreshStore { dir, database_url: None, schema: None });
-        }
-        use sqlx::Connection;
-        let base = opts.database_url.clone();
-        let mut conn = sqlx::PgConnection::connect(&base).await?;
-        let name = format!("sellcast_pubbench_{}_{}", std::process::id(), Utc::now().timestamp_millis());
-        sqlx::query(&format!("CREATE SCHEMA \"{name}\"")).execute(&mut conn).await?;
-        conn.close().await?;
-        let sep = if base.contains('?') { '&' } else { '?' };
-        Ok(FreshStore {
-            dir,
-            database_url: Some(format!("{base}{sep}options[search_path]={name}")),
-            schema: Some((base, name)),
-        })
-    }
-
-    async fn remove(self) {
-        if let Some((base, name)) = &self.schema {
-            use sqlx::Connection;
-            match sqlx::PgConnection::connect(base).await {
-                Ok(mut conn) => {
-                    if let Err(e) = sqlx::query(&format!("DROP SCHEMA \"{name}\" CASCADE")).execute(&mut conn).await {
-                        log!("dropping schema {name} failed: {e}");
-                    }
-                }
-                Err(e) => log!("connecting to drop schema {name} failed: {e}"),
-            }
-        }
-    }
-}
-
-struct Fakes {
-    mastodon: FakeServer,
-    mastodon_state: MastodonState,
-    bluesky: FakeServer,
-    bluesky_state: BlueskyState,
-}
-
-impl Fakes {
-    async fn start(latency: Duration) -> Fakes {
-        let (mastodon, mastodon_state) = mastodon::start().await;
-        let (bluesky, bluesky_state) = bluesky::start().await;
-        mastodon.faults.set_latency(latency);
-        bluesky.faults.set_latency(latency);
-        Fakes { mastodon, mastodon_state, bluesky, bluesky_state }
-    }
-
-    fn count(&self) -> usize {
-        self.mastodon_state.count() + self.bluesky_state.count()
-    }
-}
-
-/// The owner and the two channels their posts go to.
-#[derive(Clone)]
-struct Owner {
-    actor: Actor,
-    org_id: String,
-    channels: [String; 2],
-}
-
-async fn open_app(opts: &Opts, store: &FreshStore, fakes: &Fakes) -> BoxResult<Arc<App>> {
-    let config = Config {
-        data_dir: store.dir.path().join("data"),
-        database_url: store.database_url.clone(),
-        database_max_connections: opts.pool,
-        platform_allow_http: true,
-        publish_concurrency: opts.concurrency,
-        bluesky_server: fakes.bluesky.url(),
-        log_level: "warn".into(),
-        ..Config::default()
-    };
-    config.validate()?;
-    Ok(App::open(config).await?)
-}
-
-/// Register an owner and connect both channels through the app layer, as the API does.
-async fn set_up_owner(app: &App, fakes: &Fakes) -> BoxResult<Owner> {
-    let meta = RequestMeta::default();
-    let registered = accounts::register(
-        app,
-        &meta,
-        RegisterInput {
-            email: "bench@example.com".into(),
-            password: "Publishing-Bench-Pass-42".into(),
-            name: "Bench Owner".into(),
-            organization_name: Some("Publishing Bench".into()),
-            invite_token: None,
-        },
-    )
-    .await?;
-    let actor = Actor::of(&registered.user.id, &meta);
-    let org_id = registered.organization.id.clone();
-
-    let bluesky_input = ConnectInput {
-        platform: Some(Platform::Bluesky),
-        server_url: Some(fakes.bluesky.url()),
-        identifier: Some(bluesky::HANDLE.into()),
-        app_password: Some(bluesky::APP_PASSWORD.into()),
-        ..Default::default()
-    };
-    let bluesky_channel = match connect::start(app, &actor, &org_id, bluesky_input, None).await? {
-        Started::Connected(rows) => rows.first().map(|r| r.id.clone()).ok_or("Bluesky connected no channel")?,
-        Started::Authorize { .. } => return Err("Bluesky asked for OAuth instead of an app password".into()),
-    };
-
-    let mastodon_input = ConnectInput {
-        platform: Some(Platform::Mastodon),
-        server_url: Some(fakes.mastodon.url()),
-        ..Default::default()
-    };
-    let authorize_url = match connect::start(app, &actor, &org_id, mastodon_input, None).await? {
-        Started::Authorize { authorize_url, .. } => authorize_url,
-        Started::Connected(_) => return Err("Mastodon connected without OAuth".into()),
-    };
-    // The fake's consent page approves at once and redirects back with code and state.
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(30))
-        .build()?;
-    let consent = http.get(&authorize_url).send().await?;
-    let location = consent
-        .headers()
-        .get(reqwest::header::LOCATION)
-        .and_then(|l| l.to_str().ok())
-        .ok_or_else(|| format!("the fake's consent page answered {} without a redirect", consent.status()))?;
-    let back = reqwest::Url::parse(location)?;
-    let param = |k: &str| back.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned());
-    let callback = Callback { code: param("code"), state: param("state"), ..Default::default() };
-    let finished = connect::finish(app, Platform::Mastodon, callback, &meta).await?;
-    let mastodon_channel = finished.channels.first().map(|r| r.id.clone()).ok_or("Mastodon connected no channel")?;
-    Ok(Owner { actor, org_id, channels: [mastodon_channel, bluesky_channel] })
-}
-
-/// Run `work(i)` for i in 0..n from `tasks` parallel tasks; fails on the first error.
-async fn in_parallel<F, Fut, T>(n: usize, tasks: usize, work: F) -> BoxResult<Vec<T>>
-where
-    F: Fn(usize) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = BoxResult<T>> + Send + 'static,
-    T: Send + 'static,
-{
-    let work = Arc::new(work);
-    let next = Arc::new(AtomicUsize::new(0));
-    let mut handles = Vec::new();
-    for _ in 0..tasks {
-        let (work, next) = (work.clone(), next.clone());
-        handles.push(tokio::spawn(async move {
-            let mut out = Vec::new();
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= n {
-                    return BoxResult::Ok(out);
-                }
-                out.push((i, work(i).await?));
-            }
-        }));
-    }
-    let mut all = Vec::with_capacity(n);
-    for h in handles {
-        all.extend(h.await??);
-    }
-    all.sort_by_key(|(i, _)| *i);
-    Ok(all.into_iter().map(|(_, t)| t).collect())
-}
-
-/// N drafts, one variant each, alternating between the channels, each with its own text.
-async fn create_drafts(app: &Arc<App>, owner: &Owner, n: usize, tasks: usize, run: &str) -> BoxResult<Vec<String>> {
-    let (app, owner, run) = (app.clone(), owner.clone(), run.to_string());
-    in_parallel(n, tasks, move |i| {
-        let (app, owner, run) = (app.clone(), owner.clone(), run.clone());
-        async move {
-            let input = PostInput {
-                text: Some(format!("Publishing benchmark {run}: post {i} of the run")),
-                variants: Some(vec![VariantInput { channel_id: owner.channels[i % 2].clone(), ..Default::default() }]),
-                ..Default::default()
-            };
-            let view = posts::create(&app, &owner.actor, &owner.org_id, input).await?;
-            Ok(view.post.id)
-        }
-    })
-    .await
-}
-
-async fn schedule_all(
-    app: &Arc<App>,
-    owner: &Owner,
-    ids: Vec<String>,
-    at: DateTime<Utc>,
-    tasks: usize,
-) -> BoxResult<()> {
-    let (app, owner, ids) = (app.clone(), owner.clone(), Arc::new(ids));
-    let n = ids.len();
-    in_parallel(n, tasks, move |i| {
-        let (app, owner, ids) = (app.clone(), owner.clone(), ids.clone());
-        async move {
-            schedule::schedule(&app, &owner.actor, &owner.org_id, &ids[i], at).await?;
-            Ok(())
-        }
-    })
-    .await?;
-    Ok(())
 }
 
 async fn count(db: &Db, sql: &str) -> BoxResult<i64> {
@@ -625,109 +408,5 @@ async fn main() {
             log!("FAILED: {e}");
             std::process::exit(1);
         }
-    }
-}
-
-/// `--report`: the Markdown table of one or more runs' JSON lines.
-mod report {
-    use super::{GOAL_DONE_SECS, GOAL_P99_MS};
-    use serde_json::Value;
-
-    fn thousands(n: f64) -> String {
-        let s = format!("{:.0}", n);
-        let (sign, digits) = s.strip_prefix('-').map(|d| ("-", d)).unwrap_or(("", s.as_str()));
-        let mut out = String::new();
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
-                out.push(',');
-            }
-            out.push(c);
-        }
-        format!("{sign}{out}")
-    }
-
-    fn met(ok: bool) -> &'static str {
-        if ok {
-            "yes"
-        } else {
-            "**no**"
-        }
-    }
-
-    /// Print the table; the exit status is 1 when a file cannot be read.
-    pub fn print(files: &[String]) -> i32 {
-        let mut runs = Vec::new();
-        for f in files {
-            match std::fs::read_to_string(f)
-                .ok()
-                .and_then(|t| t.lines().last().and_then(|l| serde_json::from_str::<Value>(l).ok()))
-            {
-                Some(v) => runs.push((f.clone(), v)),
-                None => {
-                    eprintln!("{f}: no JSON result (the run failed?)");
-                    return 1;
-                }
-            }
-        }
-        let f = |v: &Value, k: &str| v.pointer(k).and_then(Value::as_f64).unwrap_or(f64::NAN);
-        println!(
-            "| Backend | Posts (publishes) | Concurrency | Create + schedule (s) | T → all published (s) | Publishes/s | \
-             Lateness p50 (ms) | p99 (ms) | max (ms) | Duplicates | Peak RSS (MiB) | Load at T |"
-        );
-        println!("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
-        for (_, v) in &runs {
-            let backend = if v["system"] == "sellcast-postgres" { "PostgreSQL" } else { "SQLite" };
-            println!(
-                "| {backend} | {} ({}; {} Mastodon + {} Bluesky) | {} | {:.1} + {:.1} | **{:.1}** | {} | {} | **{}** | {} | **{}** | {:.0} | {} |",
-                thousands(f(v, "/posts")),
-                thousands(f(v, "/publishes")),
-                thousands(f(v, "/channels/mastodon")),
-                thousands(f(v, "/channels/bluesky")),
-                f(v, "/concurrency"),
-                f(v, "/create_secs"),
-                f(v, "/schedule_secs"),
-                f(v, "/done_after_t_secs"),
-                thousands(f(v, "/publishes_per_sec")),
-                thousands(f(v, "/lateness_ms/p50")),
-                thousands(f(v, "/lateness_ms/p99")),
-                thousands(f(v, "/lateness_ms/max")),
-                f(v, "/duplicates"),
-                f(v, "/peak_rss_mib"),
-                v["load_at_t"].as_str().unwrap_or("?"),
-            );
-        }
-        println!();
-        println!("| Goal | Backend | Measured | Met |");
-        println!("|---|---|---|---|");
-        for (_, v) in &runs {
-            let backend = if v["system"] == "sellcast-postgres" { "PostgreSQL" } else { "SQLite" };
-            let done = f(v, "/done_after_t_secs");
-            let p99 = f(v, "/lateness_ms/p99");
-            let dup = f(v, "/duplicates");
-            let exact = dup == 0.0
-                && f(v, "/distinct_platform_ids") == f(v, "/publishes")
-                && f(v, "/distinct_texts_on_fakes") == f(v, "/publishes")
-                && f(v, "/not_published") == 0.0;
-            println!(
-                "| All published within {GOAL_DONE_SECS:.0} s of T | {backend} | {done:.1} s | {} |",
-                met(done <= GOAL_DONE_SECS)
-            );
-            let over =
-                if p99 > GOAL_P99_MS { format!(" ({:.0}× the goal)", p99 / GOAL_P99_MS) } else { String::new() };
-            println!(
-                "| p99 lateness ≤ {} ms | {backend} | {} ms{over} | {} |",
-                thousands(GOAL_P99_MS),
-                thousands(p99),
-                met(p99 <= GOAL_P99_MS)
-            );
-            println!(
-                "| No duplicates | {backend} | {dup:.0} extra posts on the fakes; {} distinct platform ids, {} distinct texts, {} not published | {} |",
-                thousands(f(v, "/distinct_platform_ids")),
-                thousands(f(v, "/distinct_texts_on_fakes")),
-                f(v, "/not_published"),
-                met(exact),
-            );
-        }
-        0
     }
 }

@@ -252,7 +252,12 @@ pub trait PlatformAdapter: Send + Sync {
     }
 
     /// Bluesky: sign in with a handle (or email) and an app password.
-    async fn create_session(&self, _server_url: &str, _identifier: &str, _password: &str) -> PlatformResult<Credentials> {
+    async fn create_session(
+        &self,
+        _server_url: &str,
+        _identifier: &str,
+        _password: &str,
+    ) -> PlatformResult<Credentials> {
         Err(crate::PlatformError::unsupported("this platform does not sign in with an app password"))
     }
 }

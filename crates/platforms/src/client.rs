@@ -180,7 +180,10 @@ mod tests {
     #[test]
     fn reset_headers_of_each_platform() {
         let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-        assert_eq!(rate_limit_reset(&headers(&[("retry-after", "30")]), now), Some(now + chrono::Duration::seconds(30)));
+        assert_eq!(
+            rate_limit_reset(&headers(&[("retry-after", "30")]), now),
+            Some(now + chrono::Duration::seconds(30))
+        );
         assert_eq!(
             rate_limit_reset(&headers(&[("x-rate-limit-reset", "1767225660")]), now),
             Some(Utc.timestamp_opt(1_767_225_660, 0).unwrap())
@@ -197,7 +200,10 @@ mod tests {
         let now = Utc::now();
         let h = HeaderMap::new();
         assert!(matches!(classify(StatusCode::UNAUTHORIZED, &h, "x".into(), now), PlatformError::Auth { .. }));
-        assert!(matches!(classify(StatusCode::TOO_MANY_REQUESTS, &h, "x".into(), now), PlatformError::RateLimited { .. }));
+        assert!(matches!(
+            classify(StatusCode::TOO_MANY_REQUESTS, &h, "x".into(), now),
+            PlatformError::RateLimited { .. }
+        ));
         assert!(matches!(classify(StatusCode::BAD_GATEWAY, &h, "x".into(), now), PlatformError::Retryable { .. }));
         assert!(matches!(
             classify(StatusCode::UNPROCESSABLE_ENTITY, &h, "too long".into(), now),

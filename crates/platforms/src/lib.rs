@@ -18,8 +18,8 @@ pub mod threads;
 pub mod x;
 
 pub use adapter::{
-    AuthorizeRequest, Capabilities, CodeExchange, ConnectFlow, ConnectedAccount, Credentials, MediaItem, MediaKind, OAuthApp,
-    PlatformAdapter, PostMetrics, Profile, PublishRequest, Published, TokenSet,
+    AuthorizeRequest, Capabilities, CodeExchange, ConnectFlow, ConnectedAccount, Credentials, MediaItem, MediaKind,
+    OAuthApp, PlatformAdapter, PostMetrics, Profile, PublishRequest, Published, TokenSet,
 };
 pub use client::{HttpClient, Timeouts};
 pub use error::{PlatformError, PlatformResult};

@@ -36,6 +36,10 @@ const LOOKUP_PAGE_SIZE: &str = "40";
 /// Clock difference tolerated between Sellcast and the instance when deciding that the
 /// listing reaches back past the first attempt.
 const CLOCK_SKEW: chrono::Duration = chrono::Duration::minutes(5);
+/// Mastodon remembers an `Idempotency-Key` for up to an hour
+/// (https://docs.joinmastodon.org/methods/statuses/#create); ten minutes are kept in hand for
+/// clock skew and for the next attempt to get going.
+const IDEMPOTENCY_KEY_TRUSTED: chrono::Duration = chrono::Duration::minutes(50);
 
 pub struct MastodonAdapter {
     http: HttpClient,
@@ -236,6 +240,12 @@ impl PlatformAdapter for MastodonAdapter {
             if reached_start {
                 return Ok(None);
             }
+        }
+        // Too many statuses to reach back to the first attempt. While the instance still holds
+        // the variant's Idempotency-Key, publishing again is safe: a repeated key is answered
+        // with the status the earlier request made, never a second one.
+        if Utc::now() - req.first_attempt_at < IDEMPOTENCY_KEY_TRUSTED {
+            return Ok(None);
         }
         Err(PlatformError::retryable(format!(
             "could not confirm whether the post exists: more than {} statuses since the first attempt",

@@ -366,23 +366,25 @@ pub async fn counts(c: Conn<'_>) -> QueueResult<Vec<(String, String, i64)>> {
 
 /// The unfinished job holding `unique_key`, if any.
 pub async fn unfinished_by_unique_key(c: Conn<'_>, unique_key: &str) -> QueueResult<Option<JobRow>> {
-    let sql = format!(
-        "SELECT {COLS} FROM jobs WHERE unique_key = $1 AND state NOT IN ('completed', 'cancelled', 'dead')"
-    );
+    let sql =
+        format!("SELECT {COLS} FROM jobs WHERE unique_key = $1 AND state NOT IN ('completed', 'cancelled', 'dead')");
     Ok(on!(c, c => sqlx::query_as::<_, JobRow>(&sql).bind(unique_key).fetch_optional(c).await)?)
 }
 
 /// Move the waiting (not running) job under `unique_key` to `run_at`; false when none waits.
-pub async fn reschedule_waiting(c: Conn<'_>, unique_key: &str, run_at: DateTime<Utc>, now: DateTime<Utc>) -> QueueResult<bool> {
+pub async fn reschedule_waiting(
+    c: Conn<'_>,
+    unique_key: &str,
+    run_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> QueueResult<bool> {
     let state = if run_at > now { "scheduled" } else { "available" };
     let n = exec!(
         c,
-        sqlx::query(&format!(
-            "UPDATE jobs SET run_at = $1, state = $2 WHERE unique_key = $3 AND state IN {CLAIMABLE}"
-        ))
-        .bind(run_at)
-        .bind(state)
-        .bind(unique_key)
+        sqlx::query(&format!("UPDATE jobs SET run_at = $1, state = $2 WHERE unique_key = $3 AND state IN {CLAIMABLE}"))
+            .bind(run_at)
+            .bind(state)
+            .bind(unique_key)
     )?;
     Ok(n == 1)
 }

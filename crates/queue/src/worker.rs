@@ -242,11 +242,8 @@ async fn queue_loop(inner: Arc<Inner>, queue: String, concurrency: usize) {
         if slots_free || (claimed_full && (busy < concurrency || buffer.len() <= ahead / 2)) {
             continue;
         }
-        let sleep_for = if busy < concurrency {
-            until_next_due(&inner, &queue).await
-        } else {
-            inner.config.fallback_poll
-        };
+        let sleep_for =
+            if busy < concurrency { until_next_due(&inner, &queue).await } else { inner.config.fallback_poll };
         tokio::select! {
             _ = stop.changed() => {}
             _ = &mut wake => drained = false,

@@ -67,9 +67,11 @@ pub async fn count(c: Conn<'_>, channel_id: &str) -> StoreResult<i64> {
 pub async fn mark_deleted(c: Conn<'_>, channel_id: &str, id: &str, now: DateTime<Utc>) -> StoreResult<bool> {
     Ok(exec!(
         c,
-        sqlx::query("UPDATE sandbox_posts SET deleted_at = $1 WHERE channel_id = $2 AND id = $3 AND deleted_at IS NULL")
-            .bind(now)
-            .bind(channel_id)
-            .bind(id)
+        sqlx::query(
+            "UPDATE sandbox_posts SET deleted_at = $1 WHERE channel_id = $2 AND id = $3 AND deleted_at IS NULL"
+        )
+        .bind(now)
+        .bind(channel_id)
+        .bind(id)
     )? == 1)
 }

@@ -66,7 +66,9 @@ pub fn redirect_uri(app: &App, platform: Platform) -> String {
 
 fn platform_error(e: PlatformError) -> AppError {
     match e {
-        PlatformError::Auth { message } => AppError::validation("credentials", format!("the platform refused: {message}")),
+        PlatformError::Auth { message } => {
+            AppError::validation("credentials", format!("the platform refused: {message}"))
+        }
         PlatformError::Permanent { message, .. } => AppError::validation("platform", message),
         other => AppError::Platform(other.to_string()),
     }
@@ -136,25 +138,50 @@ pub async fn start(
                 extra: json!({"handle": name}),
                 ..Default::default()
             };
-            let account = ConnectedAccount { profile: adapter.profile(&creds).await.map_err(platform_error)?, credentials: creds };
-            let rows = save_accounts(app, actor, org_id, platform, "", input.client_id.as_deref(), channel_id, vec![account]).await?;
+            let account = ConnectedAccount {
+                profile: adapter.profile(&creds).await.map_err(platform_error)?,
+                credentials: creds,
+            };
+            let rows =
+                save_accounts(app, actor, org_id, platform, "", input.client_id.as_deref(), channel_id, vec![account])
+                    .await?;
             Ok(Started::Connected(rows))
         }
         ConnectFlow::AppPassword => {
             let server = server_url(app, input.server_url.as_deref(), Some(&app.config.bluesky_server))?;
             let identifier = input.identifier.as_deref().map(str::trim).filter(|s| !s.is_empty());
-            let identifier = identifier.ok_or_else(|| AppError::validation("identifier", "your handle is required, e.g. alice.bsky.social"))?;
+            let identifier = identifier
+                .ok_or_else(|| AppError::validation("identifier", "your handle is required, e.g. alice.bsky.social"))?;
             let password = input.app_password.as_deref().filter(|s| !s.is_empty());
-            let password = password.ok_or_else(|| AppError::validation("app_password", "an app password is required (Settings → App passwords)"))?;
+            let password = password.ok_or_else(|| {
+                AppError::validation("app_password", "an app password is required (Settings → App passwords)")
+            })?;
             let creds = adapter.create_session(&server, identifier, password).await.map_err(platform_error)?;
             let profile = adapter.profile(&creds).await.map_err(platform_error)?;
             let account = ConnectedAccount { profile, credentials: creds };
-            let rows = save_accounts(app, actor, org_id, platform, &server, input.client_id.as_deref(), channel_id, vec![account]).await?;
+            let rows = save_accounts(
+                app,
+                actor,
+                org_id,
+                platform,
+                &server,
+                input.client_id.as_deref(),
+                channel_id,
+                vec![account],
+            )
+            .await?;
             Ok(Started::Connected(rows))
         }
         ConnectFlow::OAuth2 { pkce } => {
             let oauth_app = configured_app(&app.config, platform).ok_or_else(|| {
-                AppError::validation("platform", format!("{} is not set up on this server: the operator must set {}", platform.label(), missing_settings(platform)))
+                AppError::validation(
+                    "platform",
+                    format!(
+                        "{} is not set up on this server: the operator must set {}",
+                        platform.label(),
+                        missing_settings(platform)
+                    ),
+                )
             })?;
             begin_oauth(app, actor, org_id, platform, "", &oauth_app, pkce, &input, channel_id).await
         }
@@ -173,7 +200,10 @@ async fn mastodon_app(app: &App, platform: Platform, server: &str) -> AppResult<
         let mut c = app.db.read().await?;
         if let Some(row) = channels::mastodon_app(c.conn(), server).await? {
             if row.redirect_uri == redirect {
-                return Ok(OAuthApp { client_id: row.client_id, client_secret: app.secretbox.open(&row.client_secret)? });
+                return Ok(OAuthApp {
+                    client_id: row.client_id,
+                    client_secret: app.secretbox.open(&row.client_secret)?,
+                });
             }
         }
     }
@@ -228,7 +258,8 @@ async fn begin_oauth(
         .map_err(platform_error)?;
     let now = app.clock.now();
     let sealed_verifier = verifier.as_deref().map(|v| app.secretbox.seal(v)).transpose()?;
-    let key_id = sealed_verifier.as_deref().and_then(|s| s.split_once(':')).map(|(k, _)| k.to_string()).unwrap_or_default();
+    let key_id =
+        sealed_verifier.as_deref().and_then(|s| s.split_once(':')).map(|(k, _)| k.to_string()).unwrap_or_default();
     let expires_at = now + Duration::minutes(STATE_TTL_MINUTES);
     let mut tx = app.db.begin().await?;
     channels::prune_states(tx.conn(), now - Duration::days(1)).await?;
@@ -274,7 +305,8 @@ pub async fn finish(
 }
 
 async fn take(app: &App, cb: &Callback) -> AppResult<OAuthStateRow> {
-    let state = cb.state.as_deref().filter(|s| !s.is_empty()).ok_or_else(|| AppError::validation("state", "is missing"))?;
+    let state =
+        cb.state.as_deref().filter(|s| !s.is_empty()).ok_or_else(|| AppError::validation("state", "is missing"))?;
     let mut tx = app.db.begin().await?;
     let row = channels::take_state(tx.conn(), &token_hash(state), app.clock.now()).await?;
     tx.commit().await?;
@@ -303,13 +335,15 @@ async fn complete(
         let why = cb.error_description.as_deref().unwrap_or(err);
         return Err(AppError::validation("code", format!("{} did not authorize Sellcast: {why}", platform.label())));
     }
-    let code = cb.code.as_deref().filter(|c| !c.is_empty()).ok_or_else(|| AppError::validation("code", "is missing"))?;
+    let code =
+        cb.code.as_deref().filter(|c| !c.is_empty()).ok_or_else(|| AppError::validation("code", "is missing"))?;
     let actor = Actor { session_id: row.session_id.clone(), ..Actor::of(&row.user_id, meta) };
     authorize(app, &actor, &row.org_id, Permission::SettingsUpdate).await?;
     let oauth_app = match platform {
         Platform::Mastodon => mastodon_app(app, platform, &row.server_url).await?,
-        _ => configured_app(&app.config, platform)
-            .ok_or_else(|| AppError::validation("platform", format!("{} is no longer set up on this server", platform.label())))?,
+        _ => configured_app(&app.config, platform).ok_or_else(|| {
+            AppError::validation("platform", format!("{} is no longer set up on this server", platform.label()))
+        })?,
     };
     let verifier = row.code_verifier.as_deref().map(|v| app.secretbox.open(v)).transpose()?;
     let redirect = redirect_uri(app, platform);
@@ -327,7 +361,10 @@ async fn complete(
         .map_err(platform_error)?;
     let accounts = adapter.accounts(&tokens, server).await.map_err(platform_error)?;
     if accounts.is_empty() {
-        return Err(AppError::validation("account", format!("this {} login gives access to no account Sellcast can publish to", platform.label())));
+        return Err(AppError::validation(
+            "account",
+            format!("this {} login gives access to no account Sellcast can publish to", platform.label()),
+        ));
     }
     let channels = save_accounts(
         app,
@@ -395,7 +432,11 @@ async fn save_accounts(
             }
             None => {
                 let row = ChannelRow {
-                    id: if platform == Platform::Sandbox { account.credentials.account_id.clone() } else { ids::new_id() },
+                    id: if platform == Platform::Sandbox {
+                        account.credentials.account_id.clone()
+                    } else {
+                        ids::new_id()
+                    },
                     org_id: org_id.to_string(),
                     client_id: client_id.map(str::to_string),
                     platform: platform.as_str().to_string(),
@@ -427,7 +468,14 @@ async fn save_accounts(
     Ok(rows)
 }
 
-async fn record(c: Conn<'_>, actor: &Actor, now: DateTime<Utc>, org_id: &str, row: &ChannelRow, reconnect: bool) -> AppResult<()> {
+async fn record(
+    c: Conn<'_>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    org_id: &str,
+    row: &ChannelRow,
+    reconnect: bool,
+) -> AppResult<()> {
     let action = if reconnect { "channel.reconnect" } else { "channel.connect" };
     audit::record(
         c,

@@ -65,10 +65,8 @@ mod tests {
         assert_eq!(merged.access_token, "new");
         assert_eq!(merged.refresh_token.as_deref(), Some("keep-me"));
         assert_eq!(merged.extra, serde_json::json!({"a": 1, "b": 2}));
-        let rotated = merge(
-            creds,
-            TokenSet { access_token: "n".into(), refresh_token: Some("r2".into()), ..Default::default() },
-        );
+        let rotated =
+            merge(creds, TokenSet { access_token: "n".into(), refresh_token: Some("r2".into()), ..Default::default() });
         assert_eq!(rotated.refresh_token.as_deref(), Some("r2"));
     }
 }

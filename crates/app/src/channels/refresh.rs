@@ -37,7 +37,12 @@ impl JobArgs for RefreshChannel {
 }
 
 /// Whether a channel's token should be renewed now.
-pub fn due(platform: Platform, issued_at: Option<DateTime<Utc>>, expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+pub fn due(
+    platform: Platform,
+    issued_at: Option<DateTime<Utc>>,
+    expires_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> bool {
     let Some(expires) = expires_at else { return false };
     if platform == Platform::Instagram {
         // Instagram long-lived tokens can only be refreshed once at least 24 h old.

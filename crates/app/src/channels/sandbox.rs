@@ -72,7 +72,9 @@ impl PlatformAdapter for SandboxAdapter {
         let media: Vec<serde_json::Value> = req
             .media
             .iter()
-            .map(|m| serde_json::json!({"mime": m.mime, "bytes": m.bytes.len(), "url": m.public_url, "alt": m.alt_text}))
+            .map(
+                |m| serde_json::json!({"mime": m.mime, "bytes": m.bytes.len(), "url": m.public_url, "alt": m.alt_text}),
+            )
             .collect();
         let now = chrono::Utc::now();
         let mut tx = self.db.begin().await.map_err(store_err)?;
@@ -110,8 +112,9 @@ impl PlatformAdapter for SandboxAdapter {
 
     async fn delete(&self, creds: &Credentials, platform_post_id: &str) -> PlatformResult<()> {
         let mut tx = self.db.begin().await.map_err(store_err)?;
-        let gone =
-            sandbox::mark_deleted(tx.conn(), &creds.account_id, platform_post_id, chrono::Utc::now()).await.map_err(store_err)?;
+        let gone = sandbox::mark_deleted(tx.conn(), &creds.account_id, platform_post_id, chrono::Utc::now())
+            .await
+            .map_err(store_err)?;
         tx.commit().await.map_err(store_err)?;
         if gone {
             Ok(())

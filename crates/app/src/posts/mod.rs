@@ -132,7 +132,8 @@ pub async fn create(app: &App, actor: &Actor, org_id: &str, input: PostInput) ->
     posts::insert(tx.conn(), &post).await?;
     posts::set_media(tx.conn(), &post.id, &media_ids).await?;
     replace_variants(tx.conn(), &post, &variants, now).await?;
-    record(tx.conn(), actor, &post, "post.create", json!({"text": post.text.chars().take(200).collect::<String>()})).await?;
+    record(tx.conn(), actor, &post, "post.create", json!({"text": post.text.chars().take(200).collect::<String>()}))
+        .await?;
     let view = load_view(tx.conn(), post).await?;
     tx.commit().await?;
     Ok(view)

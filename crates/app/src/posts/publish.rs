@@ -268,7 +268,8 @@ async fn failed_attempt(
             let at = retry_at.unwrap_or(now + Duration::seconds(60)).min(now + Duration::hours(1)).max(now);
             // A variant whose earlier attempt may have gone through stays unconfirmed.
             let status = if l.maybe_sent || during_lookup { "unconfirmed" } else { "scheduled" };
-            set_variant(app, id, status, &format!("rate limited by the platform; trying again at {at}: {message}")).await?;
+            set_variant(app, id, status, &format!("rate limited by the platform; trying again at {at}: {message}"))
+                .await?;
             Ok(Outcome::Snooze(at))
         }
         PlatformError::Auth { message } => {

@@ -102,7 +102,10 @@ pub async fn unschedule(app: &App, actor: &Actor, org_id: &str, id: &str) -> App
     let mut tx = app.db.begin().await?;
     let mut post = posts::by_id(tx.conn(), org_id, id).await?.ok_or(AppError::NotFound("post"))?;
     if post.status != "scheduled" {
-        return Err(AppError::Conflict(format!("only a scheduled post can be unscheduled; this one is {}", post.status)));
+        return Err(AppError::Conflict(format!(
+            "only a scheduled post can be unscheduled; this one is {}",
+            post.status
+        )));
     }
     cancel_jobs(tx.conn(), &post).await?;
     for mut v in posts::variants_of(tx.conn(), id).await? {
@@ -138,7 +141,12 @@ pub async fn cancel_jobs(mut c: Conn<'_>, post: &PostRow) -> AppResult<()> {
 }
 
 /// Variants leaving the post lose their waiting jobs.
-pub async fn drop_removed_jobs(mut c: Conn<'_>, post: &PostRow, keep: &[VariantInput], now: DateTime<Utc>) -> AppResult<()> {
+pub async fn drop_removed_jobs(
+    mut c: Conn<'_>,
+    post: &PostRow,
+    keep: &[VariantInput],
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     for v in posts::variants_of(c.re(), &post.id).await? {
         if keep.iter().any(|k| k.channel_id == v.channel_id) {
             continue;
@@ -158,7 +166,13 @@ pub async fn drop_removed_jobs(mut c: Conn<'_>, post: &PostRow, keep: &[VariantI
 }
 
 /// Try a failed variant again, now.
-pub async fn retry_variant(app: &App, actor: &Actor, org_id: &str, post_id: &str, variant_id: &str) -> AppResult<PostView> {
+pub async fn retry_variant(
+    app: &App,
+    actor: &Actor,
+    org_id: &str,
+    post_id: &str,
+    variant_id: &str,
+) -> AppResult<PostView> {
     authorize(app, actor, org_id, Permission::PostUpdate).await?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;

@@ -11,12 +11,7 @@ use sellcast_store::posts::PostRow;
 use sellcast_store::Conn;
 
 /// Save-time checks.
-pub async fn check(
-    c: Conn<'_>,
-    post: &PostRow,
-    media_ids: &[String],
-    variants: &[VariantInput],
-) -> AppResult<()> {
+pub async fn check(c: Conn<'_>, post: &PostRow, media_ids: &[String], variants: &[VariantInput]) -> AppResult<()> {
     run(c, post, media_ids, variants, false).await
 }
 
@@ -76,7 +71,10 @@ async fn run(
             continue;
         }
         if scheduling && ch.status == crate::channels::NEEDS_RECONNECT {
-            errs.add(&field("channel_id"), format!("{} needs to be reconnected before posts can be scheduled to it", ch.handle));
+            errs.add(
+                &field("channel_id"),
+                format!("{} needs to be reconnected before posts can be scheduled to it", ch.handle),
+            );
         }
         if v.options.as_ref().is_some_and(|o| !o.is_object()) {
             errs.add(&field("options"), "must be an object");
@@ -123,7 +121,11 @@ pub fn facts_of(m: &MediaRow, platform: Platform) -> MediaFacts<'_> {
     let derived = m.variants.0.get(platform.as_str());
     let mime = derived.and_then(|v| v.get("mime")?.as_str()).unwrap_or_else(|| {
         let spec = sellcast_media::Variant::For(platform).spec();
-        if m.mime == "image/png" && spec.output == sellcast_media::OutputFormat::JpegOrPng { "image/png" } else { "image/jpeg" }
+        if m.mime == "image/png" && spec.output == sellcast_media::OutputFormat::JpegOrPng {
+            "image/png"
+        } else {
+            "image/jpeg"
+        }
     });
     let bytes = derived.and_then(|v| v.get("bytes")?.as_u64()).unwrap_or_else(|| {
         let cap = sellcast_media::Variant::For(platform).spec().max_bytes.unwrap_or(u64::MAX);
