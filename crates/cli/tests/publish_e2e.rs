@@ -13,12 +13,14 @@ mod support;
 
 #[path = "publish_e2e/posts.rs"]
 mod posts;
+#[path = "publish_e2e/probe.rs"]
+mod probe;
 #[path = "publish_e2e/verify.rs"]
 mod verify;
 #[path = "publish_e2e/world.rs"]
 mod world;
 
-use posts::SandboxCounter;
+use probe::Probe;
 use sellcast_fakes::Fault;
 use sellcast_testkit::{on_both_backends, Backend};
 use std::time::{Duration, Instant};
@@ -39,11 +41,11 @@ fn run_id() -> String {
 async fn exactly_once_1000_posts_3_channels(backend: Backend) {
     let _serial = ONE_AT_A_TIME.lock().await;
     let w = World::start(backend, Workers::InServe).await;
-    let mut counter = SandboxCounter::open(&w).await;
+    let mut probe = Probe::open(&w).await;
     let drafts = posts::create_drafts(&w, POSTS, &run_id()).await;
     let planned = posts::schedule(&w, &drafts, FIRST_DUE, LAST_DUE).await;
-    posts::wait_until_settled(&w, &mut counter, Duration::from_secs(120)).await;
-    verify::exactly_once(&w, &planned, &mut counter).await;
+    posts::wait_until_settled(&w, &mut probe, Duration::from_secs(120)).await;
+    verify::exactly_once(&w, &planned, &mut probe).await;
 }
 
 /// Lose the answer of the next `n` creates on Mastodon and on Bluesky: the post is made, the
@@ -56,10 +58,10 @@ fn lose_answers(w: &World, n: usize) {
 }
 
 /// Kill the worker once `share` of the publications are on the platforms, and start another.
-async fn kill_worker_mid_run(w: &World, counter: &mut SandboxCounter, share: f64) {
+async fn kill_worker_mid_run(w: &World, probe: &mut Probe, share: f64) {
     let goal = (3.0 * POSTS as f64 * share) as usize;
     let deadline = Instant::now() + Duration::from_secs(120);
-    let mut progress = counter.progress(w).await;
+    let mut progress = probe.progress(w).await;
     while progress.total() < goal {
         assert!(
             Instant::now() < deadline,
@@ -68,12 +70,22 @@ async fn kill_worker_mid_run(w: &World, counter: &mut SandboxCounter, share: f64
             w.logs(40)
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
-        progress = counter.progress(w).await;
+        progress = probe.progress(w).await;
     }
     let status = w.kill_worker();
-    let at_kill = counter.progress(w).await;
-    eprintln!("[{:?}] worker killed ({status}) at {at_kill}", w.backend);
+    let at_kill = probe.progress(w).await;
+    // Variants left `publishing` (a call under way when the process died) or `unconfirmed`:
+    // the new worker must ask the platform before publishing them.
+    let mut in_doubt = Vec::new();
+    for channel in w.channels.all() {
+        in_doubt.push(probe.variants_in_doubt(channel).await);
+    }
+    eprintln!(
+        "[{:?}] worker killed ({status}) at {at_kill}; variants in doubt (sandbox, mastodon, bluesky): {in_doubt:?}",
+        w.backend
+    );
     assert!(at_kill.total() < 3 * POSTS, "the kill must land mid-run, not after everything went out ({at_kill})");
+    assert!(in_doubt[1] + in_doubt[2] > 0, "the kill must land while platform calls are under way");
     w.start_worker();
     eprintln!("[{:?}] new worker started", w.backend);
     // The new worker loses answers too (the first attempts of the posts it starts).
@@ -87,18 +99,18 @@ async fn exactly_once_when_the_worker_is_killed(backend: Backend) {
     w.mastodon.faults.set_latency(Duration::from_millis(50));
     w.bluesky.faults.set_latency(Duration::from_millis(50));
     lose_answers(&w, 2);
-    let mut counter = SandboxCounter::open(&w).await;
-    let mut kill_counter = SandboxCounter::open(&w).await;
+    let mut probe = Probe::open(&w).await;
+    let mut kill_probe = Probe::open(&w).await;
     let drafts = posts::create_drafts(&w, POSTS, &run_id()).await;
     // The kill may land while posts are still being scheduled, and surely while they go out.
     let (planned, ()) = tokio::join!(
         posts::schedule(&w, &drafts, FIRST_DUE, LAST_DUE),
-        kill_worker_mid_run(&w, &mut kill_counter, 0.25),
+        kill_worker_mid_run(&w, &mut kill_probe, 0.25),
     );
     // Leases of the killed worker's jobs expire after 60 s and the rescued jobs wait their
     // first retry delay (30 s); a lost answer found by the new worker waits up to 2 min more.
-    posts::wait_until_settled(&w, &mut counter, Duration::from_secs(300)).await;
-    verify::exactly_once(&w, &planned, &mut counter).await;
+    posts::wait_until_settled(&w, &mut probe, Duration::from_secs(300)).await;
+    verify::exactly_once(&w, &planned, &mut probe).await;
     assert_eq!(w.mastodon.faults.pending(), 0, "every lost Mastodon answer happened");
     assert_eq!(w.bluesky.faults.pending(), 0, "every lost Bluesky answer happened");
     let retried = verify::all_posts(&w)

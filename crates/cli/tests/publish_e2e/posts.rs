@@ -1,12 +1,12 @@
 //! Scheduling the posts through the API, watching them go out (platform-side counts), and
 //! waiting, bounded, until none is left to publish, with a diagnosis when time runs out.
 
+use crate::probe::Probe;
 use crate::world::World;
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures_util::StreamExt;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use sqlx::Connection;
 use std::time::{Duration, Instant};
 
 /// Requests in flight at once while creating and scheduling posts.
@@ -87,69 +87,10 @@ pub async fn schedule(w: &World, drafts: &[Draft], first_due: Duration, last_due
     planned
 }
 
-/// What the platforms hold so far.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Progress {
-    pub sandbox: i64,
-    pub mastodon: usize,
-    pub bluesky: usize,
-}
-
-impl Progress {
-    pub fn total(&self) -> usize {
-        self.sandbox as usize + self.mastodon + self.bluesky
-    }
-}
-
-impl std::fmt::Display for Progress {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "sandbox {}, mastodon {}, bluesky {}", self.sandbox, self.mastodon, self.bluesky)
-    }
-}
-
-/// Counts the sandbox network's posts straight from the database (the sandbox's "platform
-/// side"), with one connection kept open.
-pub enum SandboxCounter {
-    Sqlite(sqlx::SqliteConnection),
-    Postgres(sqlx::PgConnection),
-}
-
-impl SandboxCounter {
-    pub async fn open(w: &World) -> SandboxCounter {
-        match (w.sqlite_path(), w.database_url()) {
-            (Some(path), _) => {
-                let options =
-                    sqlx::sqlite::SqliteConnectOptions::new().filename(path).busy_timeout(Duration::from_secs(30));
-                SandboxCounter::Sqlite(sqlx::SqliteConnection::connect_with(&options).await.expect("open SQLite"))
-            }
-            (None, Some(url)) => SandboxCounter::Postgres(sqlx::PgConnection::connect(url).await.expect("PostgreSQL")),
-            (None, None) => panic!("no database to count sandbox posts in"),
-        }
-    }
-
-    /// Top-level sandbox posts of `channel` (deleted ones included: they went out).
-    pub async fn count(&mut self, channel: &str) -> i64 {
-        let sql = "SELECT COUNT(*) FROM sandbox_posts WHERE channel_id = $1 AND reply_to IS NULL";
-        match self {
-            SandboxCounter::Sqlite(c) => sqlx::query_scalar(sql).bind(channel).fetch_one(c).await,
-            SandboxCounter::Postgres(c) => sqlx::query_scalar(sql).bind(channel).fetch_one(c).await,
-        }
-        .expect("counting sandbox posts")
-    }
-
-    pub async fn progress(&mut self, w: &World) -> Progress {
-        Progress {
-            sandbox: self.count(&w.channels.sandbox).await,
-            mastodon: w.mastodon_state.count(),
-            bluesky: w.bluesky_state.count(),
-        }
-    }
-}
-
 /// Wait until no post is draft, scheduled or publishing (bounded by `limit`), printing the
 /// platforms' counts every few seconds. Panics with a diagnosis past the limit, or as soon as
 /// a post fails.
-pub async fn wait_until_settled(w: &World, counter: &mut SandboxCounter, limit: Duration) {
+pub async fn wait_until_settled(w: &World, probe: &mut Probe, limit: Duration) {
     let started = Instant::now();
     let mut next_report = started;
     let waiting = w.org_path("/posts?status=draft,scheduled,publishing&limit=1");
@@ -158,7 +99,7 @@ pub async fn wait_until_settled(w: &World, counter: &mut SandboxCounter, limit: 
         let (s, page) = w.get(&waiting).await;
         assert_eq!(s, StatusCode::OK, "{page}");
         if page["items"].as_array().is_some_and(Vec::is_empty) {
-            eprintln!("[{:?}] settled after {:.1?}: {}", w.backend, started.elapsed(), counter.progress(w).await);
+            eprintln!("[{:?}] settled after {:.1?}: {}", w.backend, started.elapsed(), probe.progress(w).await);
             return;
         }
         let (_, bad) = w.get(&failed).await;
@@ -166,13 +107,13 @@ pub async fn wait_until_settled(w: &World, counter: &mut SandboxCounter, limit: 
             panic!("a post failed:\n{}\n{}", diagnose(w).await, w.logs(40));
         }
         if Instant::now() >= next_report {
-            eprintln!("[{:?}] {:>5.1?}: {}", w.backend, started.elapsed(), counter.progress(w).await);
+            eprintln!("[{:?}] {:>5.1?}: {}", w.backend, started.elapsed(), probe.progress(w).await);
             next_report += Duration::from_secs(5);
         }
         if started.elapsed() > limit {
             panic!(
                 "not every post was published within {limit:?} ({}):\n{}\n{}",
-                counter.progress(w).await,
+                probe.progress(w).await,
                 diagnose(w).await,
                 w.logs(60)
             );

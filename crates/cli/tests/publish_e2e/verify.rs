@@ -2,7 +2,8 @@
 //! per channel, and each platform holds exactly one record per post — counted on the platform
 //! side (the fakes' stores, the sandbox's table), matched by text and by the ids Sellcast saved.
 
-use crate::posts::{Planned, SandboxCounter};
+use crate::posts::Planned;
+use crate::probe::Probe;
 use crate::world::World;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
@@ -33,7 +34,7 @@ pub async fn all_posts(w: &World) -> Vec<Value> {
 type Published = (String, String, String);
 
 /// Assert that every planned post went out exactly once on each of the three channels.
-pub async fn exactly_once(w: &World, planned: &[Planned], counter: &mut SandboxCounter) {
+pub async fn exactly_once(w: &World, planned: &[Planned], probe: &mut Probe) {
     let n = planned.len();
     let texts: HashMap<&str, &str> = planned.iter().map(|p| (p.id.as_str(), p.text.as_str())).collect();
     assert_eq!(texts.len(), n, "post ids are unique");
@@ -91,7 +92,7 @@ pub async fn exactly_once(w: &World, planned: &[Planned], counter: &mut SandboxC
     let variants = |p: &str| by_platform.get(p).unwrap_or_else(|| panic!("no {p} variants")).as_slice();
     check_mastodon(w, &texts, variants("mastodon"));
     check_bluesky(w, &texts, variants("bluesky"));
-    check_sandbox(w, &texts, variants("sandbox"), counter).await;
+    check_sandbox(w, &texts, variants("sandbox"), probe).await;
 }
 
 /// `texts` once each, and nothing else: what a platform holds must be exactly the posts.
@@ -132,8 +133,12 @@ fn check_bluesky(w: &World, texts: &HashMap<&str, &str>, published: &[Published]
     }
 }
 
-async fn check_sandbox(w: &World, texts: &HashMap<&str, &str>, published: &[Published], counter: &mut SandboxCounter) {
-    assert_eq!(counter.count(&w.channels.sandbox).await, texts.len() as i64, "the sandbox holds one post per post");
+async fn check_sandbox(w: &World, texts: &HashMap<&str, &str>, published: &[Published], probe: &mut Probe) {
+    assert_eq!(
+        probe.sandbox_posts(&w.channels.sandbox).await,
+        texts.len() as i64,
+        "the sandbox holds one post per post"
+    );
     // Every link Sellcast saved opens the post on the sandbox network.
     let opened: Vec<(String, StatusCode, Value)> = futures_util::stream::iter(published)
         .map(|(post, _, url)| async move {
