@@ -18,7 +18,7 @@
 //! variant each, alternating between the two channels (N publishes in all), each with its own
 //! text, are created as drafts with `posts::create` from K parallel tasks, and scheduled with
 //! `posts::schedule::schedule` for one instant T, chosen after the drafts exist: T = now +
-//! lead (default 2 × the drafting time + 5 s, so scheduling ends before T). Only then the
+//! lead (default 3 × the drafting time + 10 s: scheduling takes longer than drafting, and must end before T). Only then the
 //! product's worker (`jobs::worker`) starts. The run waits until the fakes hold N posts and
 //! the database N published variants, and prints one JSON line:
 //! - `done_after_t_secs`: the last variant's `published_at` − T;
@@ -35,11 +35,12 @@
 use chrono::{DateTime, Utc};
 use sellcast_app::jobs;
 use sellcast_app::store::{on, Db};
+use sellcast_app::Config;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::error::Error;
 use std::time::{Duration, Instant};
-use world::{Fakes, FreshStore};
+use world::{create_drafts, open_app, schedule_all, set_up_owner, Fakes, FreshStore};
 
 pub type BoxResult<T> = Result<T, Box<dyn Error + Send + Sync>>;
 
@@ -263,7 +264,7 @@ async fn run(opts: &Opts, store: &FreshStore) -> BoxResult<Value> {
     let t0 = Instant::now();
     let ids = create_drafts(&app, &owner, n, opts.create_tasks, &run_id).await?;
     let create_secs = t0.elapsed().as_secs_f64();
-    let lead = opts.lead_secs.map(|s| s as f64).unwrap_or(2.0 * create_secs + 5.0);
+    let lead = opts.lead_secs.map(|s| s as f64).unwrap_or(3.0 * create_secs + 10.0);
     let t_wall = Utc::now() + chrono::Duration::milliseconds((lead * 1000.0) as i64);
     log!("{n} drafts in {create_secs:.1}s ({:.0}/s); scheduling all for T = now + {lead:.1}s", n as f64 / create_secs);
     let t1 = Instant::now();
@@ -316,6 +317,7 @@ async fn run(opts: &Opts, store: &FreshStore) -> BoxResult<Value> {
     let last_published = last_published.ok_or("no variant was published")?;
     let first_started = first_started.ok_or("no variant was attempted")?;
     let (fake_posts, distinct_texts, foreign_texts) = fake_texts(&fakes, &run_id);
+    let peak_rss = [proc_status_mib("VmHWM:"), peak_rss_creation].into_iter().flatten().reduce(f64::max);
     let done_after_t = secs_between(t_wall, last_published);
     let publishing_secs = secs_between(first_started, last_published);
     log!(
@@ -356,7 +358,7 @@ async fn run(opts: &Opts, store: &FreshStore) -> BoxResult<Value> {
         "not_published": not_published,
         "scheduled_off_t": off_t,
         "extra_attempts": attempts - rows.len() as i64,
-        "peak_rss_mib": [proc_status_mib("VmHWM:"), peak_rss_creation].into_iter().flatten().reduce(f64::max),
+        "peak_rss_mib": peak_rss,
         "peak_rss_creation_mib": peak_rss_creation,
         "rss_after_creation_mib": rss_after_creation,
         "peak_rss_publishing_mib": if peak_reset { peak_rss_publishing } else { None },

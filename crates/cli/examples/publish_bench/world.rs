@@ -156,7 +156,9 @@ pub async fn set_up_owner(app: &App, fakes: &Fakes) -> BoxResult<Owner> {
     let back = reqwest::Url::parse(location)?;
     let param = |k: &str| back.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned());
     let callback = Callback { code: param("code"), state: param("state"), ..Default::default() };
-    let finished = connect::finish(app, Platform::Mastodon, callback, &meta).await?;
+    // The first element is where a web page wants the user sent back: none here.
+    let (_, finished) = connect::finish(app, Platform::Mastodon, callback, &meta).await;
+    let finished = finished?;
     let mastodon_channel = finished.channels.first().map(|r| r.id.clone()).ok_or("Mastodon connected no channel")?;
     Ok(Owner { actor, org_id, channels: [mastodon_channel, bluesky_channel] })
 }
