@@ -4,6 +4,7 @@
 
 mod media;
 mod oauth;
+mod reconnect;
 
 use super::common::tenancy::org;
 use super::common::{Account, Response, TestServer};
