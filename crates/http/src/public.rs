@@ -35,7 +35,8 @@ pub struct SignedQuery {
 /// A media file by signed link; an invalid or expired signature is a 404.
 #[utoipa::path(get, path = "/media/{media_id}/{variant}", tag = "public",
     params(("media_id" = String, Path), ("variant" = String, Path, description = "original, thumbnail or a platform"), SignedQuery),
-    responses((status = 200, description = "The bytes, with their Content-Type", content_type = "application/octet-stream", body = Vec<u8>),
+    responses((status = 200, description = "The bytes, with their Content-Type", content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp"), (Vec<u8> = "image/gif"), (Vec<u8> = "video/mp4"), (Vec<u8> = "video/quicktime"))),
+        (status = 400, description = "Malformed expiry or signature", body = crate::error::ErrorBody),
         (status = 404, description = "Unknown, expired or wrongly signed", body = crate::error::ErrorBody)))]
 pub async fn signed_media(
     State(s): State<AppState>,

@@ -274,7 +274,7 @@ pub fn file_response(bytes: Bytes, mime: &str) -> Response {
 /// The file's bytes (or a variant's).
 #[utoipa::path(get, path = "/api/v1/orgs/{org_id}/media/{media_id}/content", tag = "media", security(("bearer" = [])),
     params(("org_id" = String, Path), ("media_id" = String, Path), ContentQuery),
-    responses((status = 200, description = "The bytes, with their Content-Type", content_type = "application/octet-stream", body = Vec<u8>)))]
+    responses((status = 200, description = "The bytes, with their Content-Type", content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp"), (Vec<u8> = "image/gif"), (Vec<u8> = "video/mp4"), (Vec<u8> = "video/quicktime")))))]
 pub async fn content(
     State(s): State<AppState>,
     Auth(actor): Auth,
