@@ -42,3 +42,17 @@ ensure_s3s() {
     SELLCAST_S3S_FS="$(bash "$ROOT/.ci/s3s.sh")"
     export SELLCAST_S3S_FS
 }
+
+# Debian's Chromium + chromedriver and axe-core (pinned in .ci/axe/package-lock.json) for the
+# browser tests (crates/http/tests/browser.rs).
+ensure_browser() {
+    if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+        echo "installing chromium and chromium-driver from Debian"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver
+    fi
+    if [ ! -f "$ROOT/.ci/axe/node_modules/axe-core/axe.min.js" ]; then
+        echo "installing axe-core from npm"
+        npm ci --prefix "$ROOT/.ci/axe" --no-audit --no-fund --loglevel=error
+    fi
+}

@@ -178,16 +178,44 @@ pub async fn login(
     let Some(user) = user.filter(|_| password_ok) else {
         return Err(record_failure(app, &email, failures).await);
     };
+    finish_login(app, meta, &email, user, failures, totp_code).await
+}
+
+/// The second step of a sign-in whose password was checked earlier (the web UI's TOTP page
+/// holds a signed proof of that, see `web_session::mfa_pending`): the code alone.
+pub async fn login_second_step(app: &App, meta: &RequestMeta, email: &str, code: &str) -> AppResult<LoggedIn> {
+    let email = v::normalize_email(email);
+    let now = app.clock.now();
+    let (failures, user) = {
+        let mut c = app.db.read().await?;
+        (users::login_failures(c.conn(), &email).await?, users::by_email(c.conn(), &email).await?)
+    };
+    if let Some(until) = failures.as_ref().and_then(|f| f.locked_until).filter(|u| *u > now) {
+        return Err(locked(until - now));
+    }
+    let Some(user) = user else { return Err(AppError::Unauthorized(BAD_CREDENTIALS.into())) };
+    finish_login(app, meta, &email, user, failures, Some(code)).await
+}
+
+async fn finish_login(
+    app: &App,
+    meta: &RequestMeta,
+    email: &str,
+    user: UserRow,
+    failures: Option<LoginFailures>,
+    totp_code: Option<&str>,
+) -> AppResult<LoggedIn> {
+    let now = app.clock.now();
     if user.totp_enabled {
         let Some(code) = totp_code.filter(|c| !c.trim().is_empty()) else {
             return Err(AppError::MfaRequired);
         };
         if !crate::mfa::check_second_factor(app, &user, code).await? {
-            return Err(record_failure(app, &email, failures).await);
+            return Err(record_failure(app, email, failures).await);
         }
     }
     let mut tx = app.db.begin().await?;
-    users::clear_login_failures(tx.conn(), &email).await?;
+    users::clear_login_failures(tx.conn(), email).await?;
     let tokens = start_session(app, tx.conn(), &user.id, meta).await?;
     let actor = Actor::of(&user.id, meta);
     audit::record(

@@ -191,5 +191,17 @@ pub(crate) async fn redeem(
         changes: json!({"invite_id": invite.id, "invited_email": invite.email, "email": email, "role": role.as_str()}),
     })
     .await?;
+    // The inviter hears about it (the bell), in the same transaction as the membership.
+    if let Some(inviter) = invite.invited_by.as_deref().filter(|id| *id != actor.user_id) {
+        let notice = crate::notifications::Notice {
+            org_id: Some(&invite.org_id),
+            kind: "invite.accepted",
+            title: format!("{email} joined {}", org.name),
+            body: format!("{email} accepted your invite and joined as {}.", role.as_str()),
+            link: Some(format!("/o/{}/settings/members", invite.org_id)),
+            data: json!({"user_id": actor.user_id, "role": role.as_str()}),
+        };
+        crate::notifications::notify(tx.conn(), &[inviter.to_string()], &notice, now).await?;
+    }
     Ok((org, role))
 }

@@ -68,6 +68,7 @@ pub fn registry(app: Arc<App>) -> Registry {
     if let Err(e) = r.periodic("auth.prune", "17 3 * * *", NewJob::of(&PruneAuth {})) {
         tracing::error!(error = %e, "the auth.prune schedule is invalid");
     }
+    crate::events::register(&mut r, app_for_publishing.clone());
     register_publishing(&mut r, app_for_publishing);
     r
 }
@@ -166,6 +167,13 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<JobRow> {
     require_instance_admin(actor)?;
     let mut c = app.db.read().await?;
     ops::get(c.conn(), id).await?.ok_or(AppError::NotFound("job"))
+}
+
+/// How many jobs each (queue, state) pair holds.
+pub async fn counts(app: &App, actor: &Actor) -> AppResult<Vec<(String, String, i64)>> {
+    require_instance_admin(actor)?;
+    let mut c = app.db.read().await?;
+    Ok(ops::counts(c.conn()).await?)
 }
 
 /// Run a dead, cancelled, completed or waiting job again now.

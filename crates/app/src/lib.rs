@@ -9,7 +9,9 @@ pub mod clients;
 pub mod clock;
 pub mod config;
 pub mod context;
+pub mod demo;
 pub mod error;
+pub mod events;
 pub mod invites;
 pub mod jobs;
 pub mod mail;
@@ -23,6 +25,7 @@ pub mod posts;
 pub mod rotation;
 pub mod secrets;
 pub mod security;
+pub mod web_session;
 
 pub use clock::Clock;
 pub use config::Config;
@@ -50,6 +53,8 @@ pub struct App {
     pub blobs: Arc<dyn sellcast_media::BlobStore>,
     /// Signs media links that platforms fetch without signing in.
     pub url_key: Vec<u8>,
+    /// Wakes this process's event-stream subscribers.
+    pub events: events::Hub,
 }
 
 impl App {
@@ -77,6 +82,7 @@ impl App {
             clock: Clock::default(),
             mailer,
             queue_metrics: Default::default(),
+            events: Default::default(),
             config,
         }))
     }

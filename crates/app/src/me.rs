@@ -39,7 +39,11 @@ pub async fn update(app: &App, actor: &Actor, patch: ProfilePatch) -> AppResult<
         errs.check("email", v::email(e));
     }
     if let Some(t) = &patch.timezone {
-        errs.check("timezone", v::timezone(t));
+        // The shape check, then the real list: times are shown and picked in this zone.
+        let known = v::timezone(t).and_then(|_| {
+            t.parse::<chrono_tz::Tz>().map(|_| ()).map_err(|_| "is not a known IANA timezone such as Europe/Paris".into())
+        });
+        errs.check("timezone", known);
     }
     if let Some(p) = &patch.new_password {
         errs.check("new_password", v::password(p));

@@ -20,7 +20,7 @@ pub struct Notice<'a> {
     pub data: serde_json::Value,
 }
 
-/// Notify each user.
+/// Notify each user (and tell their open event streams).
 pub async fn notify(mut c: Conn<'_>, user_ids: &[String], n: &Notice<'_>, now: DateTime<Utc>) -> AppResult<()> {
     for user_id in user_ids {
         let row = NotificationRow {
@@ -36,6 +36,7 @@ pub async fn notify(mut c: Conn<'_>, user_ids: &[String], n: &Notice<'_>, now: D
             created_at: now,
         };
         notifications::insert(c.re(), &row).await?;
+        crate::events::notification_new(c.re(), &row).await?;
     }
     Ok(())
 }
@@ -83,4 +84,10 @@ pub async fn mark_read(app: &App, actor: &Actor, org_id: Option<&str>, id: Optio
     let n = notifications::mark_read(tx.conn(), &actor.user_id, org_id, id, app.clock.now()).await?;
     tx.commit().await?;
     Ok(n)
+}
+
+/// How many of the user's notifications (in the org, when given) are unread: the bell's count.
+pub async fn unread_count(app: &App, actor: &Actor, org_id: Option<&str>) -> AppResult<i64> {
+    let mut c = app.db.read().await?;
+    Ok(notifications::unread_count(c.conn(), &actor.user_id, org_id).await?)
 }

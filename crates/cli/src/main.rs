@@ -3,6 +3,7 @@
 mod admin;
 mod jobs;
 mod logging;
+mod seed;
 
 use clap::{Parser, Subcommand};
 use sellcast_app::{App, Config};
@@ -47,6 +48,8 @@ enum Command {
     },
     /// Print the OpenAPI document of the HTTP API.
     Openapi,
+    /// Fill the database with demo data (`--demo`): an organization to sign in to and explore.
+    Seed(seed::SeedArgs),
 }
 
 fn load_config() -> Result<Config, ExitCode> {
@@ -67,6 +70,7 @@ async fn open(config: Config) -> Result<Arc<App>, ExitCode> {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Seed(args) => seed::run(args).await,
         Command::Openapi => {
             println!("{}", sellcast_http::openapi::json());
             ExitCode::SUCCESS

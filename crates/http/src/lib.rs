@@ -9,8 +9,10 @@ pub mod middleware;
 pub mod openapi;
 pub mod ops;
 pub mod public;
+pub mod realtime;
 pub mod request_id;
 pub mod state;
+pub mod web;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, HeaderValue, Method};
@@ -32,8 +34,12 @@ pub fn state_for(app: Arc<App>) -> AppState {
     AppState { limits: Arc::new(limits), metrics: Arc::new(metrics::Metrics::new(&app.queue_metrics)), app }
 }
 
-async fn not_found() -> ApiError {
-    ApiError::not_found("no such route")
+/// Browsers navigating get the product's 404 page; API clients the JSON error.
+async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> axum::response::Response {
+    if !uri.path().starts_with("/api/") && web::wants_html(&headers) {
+        return web::not_found_page();
+    }
+    ApiError::not_found("no such route").into_response()
 }
 
 async fn openapi_json() -> impl IntoResponse {
@@ -44,8 +50,9 @@ async fn openapi_json() -> impl IntoResponse {
 pub fn router(state: AppState) -> Router {
     let config = &state.app.config;
     let mut r = Router::new()
-        .nest("/api/v1", api::router())
+        .nest("/api/v1", api::router().merge(realtime::router()))
         .merge(public::router())
+        .merge(web::router())
         .route("/api/openapi.json", get(openapi_json))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
@@ -90,7 +97,13 @@ pub async fn serve(
             limits.prune();
         }
     });
+    let core = state.app.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    // Event streams never end by themselves: end them, so the graceful shutdown can finish.
+    let shutdown = async move {
+        shutdown.await;
+        core.events.close();
+    };
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     pruner.abort();
     result

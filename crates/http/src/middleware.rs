@@ -79,7 +79,8 @@ pub async fn normalize_errors(req: Request, next: Next) -> Response {
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
+    // JSON errors are already in shape; HTML errors are the web UI's own pages.
     if is_json {
         return res;
     }

@@ -5,6 +5,7 @@ use crate::api;
 use crate::error::ErrorBody;
 use crate::ops;
 use crate::public;
+use crate::realtime;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, RefOr, ResponseBuilder};
@@ -33,6 +34,7 @@ use utoipa::{Modify, OpenApi};
         api::posts::schedule, api::posts::unschedule, api::posts::publish, api::posts::duplicate, api::posts::retry,
         api::calendar::days, api::calendar::create_feed, api::calendar::delete_feed,
         api::notifications::list, api::notifications::mark_read,
+        realtime::sse::events,
         public::signed_media, public::ical_feed, public::sandbox_post,
     ),
     components(schemas(ErrorBody)),

@@ -127,18 +127,46 @@ pub async fn claim(
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
 ) -> QueueResult<Vec<JobRow>> {
+    let mut c = c;
     let lock = if matches!(c, Conn::Pg(_)) { "FOR UPDATE SKIP LOCKED" } else { "" };
+    // One priority at a time, so each claim is a range scan of ix_jobs_claim (queue, priority,
+    // run_at, id) over the due jobs only: with the priority left open, the scan walked every
+    // waiting job of the queue, jobs due later included (O(waiting) per claim).
     let sql = format!(
         "UPDATE jobs SET state = 'running', attempt = attempt + 1, attempted_at = $1, lease_owner = $2, lease_expires_at = $3
-         WHERE id IN (SELECT id FROM jobs WHERE queue = $4 AND state IN {CLAIMABLE} AND run_at <= $1
-                      ORDER BY priority, run_at, id LIMIT $5 {lock})
+         WHERE id IN (SELECT id FROM jobs WHERE queue = $4 AND state IN {CLAIMABLE} AND priority = $6 AND run_at <= $1
+                      ORDER BY run_at, id LIMIT $5 {lock})
          RETURNING {COLS}"
     );
-    let mut rows: Vec<JobRow> = on!(c, c => sqlx::query_as(&sql)
-        .bind(now).bind(owner).bind(lease_until).bind(queue).bind(limit).fetch_all(c).await)?;
+    let mut rows: Vec<JobRow> = Vec::new();
+    for priority in priorities(c.re(), queue).await? {
+        let want = limit - rows.len() as i64;
+        if want <= 0 {
+            break;
+        }
+        let got: Vec<JobRow> = on!(c.re(), c => sqlx::query_as(&sql)
+            .bind(now).bind(owner).bind(lease_until).bind(queue).bind(want).bind(priority).fetch_all(c).await)?;
+        rows.extend(got);
+    }
     rows.sort_by_key(|j| (j.priority, j.run_at, j.id));
     Ok(rows)
 }
+
+/// The distinct priorities of the queue's waiting jobs, lowest first: a skip scan of
+/// ix_jobs_claim, one index seek per priority (there are few).
+async fn priorities(c: Conn<'_>, queue: &str) -> QueueResult<Vec<i16>> {
+    let sql = format!("{PRIORITIES} SELECT p FROM pr WHERE p IS NOT NULL ORDER BY p");
+    let rows: Vec<i32> = on!(c, c => sqlx::query_scalar(&sql).bind(queue).fetch_all(c).await)?;
+    Ok(rows.into_iter().filter_map(|p| i16::try_from(p).ok()).collect())
+}
+
+/// `pr(p)`: the priorities of the queue's ($1) waiting jobs, by a recursive skip scan.
+const PRIORITIES: &str = "WITH RECURSIVE pr(p) AS (
+    SELECT CAST(MIN(priority) AS INTEGER) FROM jobs WHERE queue = $1 AND state IN ('available', 'scheduled', 'retryable')
+    UNION ALL
+    SELECT (SELECT CAST(MIN(priority) AS INTEGER) FROM jobs
+            WHERE queue = $1 AND state IN ('available', 'scheduled', 'retryable') AND priority > pr.p)
+    FROM pr WHERE pr.p IS NOT NULL)";
 
 /// Mark jobs completed if `owner` still holds their lease; returns how many were.
 pub async fn complete_many(c: Conn<'_>, owner: &str, ids: &[i64], now: DateTime<Utc>) -> QueueResult<u64> {
@@ -261,7 +289,11 @@ pub async fn release(c: Conn<'_>, owner: &str, now: DateTime<Utc>) -> QueueResul
 
 /// When the next job of `queue` is due, if any is waiting.
 pub async fn next_run_at(c: Conn<'_>, queue: &str) -> QueueResult<Option<DateTime<Utc>>> {
-    let sql = format!("SELECT MIN(run_at) FROM jobs WHERE queue = $1 AND state IN {CLAIMABLE}");
+    // The earliest per priority: index seeks, where MIN(run_at) over the queue scanned it all.
+    let sql = format!(
+        "{PRIORITIES} SELECT MIN((SELECT MIN(run_at) FROM jobs WHERE queue = $1 AND state IN {CLAIMABLE} AND priority = pr.p))
+         FROM pr WHERE pr.p IS NOT NULL"
+    );
     Ok(on!(c, c => sqlx::query_scalar::<_, Option<DateTime<Utc>>>(&sql).bind(queue).fetch_one(c).await)?)
 }
 

@@ -1,9 +1,11 @@
 use crate::error::StoreResult;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteOperation, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -38,6 +40,24 @@ pub struct Db {
     /// Wakes this process's job workers when a job is enqueued here (PostgreSQL also
     /// notifies other processes with NOTIFY).
     job_wakeup: std::sync::Arc<tokio::sync::Notify>,
+    events: Arc<EventsCommitted>,
+}
+
+/// SQLite's after-commit hook for the event stream: the writer's update hook notes an insert
+/// into `org_events`, and the commit of that transaction bumps `committed`. (PostgreSQL needs
+/// none: its NOTIFY is delivered at commit.)
+#[derive(Debug)]
+pub struct EventsCommitted {
+    inserted: AtomicBool,
+    committed: tokio::sync::watch::Sender<u64>,
+}
+
+impl EventsCommitted {
+    fn after_commit(&self) {
+        if self.inserted.swap(false, Ordering::AcqRel) {
+            self.committed.send_modify(|n| *n = n.wrapping_add(1));
+        }
+    }
 }
 
 pub enum Conn<'c> {
@@ -46,7 +66,7 @@ pub enum Conn<'c> {
 }
 
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(Transaction<'static, Sqlite>, Arc<EventsCommitted>),
     Pg(Transaction<'static, Postgres>),
 }
 
@@ -68,14 +88,17 @@ impl Conn<'_> {
 impl Tx {
     pub fn conn(&mut self) -> Conn<'_> {
         match self {
-            Tx::Sqlite(t) => Conn::Sqlite(t),
+            Tx::Sqlite(t, _) => Conn::Sqlite(t),
             Tx::Pg(t) => Conn::Pg(t),
         }
     }
 
     pub async fn commit(self) -> StoreResult<()> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Sqlite(t, events) => {
+                t.commit().await?;
+                events.after_commit();
+            }
             Tx::Pg(t) => t.commit().await?,
         }
         Ok(())
@@ -93,6 +116,10 @@ impl PoolConn {
 
 impl Db {
     pub async fn connect(opts: &DbOptions) -> StoreResult<Db> {
+        let events = Arc::new(EventsCommitted {
+            inserted: AtomicBool::new(false),
+            committed: tokio::sync::watch::Sender::new(0),
+        });
         let pools = if opts.url.starts_with("postgres://") || opts.url.starts_with("postgresql://") {
             // Tests isolate themselves with `?options[search_path]=<schema>` in the URL.
             let connect = PgConnectOptions::from_str(&opts.url)?;
@@ -109,9 +136,21 @@ impl Db {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(30));
+            let hook = events.clone();
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .acquire_timeout(Duration::from_secs(60))
+                .after_connect(move |conn, _| {
+                    let hook = hook.clone();
+                    Box::pin(async move {
+                        conn.lock_handle().await?.set_update_hook(move |r| {
+                            if r.table == "org_events" && matches!(r.operation, SqliteOperation::Insert) {
+                                hook.inserted.store(true, Ordering::Release);
+                            }
+                        });
+                        Ok(())
+                    })
+                })
                 .connect_with(base.clone())
                 .await?;
             let read = SqlitePoolOptions::new()
@@ -121,11 +160,17 @@ impl Db {
                 .await?;
             Pools::Sqlite { write, read }
         };
-        Ok(Db { pools, job_wakeup: Default::default() })
+        Ok(Db { pools, job_wakeup: Default::default(), events })
     }
 
     pub fn job_wakeup(&self) -> &tokio::sync::Notify {
         &self.job_wakeup
+    }
+
+    /// Changes after each commit on this process's SQLite writer that wrote to `org_events`
+    /// (never on PostgreSQL, whose processes LISTEN instead).
+    pub fn events_committed(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.events.committed.subscribe()
     }
 
     /// The PostgreSQL pool, for LISTEN (None on SQLite).
@@ -158,7 +203,12 @@ impl Db {
             // IMMEDIATE takes the write lock at once (waiting up to busy_timeout): a deferred
             // transaction that reads first fails at its first write with `database is locked`
             // when another process (`sellcast worker` beside `serve --no-workers`) wrote since.
-            Pools::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
+            Pools::Sqlite { write, .. } => {
+                let t = write.begin_with("BEGIN IMMEDIATE").await?;
+                // The one writer is ours now: a note left by a rolled-back transaction goes.
+                self.events.inserted.store(false, Ordering::Release);
+                Tx::Sqlite(t, self.events.clone())
+            }
             Pools::Pg(p) => Tx::Pg(p.begin().await?),
         })
     }

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod calendar;
 pub mod channels;
 pub mod clients;
+pub mod events;
 pub mod invites;
 pub mod media;
 pub mod notifications;

@@ -273,6 +273,52 @@ pub async fn update_variant(c: Conn<'_>, r: &VariantRow) -> StoreResult<()> {
     Ok(())
 }
 
+/// Record the start of a publish attempt (status, error, attempts, first attempt) if the row
+/// is still exactly as `before` was read: same status, attempts and `updated_at`, and no
+/// platform id. False when anything changed it since (the caller then locks and re-reads).
+pub async fn mark_attempt(c: Conn<'_>, r: &VariantRow, before: &VariantRow) -> StoreResult<bool> {
+    let n = exec!(
+        c,
+        sqlx::query(
+            "UPDATE post_variants SET status = $1, error = $2, attempts = $3, first_attempt_at = $4, updated_at = $5
+             WHERE id = $6 AND status = $7 AND attempts = $8 AND updated_at = $9 AND platform_post_id IS NULL"
+        )
+        .bind(&r.status)
+        .bind(&r.error)
+        .bind(r.attempts)
+        .bind(r.first_attempt_at)
+        .bind(r.updated_at)
+        .bind(&r.id)
+        .bind(&before.status)
+        .bind(before.attempts)
+        .bind(before.updated_at)
+    )?;
+    Ok(n == 1)
+}
+
+/// Mark the variant published with the platform's id and URL, unless it already has an id;
+/// false when it had one (or is gone).
+pub async fn mark_published(
+    c: Conn<'_>,
+    id: &str,
+    platform_post_id: &str,
+    url: Option<&str>,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let n = exec!(
+        c,
+        sqlx::query(
+            "UPDATE post_variants SET status = 'published', platform_post_id = $1, platform_url = $2, error = NULL,
+             published_at = $3, updated_at = $3 WHERE id = $4 AND platform_post_id IS NULL"
+        )
+        .bind(platform_post_id)
+        .bind(url)
+        .bind(now)
+        .bind(id)
+    )?;
+    Ok(n == 1)
+}
+
 pub async fn variants_of(c: Conn<'_>, post_id: &str) -> StoreResult<Vec<VariantRow>> {
     let sql = format!("SELECT {V_COLS} FROM post_variants WHERE post_id = $1 ORDER BY created_at, id");
     Ok(on!(c, c => sqlx::query_as::<_, VariantRow>(&sql).bind(post_id).fetch_all(c).await)?)

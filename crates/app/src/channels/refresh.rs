@@ -162,7 +162,7 @@ pub async fn needs_reconnect(app: &App, channel: &ChannelRow, reason: &str) -> A
         kind: "channel.needs_reconnect",
         title: title.clone(),
         body: body.clone(),
-        link: Some(format!("/orgs/{}/channels/{}", row.org_id, row.id)),
+        link: Some(format!("/o/{}/channels", row.org_id)),
         data: json!({"channel_id": row.id}),
     };
     notifications::notify(tx.conn(), &ids, &notice, now).await?;
@@ -176,12 +176,25 @@ pub async fn needs_reconnect(app: &App, channel: &ChannelRow, reason: &str) -> A
 /// A reconnected channel: its held variants are scheduled again, to go out now.
 pub async fn release_held(mut c: Conn<'_>, channel_id: &str, now: DateTime<Utc>) -> AppResult<usize> {
     let held = posts::variants_of_channel(c.re(), channel_id, "held").await?;
+    let mut post_ids: Vec<&str> = Vec::new();
     for mut v in held.iter().cloned() {
         v.status = "scheduled".into();
         v.error = None;
         v.updated_at = now;
         posts::update_variant(c.re(), &v).await?;
         crate::posts::publish::enqueue(c.re(), &v.id, now, now).await?;
+    }
+    // One post:status per post whose variants were released.
+    for v in &held {
+        if !post_ids.contains(&v.post_id.as_str()) {
+            post_ids.push(&v.post_id);
+        }
+    }
+    for post_id in post_ids {
+        if let Some(post) = posts::by_id_any_org(c.re(), post_id).await? {
+            let variants = posts::variants_of(c.re(), post_id).await?;
+            crate::events::post_status(c.re(), &post, &variants, now).await?;
+        }
     }
     Ok(held.len())
 }

@@ -135,6 +135,7 @@ pub async fn create(app: &App, actor: &Actor, org_id: &str, input: PostInput) ->
     record(tx.conn(), actor, &post, "post.create", json!({"text": post.text.chars().take(200).collect::<String>()}))
         .await?;
     let view = load_view(tx.conn(), post).await?;
+    crate::events::post_status(tx.conn(), &view.post, view.variants.iter().map(|v| &v.row), now).await?;
     tx.commit().await?;
     Ok(view)
 }
@@ -277,6 +278,10 @@ pub async fn update(app: &App, actor: &Actor, org_id: &str, id: &str, input: Pos
     }
     record(tx.conn(), actor, &post, "post.update", json!({"fields": changed_fields(&input)})).await?;
     let view = load_view(tx.conn(), post).await?;
+    if input.variants.is_some() {
+        // Targets added or removed: the set of variant statuses changed.
+        crate::events::post_status(tx.conn(), &view.post, view.variants.iter().map(|v| &v.row), now).await?;
+    }
     tx.commit().await?;
     Ok(view)
 }

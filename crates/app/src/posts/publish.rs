@@ -84,6 +84,8 @@ struct Loaded {
     post: PostRow,
     variant: VariantRow,
     channel: ChannelRow,
+    /// The variant's media (its own list, or the post's).
+    media_ids: Vec<String>,
     /// A previous attempt may have reached the platform.
     maybe_sent: bool,
 }
@@ -96,7 +98,7 @@ async fn run_attempt(app: &App, variant_id: &str, last_attempt: bool) -> AppResu
     let mut creds = credentials::open(app, &l.channel)?;
     if l.maybe_sent {
         match adapter.find_published(&creds, &req).await {
-            Ok(Some(found)) => return finish_published(app, variant_id, found).await,
+            Ok(Some(found)) => return finish_published(app, &l, found).await,
             Ok(None) => {}
             Err(e) => return failed_attempt(app, &l, e, true, last_attempt).await,
         }
@@ -117,30 +119,18 @@ async fn run_attempt(app: &App, variant_id: &str, last_attempt: bool) -> AppResu
         }
     }
     match result {
-        Ok(published) => finish_published(app, variant_id, published).await,
+        Ok(published) => finish_published(app, &l, published).await,
         Err(e) => failed_attempt(app, &l, e, false, last_attempt).await,
     }
 }
 
-/// Lock the variant and mark the attempt; None when there is nothing to do.
-async fn begin_attempt(app: &App, variant_id: &str) -> AppResult<Option<Loaded>> {
-    let now = app.clock.now();
-    let mut tx = app.db.begin().await?;
-    let Some(mut v) = posts::variant_for_update(tx.conn(), variant_id).await? else { return Ok(None) };
-    if v.platform_post_id.is_some() || matches!(v.status.as_str(), "published" | "failed" | "draft") {
-        return Ok(None);
-    }
-    let Some(mut post) = posts::by_id_any_org(tx.conn(), &v.post_id).await? else { return Ok(None) };
-    let Some(channel) = channels::by_id(tx.conn(), &v.org_id, &v.channel_id).await? else { return Ok(None) };
-    if channel.status != ACTIVE {
-        v.status = "held".into();
-        v.error = Some(format!("{} needs to be reconnected; the post goes out once it is", channel.handle));
-        v.updated_at = now;
-        posts::update_variant(tx.conn(), &v).await?;
-        set_post_status(tx.conn(), &mut post, now).await?;
-        tx.commit().await?;
-        return Ok(None);
-    }
+/// Nothing left to do for this variant.
+fn settled(v: &VariantRow) -> bool {
+    v.platform_post_id.is_some() || matches!(v.status.as_str(), "published" | "failed" | "draft")
+}
+
+/// Count the attempt on `v`; true when an earlier attempt may have reached the platform.
+fn count_attempt(v: &mut VariantRow, now: DateTime<Utc>) -> bool {
     let maybe_sent = matches!(v.status.as_str(), "publishing" | "unconfirmed");
     v.first_attempt_at = v.first_attempt_at.or(Some(now));
     v.attempts += 1;
@@ -151,26 +141,73 @@ async fn begin_attempt(app: &App, variant_id: &str) -> AppResult<Option<Loaded>>
         v.status = "publishing".into();
     }
     v.updated_at = now;
-    posts::update_variant(tx.conn(), &v).await?;
-    set_post_status(tx.conn(), &mut post, now).await?;
-    tx.commit().await?;
-    if v.status == "failed" {
-        notify_failure(app, &post, &channel, "gave up after too many attempts").await?;
+    maybe_sent
+}
+
+/// The variant, its post, channel and media as they are now, read outside any transaction
+/// (so the writer is held only for the writes); None when there is nothing to do.
+async fn preload(app: &App, variant_id: &str) -> AppResult<Option<Loaded>> {
+    let mut c = app.db.read().await?;
+    let Some(variant) = posts::variant(c.conn(), variant_id).await? else { return Ok(None) };
+    if settled(&variant) {
         return Ok(None);
     }
-    Ok(Some(Loaded { post, variant: v, channel, maybe_sent }))
+    let Some(post) = posts::by_id_any_org(c.conn(), &variant.post_id).await? else { return Ok(None) };
+    let Some(channel) = channels::by_id(c.conn(), &variant.org_id, &variant.channel_id).await? else {
+        return Ok(None);
+    };
+    let media_ids = match &variant.media_ids {
+        Some(ids) => ids.0.clone(),
+        None => posts::media_of(c.conn(), &post.id).await?,
+    };
+    Ok(Some(Loaded { post, variant, channel, media_ids, maybe_sent: false }))
+}
+
+/// Mark the attempt (the variant `publishing`, its post too); None when there is nothing to do.
+/// The common case is one conditional update of the row as it was read; when something
+/// changed it in between, the row is locked and read again.
+async fn begin_attempt(app: &App, variant_id: &str) -> AppResult<Option<Loaded>> {
+    let Some(mut l) = preload(app, variant_id).await? else { return Ok(None) };
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let mut v = l.variant.clone();
+    let mut maybe_sent = count_attempt(&mut v, now);
+    if l.channel.status != ACTIVE || !posts::mark_attempt(tx.conn(), &v, &l.variant).await? {
+        let Some(locked) = posts::variant_for_update(tx.conn(), variant_id).await? else { return Ok(None) };
+        if settled(&locked) {
+            return Ok(None);
+        }
+        v = locked;
+        if l.channel.status != ACTIVE {
+            v.status = "held".into();
+            v.error = Some(format!("{} needs to be reconnected; the post goes out once it is", l.channel.handle));
+            v.updated_at = now;
+            posts::update_variant(tx.conn(), &v).await?;
+            set_post_status(tx.conn(), &mut l.post, now).await?;
+            tx.commit().await?;
+            return Ok(None);
+        }
+        maybe_sent = count_attempt(&mut v, now);
+        posts::update_variant(tx.conn(), &v).await?;
+        l.media_ids = match &v.media_ids {
+            Some(ids) => ids.0.clone(),
+            None => posts::media_of(tx.conn(), &l.post.id).await?,
+        };
+    }
+    set_post_status(tx.conn(), &mut l.post, now).await?;
+    tx.commit().await?;
+    if v.status == "failed" {
+        notify_failure(app, &l.post, &l.channel, "gave up after too many attempts").await?;
+        return Ok(None);
+    }
+    l.variant = v;
+    l.maybe_sent = maybe_sent;
+    Ok(Some(l))
 }
 
 async fn build_request(app: &App, l: &Loaded, platform: sellcast_domain::Platform) -> AppResult<PublishRequest> {
-    let media_ids = match &l.variant.media_ids {
-        Some(ids) => ids.0.clone(),
-        None => {
-            let mut c = app.db.read().await?;
-            posts::media_of(c.conn(), &l.post.id).await?
-        }
-    };
-    let mut media = Vec::with_capacity(media_ids.len());
-    for id in &media_ids {
+    let mut media = Vec::with_capacity(l.media_ids.len());
+    for id in &l.media_ids {
         media.push(crate::media::publishable(app, &l.post.org_id, id, platform).await?);
     }
     Ok(PublishRequest {
@@ -201,28 +238,20 @@ async fn set_post_status(mut c: Conn<'_>, post: &mut PostRow, now: DateTime<Utc>
     if status != post.status || published_at != post.published_at {
         post.status = status;
         post.published_at = published_at;
-        posts::set_status(c, &post.id, &post.status, post.published_at, now).await?;
+        posts::set_status(c.re(), &post.id, &post.status, post.published_at, now).await?;
     }
-    Ok(())
+    // Every caller has just changed a variant: tell the org's streams, in this transaction.
+    crate::events::post_status(c, post, &variants, now).await
 }
 
 /// Record the platform's id and URL and mark the variant published, in one transaction.
-async fn finish_published(app: &App, variant_id: &str, p: Published) -> AppResult<Outcome> {
+async fn finish_published(app: &App, l: &Loaded, p: Published) -> AppResult<Outcome> {
     let now = app.clock.now();
+    let mut post = l.post.clone();
     let mut tx = app.db.begin().await?;
-    let Some(mut v) = posts::variant_for_update(tx.conn(), variant_id).await? else { return Ok(Outcome::Done) };
-    if v.platform_post_id.is_none() {
-        v.platform_post_id = Some(p.platform_post_id);
-        v.platform_url = p.url;
-        v.status = "published".into();
-        v.error = None;
-        v.published_at = Some(now);
-        v.updated_at = now;
-        posts::update_variant(tx.conn(), &v).await?;
-    }
-    if let Some(mut post) = posts::by_id_any_org(tx.conn(), &v.post_id).await? {
-        set_post_status(tx.conn(), &mut post, now).await?;
-    }
+    // Only when it has no platform id yet: a variant is published once, with one id.
+    posts::mark_published(tx.conn(), &l.variant.id, &p.platform_post_id, p.url.as_deref(), now).await?;
+    set_post_status(tx.conn(), &mut post, now).await?;
     tx.commit().await?;
     Ok(Outcome::Done)
 }
@@ -318,7 +347,7 @@ async fn notify_failure(app: &App, post: &PostRow, channel: &ChannelRow, why: &s
         kind: "post.failed",
         title: title.clone(),
         body: body.clone(),
-        link: Some(format!("/orgs/{}/posts/{}", post.org_id, post.id)),
+        link: Some(format!("/o/{}/posts/{}", post.org_id, post.id)),
         data: json!({"post_id": post.id, "channel_id": channel.id}),
     };
     notifications::notify(tx.conn(), std::slice::from_ref(author), &notice, now).await?;

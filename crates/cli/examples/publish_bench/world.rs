@@ -22,13 +22,15 @@ pub struct FreshStore {
     pub database_url: Option<String>,
     /// (server URL, schema)
     schema: Option<(String, String)>,
+    /// PostgreSQL `application_name` of the app's connections.
+    pub app_name: Option<String>,
 }
 
 impl FreshStore {
     pub async fn new(opts: &Opts) -> BoxResult<FreshStore> {
         let dir = tempfile::tempdir()?;
         if opts.backend == Backend::Sqlite {
-            return Ok(FreshStore { dir, database_url: None, schema: None });
+            return Ok(FreshStore { dir, database_url: None, schema: None, app_name: None });
         }
         use sqlx::Connection;
         let base = opts.database_url.clone();
@@ -37,11 +39,36 @@ impl FreshStore {
         sqlx::query(&format!("CREATE SCHEMA \"{name}\"")).execute(&mut conn).await?;
         conn.close().await?;
         let sep = if base.contains('?') { '&' } else { '?' };
+        // Names this run's connections, so their backends' CPU time can be read.
+        let app_name = name.clone();
         Ok(FreshStore {
             dir,
-            database_url: Some(format!("{base}{sep}options[search_path]={name}")),
+            database_url: Some(format!("{base}{sep}options[search_path]={name}&application_name={app_name}")),
             schema: Some((base, name)),
+            app_name: Some(app_name),
         })
+    }
+
+    /// PostgreSQL's counters for this run's tables (scans, rows read, updates), read after
+    /// the app's connections are closed (a backend reports its counters when it exits).
+    pub async fn table_stats(&self) -> Option<serde_json::Value> {
+        use sqlx::Connection;
+        let (base, name) = self.schema.as_ref()?;
+        let mut conn = sqlx::PgConnection::connect(base).await.ok()?;
+        let sql = "SELECT relname::text, seq_scan, seq_tup_read, COALESCE(idx_scan, 0), n_tup_ins, n_tup_upd, \
+                   n_tup_hot_upd FROM pg_stat_user_tables WHERE schemaname = $1 AND n_tup_ins > 0 ORDER BY relname";
+        let rows = sqlx::query_as::<_, (String, i64, i64, i64, i64, i64, i64)>(sql)
+            .bind(name)
+            .fetch_all(&mut conn)
+            .await
+            .map_err(|e| log!("reading table statistics failed: {e}"))
+            .ok()?;
+        let tables = rows.into_iter().map(|(t, seq, seq_read, idx, ins, upd, hot)| {
+            let counters = serde_json::json!({"seq_scan": seq, "seq_tup_read": seq_read, "idx_scan": idx,
+                "n_tup_ins": ins, "n_tup_upd": upd, "n_tup_hot_upd": hot});
+            (t, counters)
+        });
+        Some(serde_json::Value::Object(tables.collect()))
     }
 
     pub async fn remove(self) {
@@ -212,19 +239,22 @@ pub async fn create_drafts(app: &Arc<App>, owner: &Owner, n: usize, tasks: usize
     .await
 }
 
+/// Post i due at `t + i × spread / n`: evenly over [t, t + spread) (all at t when spread is 0).
 pub async fn schedule_all(
     app: &Arc<App>,
     owner: &Owner,
     ids: Vec<String>,
-    at: DateTime<Utc>,
+    t: DateTime<Utc>,
+    spread_secs: f64,
     tasks: usize,
 ) -> BoxResult<()> {
     let (app, owner, ids) = (app.clone(), owner.clone(), Arc::new(ids));
     let n = ids.len();
     in_parallel(n, tasks, move |i| {
         let (app, owner, ids) = (app.clone(), owner.clone(), ids.clone());
+        let offset = chrono::Duration::microseconds((spread_secs * 1e6 * i as f64 / n as f64) as i64);
         async move {
-            schedule::schedule(&app, &owner.actor, &owner.org_id, &ids[i], at).await?;
+            schedule::schedule(&app, &owner.actor, &owner.org_id, &ids[i], t + offset).await?;
             Ok(())
         }
     })

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 pub mod auth;
 pub mod tenancy;
+pub mod web;
 
 pub use sellcast_testkit::{drop_pg_schema, fresh_pg_schema, on_both_backends, postgres_url_in, Backend};
 

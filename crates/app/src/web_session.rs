@@ -1,0 +1,114 @@
+//! The web UI's sessions: an HttpOnly cookie naming a session (the same sessions the API's
+//! tokens belong to, so "sign out everywhere" and revocation cover both), signed with the
+//! instance key; CSRF tokens derived from the session, so nothing extra is stored.
+
+use crate::accounts::{self, LoggedIn, TokenPair};
+use crate::context::{Actor, RequestMeta};
+use crate::error::{AppError, AppResult};
+use crate::App;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use sellcast_store::{sessions, users};
+use sha2::{Digest, Sha256};
+
+/// How long the TOTP step of a sign-in may take after the password was accepted.
+const MFA_PENDING_SECS: i64 = 300;
+
+fn mac(app: &App, purpose: &str, message: &str) -> Vec<u8> {
+    // A key per purpose, so a value signed for one use is worthless for another.
+    let key = Sha256::digest([b"sellcast web:", purpose.as_bytes(), b":", app.url_key.as_slice()].concat());
+    match Hmac::<Sha256>::new_from_slice(&key) {
+        Ok(mut m) => {
+            m.update(message.as_bytes());
+            m.finalize().into_bytes().to_vec()
+        }
+        Err(_) => Vec::new(),
+    }
+}
+
+fn sign(app: &App, purpose: &str, message: &str) -> String {
+    URL_SAFE_NO_PAD.encode(mac(app, purpose, message))
+}
+
+fn verify(app: &App, purpose: &str, message: &str, signature: &str) -> bool {
+    let expected = sign(app, purpose, message);
+    !expected.is_empty() && constant_time_eq(expected.as_bytes(), signature.as_bytes())
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The cookie value for a session: `{session id}.{signature}`.
+pub fn cookie_value(app: &App, session_id: &str) -> String {
+    format!("{session_id}.{}", sign(app, "session", session_id))
+}
+
+/// The session a successful sign-in (or sign-up) started, as a cookie value.
+pub fn cookie_for(app: &App, tokens: &TokenPair) -> AppResult<String> {
+    let claims = app.jwt.verify(&tokens.access_token, app.clock.now())?;
+    Ok(cookie_value(app, &claims.sid))
+}
+
+/// Who holds this cookie: its session must be live and its user must exist.
+pub async fn authenticate(app: &App, cookie: &str, meta: RequestMeta) -> AppResult<Actor> {
+    let (sid, signature) = cookie.split_once('.').ok_or(AppError::InvalidToken)?;
+    if !verify(app, "session", sid, signature) {
+        return Err(AppError::InvalidToken);
+    }
+    let now = app.clock.now();
+    let mut c = app.db.read().await?;
+    let session = sessions::by_id(c.conn(), sid).await?.ok_or(AppError::InvalidToken)?;
+    if session.revoked_at.is_some() || session.expires_at <= now {
+        return Err(AppError::InvalidToken);
+    }
+    let user = users::by_id(c.conn(), &session.user_id).await?.ok_or(AppError::InvalidToken)?;
+    drop(c);
+    // Recording use once a minute at most keeps page views read-only.
+    if now - session.last_used_at > chrono::Duration::minutes(1) {
+        let mut tx = app.db.begin().await?;
+        sessions::touch(tx.conn(), &session.id, now).await?;
+        tx.commit().await?;
+    }
+    Ok(Actor { user_id: user.id, session_id: Some(session.id), is_instance_admin: user.is_instance_admin, meta })
+}
+
+/// The CSRF token of a session (for a form's hidden field).
+pub fn csrf_token(app: &App, session_id: &str) -> String {
+    sign(app, "csrf", session_id)
+}
+
+pub fn csrf_valid(app: &App, session_id: &str, token: &str) -> bool {
+    verify(app, "csrf", session_id, token)
+}
+
+/// CSRF token for forms shown before sign-in (sign-in, sign-up, reset), bound to a random
+/// value the browser holds in a cookie (double submit, signed).
+pub fn anonymous_csrf(app: &App, nonce: &str) -> String {
+    sign(app, "anonymous csrf", nonce)
+}
+
+pub fn anonymous_csrf_valid(app: &App, nonce: &str, token: &str) -> bool {
+    !nonce.is_empty() && verify(app, "anonymous csrf", nonce, token)
+}
+
+/// Proof that `email`'s password was accepted and only the second factor is missing,
+/// valid for a few minutes: `{expiry}.{signature}`.
+pub fn mfa_pending(app: &App, email: &str) -> String {
+    let expires = app.clock.now().timestamp() + MFA_PENDING_SECS;
+    format!("{expires}.{}", sign(app, "mfa pending", &format!("{expires}:{email}")))
+}
+
+/// Finish a sign-in with the second factor, given the proof from `mfa_pending`.
+pub async fn finish_mfa(app: &App, meta: &RequestMeta, email: &str, proof: &str, code: &str) -> AppResult<LoggedIn> {
+    let (expires, signature) = proof.split_once('.').ok_or(AppError::InvalidToken)?;
+    let expires: i64 = expires.parse().map_err(|_| AppError::InvalidToken)?;
+    if !verify(app, "mfa pending", &format!("{expires}:{email}"), signature) {
+        return Err(AppError::InvalidToken);
+    }
+    if expires < app.clock.now().timestamp() {
+        return Err(AppError::TokenExpired);
+    }
+    accounts::login_second_step(app, meta, email, code).await
+}

@@ -1,0 +1,121 @@
+//! Errors of the web UI: a redirect to sign-in, or an error page in the product's style.
+
+use super::layout;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::html;
+use sellcast_app::AppError;
+
+#[derive(Debug)]
+pub enum WebError {
+    /// Not signed in (or the session ended): go to sign-in, then back to `next`.
+    SignIn {
+        next: String,
+    },
+    Page {
+        status: StatusCode,
+        title: &'static str,
+        message: String,
+    },
+}
+
+pub type WebResult<T> = Result<T, WebError>;
+
+impl WebError {
+    pub fn page(status: StatusCode, title: &'static str, message: impl Into<String>) -> Self {
+        WebError::Page { status, title, message: message.into() }
+    }
+
+    pub fn not_found() -> Self {
+        Self::page(
+            StatusCode::NOT_FOUND,
+            "Page not found",
+            "There is nothing at this address. It may have moved or been deleted.",
+        )
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::page(StatusCode::FORBIDDEN, "Not allowed", message)
+    }
+
+    /// A form arrived without a valid CSRF token.
+    pub fn csrf() -> Self {
+        Self::page(
+            StatusCode::FORBIDDEN,
+            "This form has expired",
+            "The form was not accepted because its security token is missing or out of date. Go back, reload the page and try again.",
+        )
+    }
+}
+
+impl From<AppError> for WebError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Unauthorized(_) | AppError::InvalidToken | AppError::TokenExpired | AppError::MfaRequired => {
+                WebError::SignIn { next: "/".into() }
+            }
+            AppError::Forbidden(m) => WebError::forbidden(capitalize(&m)),
+            AppError::NotFound(what) => WebError::page(
+                StatusCode::NOT_FOUND,
+                "Not found",
+                format!("This {what} does not exist, or you cannot see it."),
+            ),
+            AppError::Validation(errs) => {
+                WebError::page(StatusCode::BAD_REQUEST, "Something is not right", capitalize(&errs.to_string()))
+            }
+            AppError::Conflict(m) => WebError::page(StatusCode::CONFLICT, "That cannot be done now", capitalize(&m)),
+            AppError::RateLimited { message, .. } => {
+                WebError::page(StatusCode::TOO_MANY_REQUESTS, "Slow down", capitalize(&message))
+            }
+            AppError::Platform(m) => WebError::page(StatusCode::BAD_GATEWAY, "The platform said no", m),
+            AppError::Internal(m) => {
+                tracing::error!(error = %m, "internal error in the web UI");
+                WebError::page(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong",
+                    "Sellcast hit an unexpected error. Nothing you entered was lost; try again in a moment.",
+                )
+            }
+        }
+    }
+}
+
+/// "invalid input: x" → "Invalid input: x".
+pub fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        match self {
+            WebError::SignIn { next } => {
+                let to = format!(
+                    "/signin?next={}",
+                    url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+                );
+                Redirect::to(&to).into_response()
+            }
+            WebError::Page { status, title, message } => error_page(status, title, &message),
+        }
+    }
+}
+
+pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
+    let body = html! {
+        div.error-page {
+            p.error-code { (status.as_u16()) }
+            h1 { (title) }
+            p.lead { (message) }
+            div.actions {
+                a.button.primary href="/" { "Go to your dashboard" }
+            }
+        }
+    };
+    let mut res = (status, layout::bare(title, body)).into_response();
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}

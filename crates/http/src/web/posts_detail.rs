@@ -1,0 +1,265 @@
+//! One post: its text and media, each channel's status with the platform's link or error and
+//! the attempts made, and what can be done with it now (each action a small POST form).
+
+use super::{excerpt, platform_label, post_badge};
+use crate::state::AppState;
+use crate::web::compose::thumbnail_path;
+use crate::web::error::WebResult;
+use crate::web::layout::{self, Nav};
+use crate::web::scope::OrgScope;
+use crate::web::session::{redirect_with_flash, Form};
+use crate::web::ui;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use maud::{html, Markup};
+use sellcast_app::posts::{self, schedule, PostView, VariantView};
+use sellcast_app::{media, AppError, AppResult};
+use sellcast_domain::Permission;
+use serde::Deserialize;
+
+fn editable(status: &str) -> bool {
+    matches!(status, "draft" | "scheduled" | "failed" | "changes_requested")
+}
+
+fn schedulable(status: &str) -> bool {
+    matches!(status, "draft" | "scheduled" | "failed" | "approved" | "changes_requested")
+}
+
+/// A button in its own POST form.
+fn action(scope: &OrgScope, path: &str, label: &str, class: &str, confirm: Option<&str>) -> Markup {
+    html! {
+        form method="post" action=(scope.path(path)) {
+            (ui::csrf(&scope.shell.csrf))
+            button class=(class) type="submit" data-confirm=[confirm] { (label) }
+        }
+    }
+}
+
+fn actions(scope: &OrgScope, v: &PostView) -> Markup {
+    let id = &v.post.id;
+    let status = v.post.status.as_str();
+    let can = |p| scope.shell.can(p);
+    html! {
+        div.actions {
+            @if editable(status) && can(Permission::PostUpdate) {
+                a.button.primary href=(scope.path(&format!("/posts/{id}/edit"))) { "Edit" }
+            }
+            @if schedulable(status) && !v.variants.is_empty() && can(Permission::PostPublish) {
+                (action(scope, &format!("/posts/{id}/publish"), "Publish now", "",
+                    Some("Publish this post to its channels now?")))
+            }
+            @if status == "scheduled" && can(Permission::PostUpdate) {
+                (action(scope, &format!("/posts/{id}/unschedule"), "Unschedule", "", None))
+            }
+            @if can(Permission::PostCreate) {
+                (action(scope, &format!("/posts/{id}/duplicate"), "Duplicate", "", None))
+            }
+            @if can(Permission::PostDelete) {
+                (action(scope, &format!("/posts/{id}/delete"), "Delete", "danger",
+                    Some("Delete this post? This cannot be undone.")))
+            }
+        }
+    }
+}
+
+fn attempts(scope: &OrgScope, v: &VariantView) -> Markup {
+    let tz = &scope.shell.timezone;
+    html! {
+        @if v.row.attempts > 0 {
+            span { (v.row.attempts) @if v.row.attempts == 1 { " attempt" } @else { " attempts" } }
+            @if let Some(at) = v.row.first_attempt_at { br; span.muted { "First " (ui::time(at, tz)) } }
+        } @else {
+            span.muted { "Not tried yet" }
+        }
+        @if let Some(at) = v.row.published_at { br; span.muted { "Published " (ui::time(at, tz)) } }
+    }
+}
+
+fn variant_row(scope: &OrgScope, post: &PostView, v: &VariantView) -> Markup {
+    let platform = platform_label(&v.platform);
+    html! {
+        tr data-variant-id=(v.row.id) {
+            th scope="row" { (platform) span.muted { " · " (v.channel_handle) } }
+            td { (ui::status_badge(&v.row.status)) }
+            td.variant-text {
+                @match &v.row.text { Some(t) => { (excerpt(t, 140)) }, None => { span.muted { "Main text" } } }
+                @if let Some(c) = &v.row.first_comment { br; span.muted { "First comment: " (excerpt(c, 80)) } }
+            }
+            td {
+                a data-platform-link href=(v.row.platform_url.as_deref().unwrap_or("#")) hidden[v.row.platform_url.is_none()]
+                    rel="noopener noreferrer" target="_blank" { "View on " (platform) }
+                @if let Some(e) = &v.row.error { p.variant-error role="note" { (e) } }
+            }
+            td { (attempts(scope, v)) }
+            td {
+                @if v.row.status == "failed" && scope.shell.can(Permission::PostUpdate) {
+                    form method="post" action=(scope.path(&format!("/posts/{}/retry", post.post.id))) {
+                        (ui::csrf(&scope.shell.csrf))
+                        input type="hidden" name="variant_id" value=(v.row.id);
+                        button.small type="submit" { "Retry" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn body(scope: &OrgScope, v: &PostView, media_rows: &[sellcast_app::store::media::MediaRow]) -> Markup {
+    let tz = &scope.shell.timezone;
+    html! {
+        div.post-detail data-post-id=(v.post.id) {
+            div.page-head {
+                div {
+                    p.muted { a href=(scope.path("/posts")) { "Posts" } " /" }
+                    h1 { "Post " (post_badge(&v.post.status)) }
+                }
+                (actions(scope, v))
+            }
+            div.post-grid {
+                section.card {
+                    h2 { "Text" }
+                    div.post-body { (v.post.text) }
+                    dl.post-facts {
+                        @if let Some(at) = v.post.scheduled_at { dt { "Scheduled for" } dd { (ui::time(at, tz)) } }
+                        @if let Some(at) = v.post.published_at { dt { "Published" } dd { (ui::time(at, tz)) } }
+                        dt { "Created" } dd { (ui::time(v.post.created_at, tz)) }
+                        @if !v.post.tags.0.is_empty() {
+                            dt { "Tags" } dd { @for t in &v.post.tags.0 { span.tag { "#" (t) } " " } }
+                        }
+                        @if let Some(c) = &v.post.campaign { dt { "Campaign" } dd { (c) } }
+                    }
+                }
+                @if !media_rows.is_empty() {
+                    section.card {
+                        h2 { "Media" }
+                        ul.post-media {
+                            @for m in media_rows {
+                                li {
+                                    @if m.kind == "image" {
+                                        img src=(thumbnail_path(scope, &m.id))
+                                            alt=(if m.alt_text.is_empty() { &m.filename } else { &m.alt_text })
+                                            width="120" height="120" loading="lazy";
+                                    } @else { span.media-video aria-hidden="true" { "▶" } }
+                                    span.truncate { (m.filename) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            section.card {
+                h2 { "Channels" }
+                @if v.variants.is_empty() {
+                    p.muted { "This post has no channel yet. Edit it to choose where it goes." }
+                } @else {
+                    div.table-wrap {
+                        table.variants-table {
+                            thead { tr { th scope="col" { "Channel" } th scope="col" { "Status" } th scope="col" { "Text" }
+                                th scope="col" { "Result" } th scope="col" { "Attempts" } th scope="col" { span.visually-hidden { "Actions" } } } }
+                            tbody { @for var in &v.variants { (variant_row(scope, v, var)) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    scope: OrgScope,
+    Path((_, post_id)): Path<(String, String)>,
+) -> WebResult<Markup> {
+    let v = posts::get(&state.app, scope.actor(), scope.org_id(), &post_id).await?;
+    let mut rows = Vec::new();
+    for id in &v.media_ids {
+        if let Ok(m) = media::get(&state.app, scope.actor(), scope.org_id(), id).await {
+            rows.push(m);
+        }
+    }
+    let title = format!("Post: {}", excerpt(&v.post.text, 40));
+    Ok(layout::page_with(&scope.shell, Nav::Posts, &title, body(&scope, &v, &rows), &["posts.css"]))
+}
+
+/// Back to the post with what happened; a refusal the user can act on (a conflict) becomes
+/// the message, other errors their page.
+fn done(state: &AppState, scope: &OrgScope, post_id: &str, r: AppResult<String>) -> WebResult<Response> {
+    let to = scope.path(&format!("/posts/{post_id}"));
+    match r {
+        Ok(message) => Ok(redirect_with_flash(state, &to, &message)),
+        Err(AppError::Conflict(m)) => Ok(redirect_with_flash(state, &to, &crate::web::error::capitalize(&m))),
+        Err(AppError::Validation(e)) => {
+            let message = e.0.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join(" ");
+            Ok(redirect_with_flash(state, &to, &format!("Not done: {message}")))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Nothing {}
+
+type Ids = Path<(String, String)>;
+
+pub async fn publish_now(
+    State(state): State<AppState>,
+    scope: OrgScope,
+    Path((_, id)): Ids,
+    Form(_): Form<Nothing>,
+) -> WebResult<Response> {
+    let r = schedule::publish_now(&state.app, scope.actor(), scope.org_id(), &id).await;
+    done(&state, &scope, &id, r.map(|_| "Publishing now.".into()))
+}
+
+pub async fn unschedule(
+    State(state): State<AppState>,
+    scope: OrgScope,
+    Path((_, id)): Ids,
+    Form(_): Form<Nothing>,
+) -> WebResult<Response> {
+    let r = schedule::unschedule(&state.app, scope.actor(), scope.org_id(), &id).await;
+    done(&state, &scope, &id, r.map(|_| "Unscheduled: the post is a draft again.".into()))
+}
+
+pub async fn duplicate(
+    State(state): State<AppState>,
+    scope: OrgScope,
+    Path((_, id)): Ids,
+    Form(_): Form<Nothing>,
+) -> WebResult<Response> {
+    match posts::duplicate(&state.app, scope.actor(), scope.org_id(), &id).await {
+        Ok(copy) => {
+            let to = scope.path(&format!("/posts/{}/edit", copy.post.id));
+            Ok(redirect_with_flash(&state, &to, "Duplicated as a new draft."))
+        }
+        Err(e) => done(&state, &scope, &id, Err(e)),
+    }
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    scope: OrgScope,
+    Path((_, id)): Ids,
+    Form(_): Form<Nothing>,
+) -> WebResult<Response> {
+    match posts::delete(&state.app, scope.actor(), scope.org_id(), &id).await {
+        Ok(()) => Ok(redirect_with_flash(&state, &scope.path("/posts"), "Post deleted.")),
+        Err(e) => done(&state, &scope, &id, Err(e)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RetryInput {
+    #[serde(default)]
+    variant_id: String,
+}
+
+pub async fn retry(
+    State(state): State<AppState>,
+    scope: OrgScope,
+    Path((_, id)): Ids,
+    Form(f): Form<RetryInput>,
+) -> WebResult<Response> {
+    let r = schedule::retry_variant(&state.app, scope.actor(), scope.org_id(), &id, &f.variant_id).await;
+    done(&state, &scope, &id, r.map(|_| "Trying again now.".into()))
+}

@@ -1,0 +1,92 @@
+//! Extractors that load what a signed-in page needs: the viewer, the frame (`Shell`) and, under
+//! `/o/{org_id}/…`, the workspace with the viewer's role (non-members get a 404, as in the API).
+
+use super::error::{WebError, WebResult};
+use super::layout::{OrgNav, Shell};
+use super::session::Viewer;
+use crate::state::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use sellcast_app::store::orgs::OrgRow;
+use sellcast_app::{notifications, orgs, Actor, AppError};
+use sellcast_domain::pagination::Page;
+use sellcast_domain::{Permission, Role};
+use std::collections::HashMap;
+
+/// The workspaces in the switcher (a user in more is rare; the rest are a page away).
+const SWITCHER_ORGS: u32 = 50;
+
+async fn my_orgs(state: &AppState, actor: &Actor) -> WebResult<Vec<(String, String)>> {
+    let (rows, _) = orgs::list_mine(&state.app, actor, &Page::first(SWITCHER_ORGS)).await?;
+    Ok(rows.into_iter().map(|o| (o.id, o.name)).collect())
+}
+
+/// A signed-in page outside any workspace (account, notifications, admin).
+pub struct Signed {
+    pub viewer: Viewer,
+    pub shell: Shell,
+}
+
+impl FromRequestParts<AppState> for Signed {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> WebResult<Self> {
+        let viewer = Viewer::from_request_parts(parts, state).await?;
+        let orgs = my_orgs(state, &viewer.actor).await?;
+        let unread = notifications::unread_count(&state.app, &viewer.actor, None).await?;
+        let shell = Shell::new(&viewer, None, orgs, unread);
+        Ok(Signed { viewer, shell })
+    }
+}
+
+/// A page under `/o/{org_id}/…`.
+pub struct OrgScope {
+    pub viewer: Viewer,
+    pub org: OrgRow,
+    pub role: Role,
+    pub shell: Shell,
+}
+
+impl OrgScope {
+    pub fn actor(&self) -> &Actor {
+        &self.viewer.actor
+    }
+
+    pub fn org_id(&self) -> &str {
+        &self.org.id
+    }
+
+    /// 403 page unless the viewer's role allows `p` (the app layer checks again).
+    pub fn require(&self, p: Permission) -> WebResult<()> {
+        if self.role.can(p) {
+            Ok(())
+        } else {
+            Err(WebError::forbidden(format!("Your role ({}) does not allow this in {}.", self.role, self.org.name)))
+        }
+    }
+
+    pub fn path(&self, rest: &str) -> String {
+        format!("/o/{}{rest}", self.org.id)
+    }
+}
+
+impl FromRequestParts<AppState> for OrgScope {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> WebResult<Self> {
+        let viewer = Viewer::from_request_parts(parts, state).await?;
+        let params = axum::extract::Path::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| WebError::not_found())?;
+        let org_id = params.0.get("org_id").cloned().ok_or_else(WebError::not_found)?;
+        let (org, role) = orgs::get(&state.app, &viewer.actor, &org_id).await.map_err(|e| match e {
+            AppError::NotFound(_) | AppError::Forbidden(_) => WebError::not_found(),
+            other => other.into(),
+        })?;
+        let orgs = my_orgs(state, &viewer.actor).await?;
+        let unread = notifications::unread_count(&state.app, &viewer.actor, Some(&org.id)).await?;
+        let nav = OrgNav { id: org.id.clone(), name: org.name.clone(), role };
+        let shell = Shell::new(&viewer, Some(nav), orgs, unread);
+        Ok(OrgScope { viewer, org, role, shell })
+    }
+}

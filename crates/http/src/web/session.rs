@@ -1,0 +1,194 @@
+//! Who the browser is: the session cookie, CSRF checks on every form, flash messages.
+
+use super::error::{WebError, WebResult};
+use crate::extract::meta_from;
+use crate::state::AppState;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use sellcast_app::store::users::UserRow;
+use sellcast_app::{me, web_session, Actor, RequestMeta};
+use serde::de::DeserializeOwned;
+
+pub const SESSION_COOKIE: &str = "sellcast_session";
+/// Random value that anonymous forms' CSRF tokens are bound to.
+pub const NONCE_COOKIE: &str = "sellcast_nonce";
+pub const FLASH_COOKIE: &str = "sellcast_flash";
+/// The hidden field every form carries.
+pub const CSRF_FIELD: &str = "_csrf";
+
+/// A cookie's value from the request's `Cookie` headers.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim_matches('"').to_string())
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Secure when the instance is served over HTTPS.
+pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: i64) -> HeaderValue {
+    let secure = if state.app.config.uses_https() { "; Secure" } else { "" };
+    let v = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}");
+    HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static("sellcast_invalid=; Max-Age=0"))
+}
+
+/// A signed-in browser, with the CSRF token its forms must carry.
+pub struct Viewer {
+    pub actor: Actor,
+    pub user: UserRow,
+    pub csrf: String,
+    pub flash: Option<String>,
+}
+
+impl Viewer {
+    pub fn session_id(&self) -> &str {
+        self.actor.session_id.as_deref().unwrap_or("")
+    }
+}
+
+async fn viewer(parts: &Parts, state: &AppState) -> Option<Viewer> {
+    let value = cookie(&parts.headers, SESSION_COOKIE)?;
+    let actor = web_session::authenticate(&state.app, &value, meta_from(parts, state)).await.ok()?;
+    let user = me::get(&state.app, &actor).await.ok()?;
+    let csrf = web_session::csrf_token(&state.app, actor.session_id.as_deref().unwrap_or(""));
+    Some(Viewer { actor, user, csrf, flash: flash(&parts.headers) })
+}
+
+fn flash(headers: &HeaderMap) -> Option<String> {
+    let raw = cookie(headers, FLASH_COOKIE)?;
+    let decoded: String =
+        url::form_urlencoded::parse(format!("m={raw}").as_bytes()).map(|(_, v)| v.into_owned()).next()?;
+    Some(decoded).filter(|m| !m.is_empty())
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> WebResult<Self> {
+        match viewer(parts, state).await {
+            Some(v) => Ok(v),
+            None => {
+                let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/").to_string();
+                // Only same-site paths come back here after sign-in.
+                let next = if parts.method == axum::http::Method::GET { next } else { "/".into() };
+                Err(WebError::SignIn { next })
+            }
+        }
+    }
+}
+
+/// The signed-in browser, if any (sign-in and sign-up pages redirect signed-in users away).
+pub struct MaybeViewer(pub Option<Viewer>);
+
+impl FromRequestParts<AppState> for MaybeViewer {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> WebResult<Self> {
+        Ok(MaybeViewer(viewer(parts, state).await))
+    }
+}
+
+/// A browser that is not signed in: its CSRF nonce (a new one when it has none yet, to be set
+/// by the response) and request metadata.
+pub struct Anonymous {
+    pub nonce: String,
+    pub new_nonce: bool,
+    pub csrf: String,
+    pub meta: RequestMeta,
+    pub flash: Option<String>,
+}
+
+impl FromRequestParts<AppState> for Anonymous {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> WebResult<Self> {
+        let existing = cookie(&parts.headers, NONCE_COOKIE).filter(|n| n.len() >= 16 && n.len() <= 64);
+        let new_nonce = existing.is_none();
+        let nonce = existing.unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+        let csrf = web_session::anonymous_csrf(&state.app, &nonce);
+        Ok(Anonymous { nonce, new_nonce, csrf, meta: meta_from(parts, state), flash: flash(&parts.headers) })
+    }
+}
+
+impl Anonymous {
+    /// Attach the nonce cookie to a page that shows a form, when the browser had none.
+    pub fn respond(&self, state: &AppState, page: impl IntoResponse) -> Response {
+        let mut res = page.into_response();
+        if self.new_nonce {
+            res.headers_mut().append(header::SET_COOKIE, set_cookie(state, NONCE_COOKIE, &self.nonce, 60 * 60 * 24));
+        }
+        res
+    }
+}
+
+/// A URL-encoded form whose CSRF token was checked against the session (or, before sign-in,
+/// against the nonce cookie). Reject → 403 page, nothing changed.
+pub struct Form<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for Form<T> {
+    type Rejection = WebError;
+
+    async fn from_request(req: Request, state: &AppState) -> WebResult<Self> {
+        let (parts, body) = req.into_parts();
+        let bytes = axum::body::to_bytes(body, state.app.config.json_body_limit).await.map_err(|_| {
+            WebError::page(StatusCode::PAYLOAD_TOO_LARGE, "Too much text", "The form was too large to accept.")
+        })?;
+        let token = url::form_urlencoded::parse(&bytes).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned());
+        check_csrf(&parts, state, token.as_deref()).await?;
+        let value = serde_urlencoded::from_bytes::<T>(&bytes).map_err(|e| {
+            WebError::page(
+                StatusCode::BAD_REQUEST,
+                "This form could not be read",
+                format!("The form was incomplete: {e}."),
+            )
+        })?;
+        Ok(Form(value))
+    }
+}
+
+/// Whether `token` is this browser's CSRF token: its session's when signed in, its nonce's
+/// otherwise.
+pub async fn check_csrf(parts: &Parts, state: &AppState, token: Option<&str>) -> WebResult<()> {
+    let token = token.filter(|t| !t.is_empty()).ok_or_else(WebError::csrf)?;
+    if let Some(value) = cookie(&parts.headers, SESSION_COOKIE) {
+        if let Some((sid, _)) = value.split_once('.') {
+            if web_session::csrf_valid(&state.app, sid, token) {
+                return Ok(());
+            }
+        }
+    }
+    let nonce = cookie(&parts.headers, NONCE_COOKIE).unwrap_or_default();
+    if web_session::anonymous_csrf_valid(&state.app, &nonce, token) {
+        return Ok(());
+    }
+    Err(WebError::csrf())
+}
+
+/// A 303 to `to` with a one-time message shown on the next page.
+pub fn redirect_with_flash(state: &AppState, to: &str, message: &str) -> Response {
+    let mut res = Redirect::to(to).into_response();
+    let encoded: String = url::form_urlencoded::byte_serialize(message.as_bytes()).collect();
+    res.headers_mut().append(header::SET_COOKIE, set_cookie(state, FLASH_COOKIE, &encoded, 60));
+    res
+}
+
+/// Clear the flash cookie once a page has shown it.
+pub async fn clear_flash(req: Request, next: axum::middleware::Next) -> Response {
+    let had_flash = cookie(req.headers(), FLASH_COOKIE).is_some();
+    let mut res = next.run(req).await;
+    let is_page = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    let sets_flash =
+        res.headers().get_all(header::SET_COOKIE).iter().any(|v| v.as_bytes().starts_with(FLASH_COOKIE.as_bytes()));
+    if had_flash && is_page && !sets_flash {
+        let clear = format!("{FLASH_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+        if let Ok(v) = HeaderValue::from_str(&clear) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    res
+}
