@@ -104,6 +104,32 @@ async fn dashboard_shows_the_week_and_a_new_workspace_gets_an_empty_state(b: Bac
     for card in ["Needs attention", "Recent publishes", "Channel health"] {
         assert!(page.body.contains(card), "{card}");
     }
+
+    // A failed post and a channel to reconnect show up as needing attention.
+    let broken = scheduled(&srv, &org_id, &token, &channel, "This one broke", Utc::now() + Duration::days(4)).await;
+    {
+        use sellcast_app::store::{channels, posts};
+        let mut tx = srv.app.db.begin().await.unwrap();
+        let mut p = posts::by_id(tx.conn(), &org_id, &broken).await.unwrap().unwrap();
+        p.status = "failed".into();
+        posts::update(tx.conn(), &p).await.unwrap();
+        for mut v in posts::variants_of(tx.conn(), &broken).await.unwrap() {
+            v.status = "failed".into();
+            v.error = Some("The sandbox said no".into());
+            posts::update_variant(tx.conn(), &v).await.unwrap();
+        }
+        let mut ch = channels::by_id(tx.conn(), &org_id, &channel).await.unwrap().unwrap();
+        ch.status = "needs_reconnect".into();
+        channels::update(tx.conn(), &ch).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    let page = br.get(&format!("/o/{org_id}")).await;
+    let attention = &page.body[page.body.find("Needs attention").unwrap()..page.body.find("Recent publishes").unwrap()];
+    assert!(attention.contains(&format!("href=\"/o/{org_id}/posts/{broken}\"")), "{attention}");
+    assert!(attention.contains("The sandbox said no") && attention.contains("status-failed"));
+    let health = &page.body[page.body.find("Channel health").unwrap()..];
+    assert!(health.contains(&format!("href=\"/o/{org_id}/channels\"")) && health.contains("Reconnect"), "{health}");
+    assert!(health.contains("status-needs_reconnect"));
     srv.stop().await;
 }
 

@@ -175,6 +175,11 @@ async fn bluesky_app_password_and_mastodon_oauth(b: Backend) {
     let r = owner.submit(&page_path, &connect_masto, &[("server_url", "ftp://nowhere")]).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("id=\"f-mastodon-server_url-error\""), "{}", r.body);
+    // A server that does not answer: said next to the field.
+    let r = owner.submit(&page_path, &connect_masto, &[("server_url", "http://127.0.0.1:9")]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("id=\"f-mastodon-server_url-error\""), "{}", r.body);
+    assert!(r.body.contains("Could not reach the platform"), "{}", r.body);
     // The real one: a page with a link on to the server (the CSP forbids a cross-origin form
     // redirect), the server sends the browser back to the callback, which lands on the page.
     let r = owner.submit(&page_path, &connect_masto, &[("server_url", &masto.url())]).await;

@@ -76,7 +76,8 @@ async fn compose_schedule_draft_and_list(backend: Backend) {
     assert!(empty.body.contains("No posts yet") && empty.body.contains(&compose), "{}", empty.body);
 
     let tz = "America/New_York";
-    let r = b.submit("/account", "/account/profile", &[("name", "Ann Seller"), ("email", email), ("timezone", tz)]).await;
+    let r =
+        b.submit("/account", "/account/profile", &[("name", "Ann Seller"), ("email", email), ("timezone", tz)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
 
     // Schedule for tomorrow 09:30 New York time.
@@ -118,8 +119,8 @@ async fn compose_schedule_draft_and_list(backend: Backend) {
         ("file", Some("shop.png"), &png),
         ("return_to", None, compose.as_bytes()),
     ]);
-    let up = srv
-        .http
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let up = http
         .post(srv.url(&format!("/o/{org}/compose/media")))
         .header("cookie", b.cookie_header())
         .header("content-type", ct)
@@ -144,7 +145,12 @@ async fn compose_schedule_draft_and_list(backend: Backend) {
     assert!(thumb.headers()["content-type"].to_str().expect("ct").starts_with("image/"));
 
     // A draft with the picture.
-    let fields = [("text", "Idea: behind the scenes"), ("channels", ch.as_str()), ("media", media_id.as_str()), ("action", "draft")];
+    let fields = [
+        ("text", "Idea: behind the scenes"),
+        ("channels", ch.as_str()),
+        ("media", media_id.as_str()),
+        ("action", "draft"),
+    ];
     let r = b.submit(&compose, &compose, &fields).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let draft_id = post_id_from(&r, &org);
@@ -179,7 +185,8 @@ async fn compose_schedule_draft_and_list(backend: Backend) {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let edited = post_by_id(&srv, &org, &draft_id).await;
     assert_eq!((edited.status.as_str(), edited.text.as_str()), ("scheduled", "Idea: behind the scenes, take two"));
-    let r = b.submit(&format!("/o/{org}/posts/{draft_id}"), &format!("/o/{org}/posts/{draft_id}/unschedule"), &[]).await;
+    let r =
+        b.submit(&format!("/o/{org}/posts/{draft_id}"), &format!("/o/{org}/posts/{draft_id}/unschedule"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(post_by_id(&srv, &org, &draft_id).await.status, "draft");
 
@@ -275,8 +282,13 @@ async fn counters_and_platform_rules(backend: Backend) {
 
     // Over Bluesky's limit in its own text: the message sits in Bluesky's section.
     let over = format!("override.{bsky}");
-    let fields =
-        [("text", "Short main text"), ("channels", x.as_str()), ("channels", bsky.as_str()), (over.as_str(), long.as_str()), ("action", "draft")];
+    let fields = [
+        ("text", "Short main text"),
+        ("channels", x.as_str()),
+        ("channels", bsky.as_str()),
+        (over.as_str(), long.as_str()),
+        ("action", "draft"),
+    ];
     let r = b.submit(&compose, &compose, &fields).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains(&format!("id=\"override-{bsky}-error\">Cy.bsky.social: Bluesky allows 300")), "{}", r.body);
@@ -342,6 +354,7 @@ async fn viewers_csrf_and_other_workspaces(backend: Backend) {
 async fn publish_now_reaches_published(backend: Backend) {
     let srv = TestServer::start(backend).await;
     let mut b = Browser::new(&srv);
+    let worker = sellcast_app::jobs::worker(&srv.app).start();
     let (org, ch) = sandbox_workspace(&mut b, "pat@publish.test").await;
     let compose = format!("/o/{org}/compose");
     let fields = [("text", "Out right now"), ("channels", ch.as_str()), ("action", "publish_now")];
@@ -349,7 +362,7 @@ async fn publish_now_reaches_published(backend: Backend) {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let id = post_id_from(&r, &org);
     let path = format!("/o/{org}/posts/{id}");
-    // The server's own workers publish it; the page then says so.
+    // The job worker publishes it; the page then says so.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
         let post = post_by_id(&srv, &org, &id).await;
@@ -374,6 +387,7 @@ async fn publish_now_reaches_published(backend: Backend) {
     let r = b.submit(&path, &format!("/o/{org}/posts/{copy}/delete"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(posts_of(&srv, &org).await.len(), 1);
+    worker.shutdown().await;
     srv.stop().await;
 }
 

@@ -118,7 +118,8 @@ fn page(
     general: Option<&str>,
 ) -> Markup {
     let tz = zone(s);
-    let back = s.path(&format!("/calendar?view={view}&date={date}"));
+    let date_q: String = url::form_urlencoded::byte_serialize(date.as_bytes()).collect();
+    let back = s.path(&format!("/calendar?view={view}&date={date_q}"));
     let body = html! {
         div.page-head { h1 { "Move post" } }
         section.card.narrow {

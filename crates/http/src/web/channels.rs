@@ -193,7 +193,7 @@ fn channel_row(
                     }
                     None => {
                         @if row.status != DISCONNECTED {
-                            a.small-link href={ (scope.path("/channels")) "?check=" (row.id) } { "Check now" }
+                            a.small-link href={ (scope.path("/channels")) "?check=" (row.id) } { "Check now" span.visually-hidden { " " (row.handle) } }
                         }
                     }
                 }

@@ -85,6 +85,10 @@ impl FormState {
                 }
                 state.general = (!general.is_empty()).then(|| general.join(". "));
             }
+            // The server the user typed (or the default PDS) is the likely culprit.
+            AppError::Platform(m) if matches!(platform, Platform::Mastodon | Platform::Bluesky) => {
+                state.errors.0.push(("server_url".into(), m.clone()));
+            }
             AppError::Platform(m) => {
                 state.general = Some(format!("{} could not be reached or failed: {m}", platform.label()));
             }

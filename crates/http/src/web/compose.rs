@@ -15,8 +15,8 @@ use super::session::{check_csrf, redirect_with_flash, Form, CSRF_FIELD};
 use super::ui::Errors;
 use crate::state::AppState;
 use axum::body::{Body, Bytes};
-use axum::handler::Handler;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, Request, State};
+use axum::handler::Handler;
 use axum::http::{header, request::Parts, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -146,8 +146,8 @@ pub async fn new_post(State(state): State<AppState>, scope: OrgScope, Query(q): 
         ComposeForm { date: q.date.unwrap_or_default(), time: q.time.unwrap_or_default(), ..Default::default() };
     form.media.extend(q.media.filter(|m| !m.is_empty()));
     // A workspace with one channel: it is the obvious target.
-    let (all, _) = channels::list(&state.app, scope.actor(), scope.org_id(), &ChannelFilter::default(), &Page::first(2))
-        .await?;
+    let (all, _) =
+        channels::list(&state.app, scope.actor(), scope.org_id(), &ChannelFilter::default(), &Page::first(2)).await?;
     if let [only] = all.as_slice() {
         if only.status == channels::ACTIVE {
             form.channels.push(only.id.clone());
@@ -206,9 +206,7 @@ async fn finish(
             let local = at.with_timezone(&form::zone(&scope.shell.timezone));
             format!("Scheduled for {}.", local.format("%a %-d %b %Y, %H:%M"))
         }),
-        ("publish_now", _) => {
-            schedule::publish_now(app, actor, org, &id).await.map(|_| "Publishing now.".to_string())
-        }
+        ("publish_now", _) => schedule::publish_now(app, actor, org, &id).await.map(|_| "Publishing now.".to_string()),
         _ => return Ok(redirect_with_flash(state, &detail, saved)),
     };
     let error = match result {
@@ -394,19 +392,17 @@ async fn read_upload(state: &AppState, parts: &Parts, body: Body, limit: usize) 
 pub async fn upload(State(state): State<AppState>, scope: OrgScope, req: Request) -> WebResult<Response> {
     // Viewers are refused before their body is read.
     scope.require(Permission::PostCreate)?;
-    let wants_json = req
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("application/json"));
+    let wants_json =
+        req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("application/json"));
     let limit = crate::api::media::upload_limit(&state);
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
-        return Err(WebError::page(StatusCode::PAYLOAD_TOO_LARGE, "This file is too large", "The upload is too large."));
+        return Err(WebError::page(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "This file is too large",
+            "The upload is too large.",
+        ));
     }
     let (parts, body) = req.into_parts();
     let f = read_upload(&state, &parts, body, limit).await?;
@@ -455,4 +451,3 @@ pub async fn thumbnail(
 pub fn thumbnail_path(scope: &OrgScope, media_id: &str) -> String {
     scope.path(&format!("/compose/media/{media_id}"))
 }
-

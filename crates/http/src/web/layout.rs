@@ -128,9 +128,9 @@ fn topbar(shell: &Shell) -> Markup {
     let current = shell.org.as_ref().map(|o| o.name.as_str()).unwrap_or("Choose a workspace");
     html! {
         header.topbar {
-            a.brand href="/" aria-label="Sellcast home" { span.logo aria-hidden="true" { "S" } span.brand-name { "Sellcast" } }
+            a.brand href="/" { span.logo aria-hidden="true" { "S" } span.brand-name { "Sellcast" } }
             details.menu.org-switcher {
-                summary aria-label="Switch workspace" { span.truncate { (current) } (ui::chevron()) }
+                summary { span.visually-hidden { "Workspace: " } span.truncate { (current) } (ui::chevron()) }
                 div.menu-items {
                     @for (id, name) in &shell.orgs {
                         a href={ "/o/" (id) } aria-current=[shell.org.as_ref().filter(|o| &o.id == id).map(|_| "true")] { (name) }
@@ -144,7 +144,7 @@ fn topbar(shell: &Shell) -> Markup {
                     span.count #bell-count hidden[shell.unread == 0] { (shell.unread) }
                 }
                 details.menu.user-menu {
-                    summary aria-label="Account menu" { span.avatar aria-hidden="true" { (ui::initials(&shell.user_name)) } }
+                    summary { span.visually-hidden { "Account menu" } span.avatar aria-hidden="true" { (ui::initials(&shell.user_name)) } }
                     div.menu-items.right {
                         div.menu-who { strong { (shell.user_name) } span.muted { (shell.user_email) } }
                         a href="/account" { "Account settings" }
@@ -195,7 +195,7 @@ pub fn bare(title: &str, content: Markup) -> Markup {
             (head(title, &[]))
             body.bare {
                 main #main .bare-main {
-                    a.brand.bare-brand href="/" aria-label="Sellcast home" { span.logo aria-hidden="true" { "S" } span.brand-name { "Sellcast" } }
+                    a.brand.bare-brand href="/" { span.logo aria-hidden="true" { "S" } span.brand-name { "Sellcast" } }
                     (content)
                 }
             }

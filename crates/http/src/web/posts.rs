@@ -244,8 +244,10 @@ pub async fn list(State(state): State<AppState>, scope: OrgScope, Query(q): Quer
     // The end date is included: the range stops at the start of the next day.
     let (from, to) = (bound("from", 0), bound("to", 1));
     let errors = Errors(errors);
-    let statuses: Vec<String> =
-        nonempty(&q.status).filter(|s| STATUSES.iter().any(|(k, _)| k == s)).map(|s| vec![s.to_string()]).unwrap_or_default();
+    let statuses: Vec<String> = nonempty(&q.status)
+        .filter(|s| STATUSES.iter().any(|(k, _)| k == s))
+        .map(|s| vec![s.to_string()])
+        .unwrap_or_default();
     let tag = nonempty(&q.tag).map(|t| t.trim_start_matches('#').to_lowercase());
     let filter = PostFilter {
         statuses,
