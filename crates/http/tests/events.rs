@@ -172,6 +172,8 @@ async fn notifications_reach_only_their_recipient(b: Backend) {
     let channel_id = sandbox_channel(&srv, &owner).await;
     let mut owners = Stream::open(&srv, &owner, None).await;
     let mut editors = Stream::open(&srv, &editor, None).await;
+    let before = srv.get(&org(&owner.org_id, "/notifications"), Some(&owner.token)).await;
+    let unread = before.body["unread_count"].as_i64().expect("unread count");
 
     notify(&srv, &owner.org_id, &owner.user_id, "First").await;
     notify(&srv, &owner.org_id, &owner.user_id, "Second").await;
@@ -187,11 +189,11 @@ async fn notifications_reach_only_their_recipient(b: Backend) {
     assert_eq!(n["data"], json!({"n": "First"}));
     assert!(n["read_at"].is_null() && n["id"].is_string() && n["created_at"].is_string(), "{n}");
     assert!(n.get("user_id").is_none(), "the API's shape, without the recipient: {n}");
-    assert_eq!(first.data["unread_count"], 1);
+    assert_eq!(first.data["unread_count"].as_i64(), Some(unread + 1));
     let second = owners.next(10).await.unwrap();
     assert_eq!(
         (second.data["notification"]["title"].as_str(), second.data["unread_count"].as_i64()),
-        (Some("Second"), Some(2))
+        (Some("Second"), Some(unread + 2))
     );
     // The notification is the one the API lists, in the same shape.
     let listed = srv.get(&org(&owner.org_id, "/notifications"), Some(&owner.token)).await;
@@ -289,8 +291,89 @@ async fn only_members_get_the_stream_and_it_ends_at_shutdown(b: Backend) {
     assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
 }
 
+/// Connect the fake Mastodon account through its OAuth flow (the fake approves at once).
+async fn connect_mastodon(srv: &TestServer, who: &Account, server: &str, path: &str, body: Value) -> Value {
+    let r = srv.post(&org(&who.org_id, path), Some(&who.token), body).await;
+    r.expect(StatusCode::OK, None);
+    let authorize_url = r.body["authorize_url"].as_str().expect("authorize_url").to_string();
+    assert!(authorize_url.starts_with(server), "{authorize_url}");
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let consent = http.get(&authorize_url).send().await.unwrap();
+    let location = consent.headers()["location"].to_str().unwrap().to_string();
+    let done = Response::read(http.get(&location).send().await.unwrap()).await;
+    done.expect(StatusCode::OK, None);
+    done.body["channels"][0].clone()
+}
+
+/// A refused token holds the post (post:status with the variant `held`, and the owner's
+/// notification:new); reconnecting releases it (`scheduled` again) and it is published.
+async fn held_and_released_posts_are_streamed(b: Backend) {
+    let (fake, _state) = sellcast_fakes::mastodon::start().await;
+    let srv = TestServer::start_with(b, |c| c.platform_allow_http = true).await;
+    let worker = sellcast_app::jobs::worker(&srv.app).start();
+    let owner = srv.register("owner@held-events.test").await;
+    let body = json!({"platform": "mastodon", "server_url": fake.url()});
+    let channel = connect_mastodon(&srv, &owner, &fake.url(), "/channels/connect", body).await;
+    let channel_id = channel["id"].as_str().unwrap().to_string();
+    let revoked = || sellcast_fakes::Fault::Respond {
+        status: 401,
+        headers: vec![],
+        body: json!({"error": "The access token was revoked"}),
+    };
+    fake.faults.push(Some("POST"), "/api/v1/statuses", revoked());
+    fake.faults.push(Some("POST"), "/api/v1/statuses", revoked());
+    let mut stream = Stream::open(&srv, &owner, None).await;
+    let at = (chrono::Utc::now() + chrono::Duration::seconds(1)).to_rfc3339();
+    let body = json!({"text": "Held for a while", "variants": [{"channel_id": channel_id}], "scheduled_at": at});
+    let r = srv.post(&org(&owner.org_id, "/posts"), Some(&owner.token), body).await;
+    r.expect(StatusCode::CREATED, None);
+    let held = stream.until(30, |e| e.kind == "post:status" && e.data["variants"][0]["status"] == "held").await;
+    let last = held.last().unwrap();
+    assert_ne!(last.data["status"], "failed", "{last:?}");
+    assert!(last.data["variants"][0]["error"].as_str().is_some_and(|e| !e.is_empty()), "{last:?}");
+    let told = held.iter().find(|e| e.kind == "notification:new").expect("the owner is told");
+    assert_eq!(told.data["notification"]["kind"], "channel.needs_reconnect");
+
+    let path = format!("/channels/{channel_id}/reconnect");
+    connect_mastodon(&srv, &owner, &fake.url(), &path, json!({})).await;
+    let after = stream.until(30, |e| e.data["status"] == "published").await;
+    let variant_statuses: Vec<&str> = after.iter().filter_map(|e| e.data["variants"][0]["status"].as_str()).collect();
+    assert_eq!(variant_statuses.first(), Some(&"scheduled"), "released first: {after:?}");
+    assert_eq!(variant_statuses.last(), Some(&"published"), "{after:?}");
+    worker.shutdown().await;
+    srv.stop().await;
+}
+
+/// Events older than the retention are pruned by the hourly job; newer ones stay.
+async fn old_events_are_pruned(b: Backend) {
+    let srv = TestServer::start(b).await;
+    let owner = srv.register("owner@prune.test").await;
+    let mut tx = srv.app.db.begin().await.unwrap();
+    emit(&mut tx, &owner.org_id, "old").await;
+    tx.commit().await.unwrap();
+    let kinds: Vec<String> = sellcast_app::jobs::registry(srv.app.clone()).kinds().map(str::to_string).collect();
+    assert!(kinds.iter().any(|k| k == "events.prune"), "{kinds:?}");
+    assert_eq!(sellcast_app::events::prune(&srv.app).await.unwrap(), 0, "a fresh event stays");
+    srv.app.clock.advance(chrono::Duration::hours(sellcast_app::events::RETENTION_HOURS + 1));
+    let mut tx = srv.app.db.begin().await.unwrap();
+    let fresh = sellcast_app::events::PostStatus { post_id: "fresh".into(), status: "draft".into(), variants: vec![] };
+    sellcast_app::events::emit(tx.conn(), &owner.org_id, None, &fresh, srv.app.clock.now()).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(sellcast_app::events::prune(&srv.app).await.unwrap(), 1);
+    // A day later the access token has expired: sign in again.
+    let login = json!({"email": owner.email, "password": PASSWORD});
+    let r = srv.post("/api/v1/auth/login", None, login).await;
+    r.expect(StatusCode::OK, None);
+    let owner = Account { token: r.body["access_token"].as_str().unwrap().to_string(), ..owner };
+    let mut replay = Stream::open(&srv, &owner, Some(0)).await;
+    assert_eq!(replay.next(10).await.unwrap().data["post_id"], "fresh");
+    srv.stop().await;
+}
+
 on_both_backends!(
     post_status_follows_a_post_to_published,
+    old_events_are_pruned,
+    held_and_released_posts_are_streamed,
     notifications_reach_only_their_recipient,
     last_event_id_replays_missed_events,
     only_members_get_the_stream_and_it_ends_at_shutdown,
