@@ -42,11 +42,11 @@ pub fn screenshot_dir() -> PathBuf {
     dir
 }
 
-/// A running chromedriver on a free port; it is killed when dropped.
+/// A running chromedriver on a free port; shut down with its browsers when dropped.
 pub struct Driver {
     url: String,
     chromium: PathBuf,
-    _process: Child,
+    process: Child,
 }
 
 impl Driver {
@@ -74,7 +74,7 @@ impl Driver {
             assert!(Instant::now() < deadline, "chromedriver did not become ready on port {port}");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        Driver { url, chromium, _process: process }
+        Driver { url, chromium, process }
     }
 
     /// A new headless browser with its own empty profile, at desktop size, light theme.
@@ -132,6 +132,24 @@ const STREAM_HOOK: &str = "(() => {
   Object.assign(Hooked, { CONNECTING: 0, OPEN: 1, CLOSED: 2 });
   window.EventSource = Hooked;
 })();";
+
+impl Drop for Driver {
+    /// Also when a test fails midway: chromedriver's `/shutdown` quits every browser it started
+    /// (killing chromedriver alone would leave them running), then it exits.
+    fn drop(&mut self) {
+        use std::io::{Read, Write};
+        let addr = self.url.trim_start_matches("http://").to_string();
+        if let Ok(mut stream) = std::net::TcpStream::connect(&addr) {
+            let _ = stream.set_read_timeout(Some(WAIT));
+            let _ = write!(stream, "GET /shutdown HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+            let _ = stream.read_to_end(&mut Vec::new());
+        }
+        let deadline = Instant::now() + WAIT;
+        while matches!(self.process.try_wait(), Ok(None)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
 
 /// A chromedriver extension: run a DevTools command in the session's page.
 #[derive(Debug)]
@@ -344,15 +362,23 @@ impl Session {
         let scheme = if look.dark { "dark" } else { "light" };
         let media = json!({ "features": [{ "name": "prefers-color-scheme", "value": scheme }] });
         self.cdp("Emulation.setEmulatedMedia", media).await.expect("emulate colour scheme");
+        self.screen(look, None).await;
+    }
+
+    async fn screen(&self, look: Look, height: Option<u64>) {
         let (w, h, mobile) = if look.phone { (390, 844, true) } else { (1280, 900, false) };
-        let metrics = json!({ "width": w, "height": h, "deviceScaleFactor": 1, "mobile": mobile });
+        let metrics = json!({ "width": w, "height": height.unwrap_or(h), "deviceScaleFactor": 1, "mobile": mobile });
         self.cdp("Emulation.setDeviceMetricsOverride", metrics).await.expect("emulate screen size");
     }
 
-    /// A full-page PNG in `target/screenshots/<name>-<look>.png`.
+    /// A full-page PNG in `target/screenshots/<name>-<look>.png`. The screen is made as tall as
+    /// the page for the shot, so the frame (full-height sidebar) looks as it does when scrolling.
     pub async fn screenshot(&self, name: &str, look: Look) -> PathBuf {
-        let params = json!({ "format": "png", "captureBeyondViewport": true });
-        let shot = self.cdp("Page.captureScreenshot", params).await.expect("screenshot");
+        let height = self.js("return document.documentElement.scrollHeight", vec![]).await.as_u64();
+        self.screen(look, height).await;
+        self.settle().await;
+        let shot = self.cdp("Page.captureScreenshot", json!({ "format": "png" })).await.expect("screenshot");
+        self.screen(look, None).await;
         let data = shot["data"].as_str().expect("screenshot data");
         let png = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, data).expect("base64 PNG");
         let path = screenshot_dir().join(format!("{name}-{}.png", look.suffix()));

@@ -6,7 +6,6 @@ use super::common::{Backend, TestServer};
 use super::driver::{Driver, Session};
 use super::support::{api_login, get_post, org_in_path, posts_of, sign_up};
 use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
-use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
 use fantoccini::key::Key;
 use serde_json::json;
 
@@ -21,19 +20,45 @@ fn chip_in(day: NaiveDate, post: &str) -> String {
     format!(".cal-day[data-date='{day}'] .chip[data-post-id='{post}']")
 }
 
-/// Drag the post's chip onto another day's cell with real pointer input (WebDriver actions).
+/// The centre of the element matching `css`, in viewport CSS pixels.
+async fn centre(s: &Session, css: &str) -> (f64, f64) {
+    s.find(css).await;
+    let script = "const b = document.querySelector(arguments[0]).getBoundingClientRect(); \
+                  return [b.x + b.width / 2, b.y + b.height / 2];";
+    let v = s.js(script, vec![json!(css)]).await;
+    (v[0].as_f64().unwrap_or_default(), v[1].as_f64().unwrap_or_default())
+}
+
+/// Drag the post's chip onto another day's cell. WebDriver pointer actions do not start an
+/// HTML5 drag in Chromium, so this is DevTools input: a real mouse press and move on the chip
+/// starts the page's drag (its `dragstart` runs), Chromium hands the drag to us
+/// (`Input.setInterceptDrags`), and we drop it on the day cell (`Input.dispatchDragEvent`).
 async fn drag_chip(s: &Session, post: &str, from: NaiveDate, to: NaiveDate) {
-    let chip = s.find(&chip_in(from, post)).await;
-    let cell = s.find(&format!(".cal-day[data-date='{to}']")).await;
-    let step = Some(std::time::Duration::from_millis(150));
-    let mouse = MouseActions::new("mouse".into())
-        .then(PointerAction::MoveToElement { element: chip, duration: None, x: 0.0, y: 0.0 })
-        .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
-        .then(PointerAction::MoveBy { duration: step, x: 8.0, y: 8.0 })
-        .then(PointerAction::MoveToElement { element: cell, duration: step, x: 0.0, y: 0.0 })
-        .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
-    s.client.perform_actions(mouse).await.expect("drag the chip");
-    s.client.release_actions().await.expect("release the pointer");
+    let source = format!("{} .chip-time", chip_in(from, post));
+    s.find(&source).await;
+    s.js("document.querySelector(arguments[0]).scrollIntoView({block: 'center'})", vec![json!(source)]).await;
+    let (x0, y0) = centre(s, &source).await;
+    let (x1, y1) = centre(s, &format!(".cal-day[data-date='{to}']")).await;
+    s.cdp("Input.setInterceptDrags", json!({ "enabled": true })).await.expect("intercept drags");
+    let mouse = |kind: &str, x: f64, y: f64| json!({ "type": kind, "x": x, "y": y, "button": "left", "buttons": 1, "clickCount": 1 });
+    s.cdp("Input.dispatchMouseEvent", mouse("mouseMoved", x0, y0)).await.expect("hover the chip");
+    s.cdp("Input.dispatchMouseEvent", mouse("mousePressed", x0, y0)).await.expect("press on the chip");
+    for i in 1..=5 {
+        let f = f64::from(i) / 5.0;
+        let (x, y) = (x0 + (x1 - x0) * f, y0 + (y1 - y0) * f);
+        s.cdp("Input.dispatchMouseEvent", mouse("mouseMoved", x, y)).await.expect("move the pointer");
+    }
+    s.until("the chip to be picked up", || async {
+        s.js("return !!document.querySelector('.chip.dragging')", vec![]).await == json!(true)
+    })
+    .await;
+    let data = json!({ "items": [{ "mimeType": "text/plain", "data": post }], "dragOperationsMask": 16 });
+    for kind in ["dragEnter", "dragOver", "drop"] {
+        let event = json!({ "type": kind, "x": x1, "y": y1, "data": data });
+        s.cdp("Input.dispatchDragEvent", event).await.unwrap_or_else(|e| panic!("{kind}: {e}"));
+    }
+    s.cdp("Input.dispatchMouseEvent", mouse("mouseReleased", x1, y1)).await.expect("release the pointer");
+    s.cdp("Input.setInterceptDrags", json!({ "enabled": false })).await.expect("stop intercepting drags");
 }
 
 pub async fn main_flow(b: Backend) {
@@ -58,8 +83,9 @@ pub async fn main_flow(b: Backend) {
     let org = org_in_path(&s).await;
     assert_eq!(s.path().await, format!("/o/{org}/compose"));
 
-    // Compose and schedule, two days ahead at 10:00 (the user's timezone is UTC).
-    let day = Utc::now().date_naive() + Duration::days(2);
+    // Compose and schedule, three days ahead at 10:00 (the user's timezone is UTC), so the
+    // moves below stay in the future and in that day's week.
+    let day = Utc::now().date_naive() + Duration::days(3);
     s.fill("#f-text", "Our first croissants are out of the oven! Come early.").await;
     let only_channel = s.find("input[name=channels]").await;
     assert!(
@@ -105,13 +131,13 @@ pub async fn main_flow(b: Backend) {
     s.click_confirm_and_load(&format!("form[action$='/posts/{post}/publish'] button")).await;
     assert_eq!(s.path().await, format!("/o/{org}/posts/{post}"));
     let badge = format!("[data-post-id='{post}'] [data-post-status]");
-    assert_eq!(s.text(&badge).await, "scheduled");
+    let read = format!("const b = document.querySelector(\"{badge}\"); return b ? b.textContent.trim() : null;");
+    assert_eq!(s.js(&read, vec![]).await, json!("scheduled"));
 
     // The stream is connected; the worker publishes; the open page follows without reload.
     s.wait_stream_open().await;
     s.js("window.__sellcastNoReload = true", vec![]).await;
     let worker = sellcast_app::jobs::worker(&srv.app).start();
-    let read = format!("const b = document.querySelector(\"{badge}\"); return b ? b.textContent.trim() : null;");
     s.until_for("the badge to say published", std::time::Duration::from_secs(30), || async {
         s.js(&read, vec![]).await == json!("published")
     })
