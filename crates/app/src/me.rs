@@ -41,7 +41,9 @@ pub async fn update(app: &App, actor: &Actor, patch: ProfilePatch) -> AppResult<
     if let Some(t) = &patch.timezone {
         // The shape check, then the real list: times are shown and picked in this zone.
         let known = v::timezone(t).and_then(|_| {
-            t.parse::<chrono_tz::Tz>().map(|_| ()).map_err(|_| "is not a known IANA timezone such as Europe/Paris".into())
+            t.parse::<chrono_tz::Tz>()
+                .map(|_| ())
+                .map_err(|_| "is not a known IANA timezone such as Europe/Paris".into())
         });
         errs.check("timezone", known);
     }

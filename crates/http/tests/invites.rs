@@ -161,6 +161,16 @@ async fn invites_permissions_lifecycle_and_mail(b: Backend) {
     r.expect(StatusCode::OK, None);
     assert_eq!(r.body["role"], "editor");
     assert_eq!(member_roles(&srv, &owner).await.get("joiner@inv.test").map(String::as_str), Some("editor"));
+    // The inviter (and only the inviter) hears about it in-app.
+    let kinds_of =
+        |r: &Response| items(r).iter().map(|n| n["kind"].as_str().unwrap_or("").to_string()).collect::<Vec<_>>();
+    let r = srv.get(&org(&owner.org_id, "/notifications"), Some(&manager.token)).await;
+    r.expect(StatusCode::OK, None);
+    assert_eq!(kinds_of(&r), vec!["invite.accepted"], "{}", r.body);
+    assert_eq!(items(&r)[0]["link"], format!("/o/{}/settings/members", owner.org_id).as_str());
+    let r = srv.get(&org(&owner.org_id, "/notifications"), Some(&owner.token)).await;
+    let about_joiner = items(&r).iter().filter(|n| n["title"].as_str().unwrap_or("").contains("joiner@")).count();
+    assert_eq!(about_joiner, 0, "the owner did not invite the joiner: {}", r.body);
     let r = srv.post("/api/v1/invites/accept", Some(&joiner.token), json!({ "token": editor_invite_token })).await;
     r.expect(StatusCode::CONFLICT, Some("CONFLICT"));
     srv.get(&format!("/api/v1/invites/{editor_invite_token}"), None)
