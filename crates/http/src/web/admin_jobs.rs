@@ -166,7 +166,7 @@ pub async fn list(State(state): State<AppState>, s: Signed, Query(q): Query<List
             (ui::empty_state("No jobs here", &format!("No {state_name} jobs match these filters."), None))
         } @else {
             section.card {
-                div.table-wrap {
+                div.table-wrap tabindex="0" role="region" aria-label="Jobs" {
                     table #jobs-table {
                         thead { tr {
                             th scope="col" { "Job" } th scope="col" { "Kind" } th scope="col" { "Queue" }

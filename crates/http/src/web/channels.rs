@@ -98,7 +98,7 @@ pub(super) async fn render(
                     "Connect an account below. The sandbox needs no account: it publishes inside Sellcast, so you can try everything.",
                     None))
             } @else {
-                div.table-wrap {
+                div.table-wrap tabindex="0" role="region" aria-label="Connected channels" {
                     table.channels-table {
                         thead { tr {
                             th scope="col" { "Channel" } th scope="col" { "Client" } th scope="col" { "Status" }

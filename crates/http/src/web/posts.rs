@@ -286,7 +286,7 @@ pub async fn list(State(state): State<AppState>, scope: OrgScope, Query(q): Quer
                 (ui::empty_state("No posts yet", "Posts your team writes will be listed here.", None))
             }
         } @else {
-            div.card.table-wrap {
+            div.card.table-wrap tabindex="0" role="region" aria-label="Posts" {
                 table.posts-table {
                     caption.visually-hidden { "Posts, newest first" }
                     thead { tr { th scope="col" { "Post" } th scope="col" { "Channels" } th scope="col" { "Status" }

@@ -152,7 +152,7 @@ fn body(scope: &OrgScope, v: &PostView, media_rows: &[sellcast_app::store::media
                 @if v.variants.is_empty() {
                     p.muted { "This post has no channel yet. Edit it to choose where it goes." }
                 } @else {
-                    div.table-wrap {
+                    div.table-wrap tabindex="0" role="region" aria-label="Status per channel" {
                         table.variants-table {
                             thead { tr { th scope="col" { "Channel" } th scope="col" { "Status" } th scope="col" { "Text" }
                                 th scope="col" { "Result" } th scope="col" { "Attempts" } th scope="col" { span.visually-hidden { "Actions" } } } }

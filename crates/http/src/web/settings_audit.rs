@@ -122,7 +122,7 @@ pub async fn show(State(state): State<AppState>, scope: OrgScope, Query(q): Quer
             @if rows.is_empty() {
                 p.muted { "Nothing recorded" @if action.is_some() || actor.is_some() { " matches these filters" } "." }
             } @else {
-                div.table-wrap {
+                div.table-wrap tabindex="0" role="region" aria-label="Audit log" {
                     table #audit-table {
                         thead { tr {
                             th scope="col" { "Time" } th scope="col" { "Actor" } th scope="col" { "Action" }

@@ -139,7 +139,7 @@ async fn render_list(
             @if rows.is_empty() {
                 p.muted { @if search.is_some() { "No client matches." } @else { "No clients yet. Clients group channels and posts per brand or customer." } }
             } @else {
-                div.table-wrap {
+                div.table-wrap tabindex="0" role="region" aria-label="Clients" {
                     table #clients-table {
                         thead { tr { th scope="col" { "Name" } th scope="col" { "Email" } th scope="col" { "Phone" } th scope="col" { "Website" } } }
                         tbody {

@@ -125,7 +125,7 @@ async fn render(state: &AppState, scope: &OrgScope, form: &InviteState, cursor: 
         }
         section.card aria-labelledby="members-heading" {
             h2 #members-heading { "Members" }
-            div.table-wrap {
+            div.table-wrap tabindex="0" role="region" aria-labelledby="members-heading" {
                 table {
                     thead { tr {
                         th scope="col" { "Person" } th scope="col" { "Role" } th scope="col" { "Joined" }
@@ -144,7 +144,7 @@ async fn render(state: &AppState, scope: &OrgScope, form: &InviteState, cursor: 
                 @if pending.is_empty() {
                     p.muted { "No pending invitations." }
                 } @else {
-                    div.table-wrap {
+                    div.table-wrap tabindex="0" role="region" aria-labelledby="invites-heading" {
                         table #pending-invites {
                             thead { tr {
                                 th scope="col" { "Email" } th scope="col" { "Role" } th scope="col" { "Expires" }
