@@ -9,6 +9,7 @@ use crate::App;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
+use sellcast_store::users::UserRow;
 use sellcast_store::{sessions, users};
 use sha2::{Digest, Sha256};
 
@@ -53,6 +54,11 @@ pub fn cookie_for(app: &App, tokens: &TokenPair) -> AppResult<String> {
 
 /// Who holds this cookie: its session must be live and its user must exist.
 pub async fn authenticate(app: &App, cookie: &str, meta: RequestMeta) -> AppResult<Actor> {
+    Ok(authenticate_user(app, cookie, meta).await?.0)
+}
+
+/// `authenticate`, also returning the user row it loaded (pages show the user).
+pub async fn authenticate_user(app: &App, cookie: &str, meta: RequestMeta) -> AppResult<(Actor, UserRow)> {
     let (sid, signature) = cookie.split_once('.').ok_or(AppError::InvalidToken)?;
     if !verify(app, "session", sid, signature) {
         return Err(AppError::InvalidToken);
@@ -71,7 +77,13 @@ pub async fn authenticate(app: &App, cookie: &str, meta: RequestMeta) -> AppResu
         sessions::touch(tx.conn(), &session.id, now).await?;
         tx.commit().await?;
     }
-    Ok(Actor { user_id: user.id, session_id: Some(session.id), is_instance_admin: user.is_instance_admin, meta })
+    let actor = Actor {
+        user_id: user.id.clone(),
+        session_id: Some(session.id),
+        is_instance_admin: user.is_instance_admin,
+        meta,
+    };
+    Ok((actor, user))
 }
 
 /// The CSRF token of a session (for a form's hidden field).

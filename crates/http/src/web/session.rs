@@ -8,7 +8,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use sellcast_app::store::users::UserRow;
-use sellcast_app::{me, web_session, Actor, RequestMeta};
+use sellcast_app::{web_session, Actor, RequestMeta};
 use serde::de::DeserializeOwned;
 
 pub const SESSION_COOKIE: &str = "sellcast_session";
@@ -53,8 +53,7 @@ impl Viewer {
 
 async fn viewer(parts: &Parts, state: &AppState) -> Option<Viewer> {
     let value = cookie(&parts.headers, SESSION_COOKIE)?;
-    let actor = web_session::authenticate(&state.app, &value, meta_from(parts, state)).await.ok()?;
-    let user = me::get(&state.app, &actor).await.ok()?;
+    let (actor, user) = web_session::authenticate_user(&state.app, &value, meta_from(parts, state)).await.ok()?;
     let csrf = web_session::csrf_token(&state.app, actor.session_id.as_deref().unwrap_or(""));
     Some(Viewer { actor, user, csrf, flash: flash(&parts.headers) })
 }
