@@ -136,7 +136,7 @@ impl Default for Config {
             s3_region: "us-east-1".into(),
             s3_access_key: None,
             s3_secret_key: None,
-            publish_concurrency: 20,
+            publish_concurrency: 200,
             platform_timeout_secs: 30,
             platform_allow_http: false,
             bluesky_server: "https://bsky.social".into(),

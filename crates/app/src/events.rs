@@ -115,21 +115,27 @@ pub async fn post_status<'v>(
     variants: impl IntoIterator<Item = &'v VariantRow>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let data = PostStatus {
-        post_id: post.id.clone(),
-        status: post.status.clone(),
-        variants: variants
-            .into_iter()
-            .map(|v| VariantStatus {
-                id: v.id.clone(),
-                channel_id: v.channel_id.clone(),
-                status: v.status.clone(),
-                platform_url: v.platform_url.clone(),
-                error: v.error.clone(),
-            })
-            .collect(),
-    };
-    emit(c, &post.org_id, None, &data, now).await
+    emit(c, &post.org_id, None, &PostStatus::of(post, variants), now).await
+}
+
+impl PostStatus {
+    /// The event for `post` with these (current) variants.
+    pub fn of<'v>(post: &PostRow, variants: impl IntoIterator<Item = &'v VariantRow>) -> PostStatus {
+        PostStatus {
+            post_id: post.id.clone(),
+            status: post.status.clone(),
+            variants: variants
+                .into_iter()
+                .map(|v| VariantStatus {
+                    id: v.id.clone(),
+                    channel_id: v.channel_id.clone(),
+                    status: v.status.clone(),
+                    platform_url: v.platform_url.clone(),
+                    error: v.error.clone(),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Emit `notification:new` to the notification's recipient (org notifications only: the

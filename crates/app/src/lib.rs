@@ -55,6 +55,8 @@ pub struct App {
     pub url_key: Vec<u8>,
     /// Wakes this process's event-stream subscribers.
     pub events: events::Hub,
+    /// Writes the attempt marks and results of concurrent publishes together.
+    pub publish_commit: posts::publish::GroupCommit,
 }
 
 impl App {
@@ -83,6 +85,7 @@ impl App {
             mailer,
             queue_metrics: Default::default(),
             events: Default::default(),
+            publish_commit: Default::default(),
             config,
         }))
     }

@@ -25,7 +25,7 @@
 //! variant each, alternating between the two channels (N publishes in all), each with its own
 //! text, are created as drafts with `posts::create` from K parallel tasks, and scheduled with
 //! `posts::schedule::schedule` over [T, T + 60 s) (or all at T with `--burst`), T chosen after the drafts exist: T = now +
-//! lead (default 3 × the drafting time + 10 s: scheduling takes longer than drafting, and it
+//! lead (default 1.6 × the drafting time + 20 s: scheduling took 1.2–1.3 × as long as drafting, and it
 //! must end before T). Only then the product's worker (`jobs::worker`) starts. The run waits until the fakes hold N posts and
 //! the database N published variants (or until no variant can still go out), and prints one
 //! JSON line:
@@ -318,7 +318,7 @@ async fn run(opts: &Opts, store: &FreshStore) -> BoxResult<Value> {
     let t0 = Instant::now();
     let ids = create_drafts(&app, &owner, n, opts.create_tasks, &run_id).await?;
     let create_secs = t0.elapsed().as_secs_f64();
-    let lead = opts.lead_secs.map(|s| s as f64).unwrap_or(3.0 * create_secs + 10.0);
+    let lead = opts.lead_secs.map(|s| s as f64).unwrap_or(1.6 * create_secs + 20.0);
     let t_wall = Utc::now() + chrono::Duration::milliseconds((lead * 1000.0) as i64);
     let spread = if opts.burst { 0.0 } else { SPREAD_SECS };
     log!(

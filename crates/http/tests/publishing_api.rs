@@ -189,19 +189,20 @@ async fn posts_are_validated_with_field_messages(b: Backend) {
         .expect(StatusCode::BAD_REQUEST, Some("VALIDATION_ERROR"));
     assert_eq!(items(&srv.get(&posts, Some(&owner.token)).await).len(), 0, "nothing was saved");
 
-    // Scheduling needs a target and a future time; a refused schedule keeps the draft.
+    // Scheduling needs a target and a future time. Created with a time, the post and its
+    // schedule are one transaction: a refused schedule stores nothing.
     let draft = srv.post(&posts, Some(&owner.token), json!({"text": "no target"})).await;
     let draft_id = s(&draft.body["id"]);
     let at = json!({"scheduled_at": rfc3339_in(chrono::Duration::hours(1))});
     let r = srv.post(&org(&owner.org_id, &format!("/posts/{draft_id}/schedule")), Some(&owner.token), at.clone()).await;
     expect_validation(&r, "variants");
     let past = json!({"text": "late", "variants": [{"channel_id": channel_id}], "scheduled_at": rfc3339_in(chrono::Duration::hours(-2))});
-    let r = srv.post(&posts, Some(&owner.token), past).await;
-    expect_validation(&r, "scheduled_at");
-    let location = r.headers["location"].to_str().unwrap().to_string();
-    let kept = srv.get(&location, Some(&owner.token)).await;
-    kept.expect(StatusCode::OK, None);
-    assert_eq!(kept.body["status"], "draft");
+    expect_validation(&srv.post(&posts, Some(&owner.token), past).await, "scheduled_at");
+    let untargeted = json!({"text": "nowhere", "scheduled_at": rfc3339_in(chrono::Duration::hours(1))});
+    expect_validation(&srv.post(&posts, Some(&owner.token), untargeted).await, "variants");
+    let texts: Vec<Value> =
+        items(&srv.get(&posts, Some(&owner.token)).await).iter().map(|p| p["text"].clone()).collect();
+    assert_eq!(texts, vec![json!("no target")], "refused schedules left nothing behind");
 
     expect_validation(&srv.get(&format!("{posts}?status=done"), Some(&owner.token)).await, "status");
     expect_validation(&srv.get(&format!("{posts}?from=yesterday"), Some(&owner.token)).await, "from");

@@ -40,6 +40,10 @@ pub struct WorkerConfig {
     /// How much work to keep claimed ahead, at the queue's recent rate: fast jobs are claimed
     /// hundreds at a time, slow ones only as slots free up (so other processes share them).
     pub claim_ahead_for: Duration,
+    /// After a claim that emptied the due jobs, the next one waits at least this long, so
+    /// jobs falling due one by one (a minute of scheduled posts) are claimed a few dozen at a
+    /// time rather than each by its own claim.
+    pub claim_gap: Duration,
 }
 
 impl Default for WorkerConfig {
@@ -56,6 +60,7 @@ impl Default for WorkerConfig {
             claim_batch: 500,
             claim_ahead: 500,
             claim_ahead_for: Duration::from_millis(50),
+            claim_gap: Duration::from_millis(10),
         }
     }
 }
@@ -197,6 +202,7 @@ async fn queue_loop(inner: Arc<Inner>, queue: String, concurrency: usize) {
     // The last claim found fewer jobs than it asked for: wait for a wake-up before asking again.
     let mut drained = false;
     let mut seq: u64 = 0;
+    let mut last_claim = Instant::now();
     let mut stop = inner.stop.clone();
     loop {
         if stopped(&inner) {
@@ -218,6 +224,7 @@ async fn queue_loop(inner: Arc<Inner>, queue: String, concurrency: usize) {
         let mut claimed_full = false;
         if !drained && (free > 0 || buffer.len() <= ahead / 2) && want > 0 {
             seq += 1;
+            last_claim = Instant::now();
             let token = format!("{}:{}:{}", inner.config.worker_id, queue, seq);
             match claim(&inner, &queue, want, &token).await {
                 Ok(jobs) => {
@@ -242,8 +249,12 @@ async fn queue_loop(inner: Arc<Inner>, queue: String, concurrency: usize) {
         if slots_free || (claimed_full && (busy < concurrency || buffer.len() <= ahead / 2)) {
             continue;
         }
-        let sleep_for =
-            if busy < concurrency { until_next_due(&inner, &queue).await } else { inner.config.fallback_poll };
+        let sleep_for = if busy < concurrency {
+            let gap = inner.config.claim_gap.saturating_sub(last_claim.elapsed());
+            until_next_due(&inner, &queue).await.max(gap)
+        } else {
+            inner.config.fallback_poll
+        };
         tokio::select! {
             _ = stop.changed() => {}
             _ = &mut wake => drained = false,
@@ -581,7 +592,12 @@ async fn maintain(inner: &Inner) -> QueueResult<()> {
         let Some(owner) = job.lease_owner.clone() else { continue };
         let backoff = inner.registry.backoff_for(&job.kind);
         let outcome = Outcome::Retry("lease expired: the worker stopped or stalled".into());
-        let (state, run_at, attempt, errors, finished_at) = transition_for(&job, &outcome, &backoff, now);
+        let (state, mut run_at, attempt, errors, finished_at) = transition_for(&job, &outcome, &backoff, now);
+        // Its worker died or stalled: the job itself did not fail, so it runs again at once (the
+        // attempt still counts, so a job that kills its worker every time ends up dead).
+        if state == JobState::Retryable {
+            run_at = now;
+        }
         let mut tx = inner.db.begin().await?;
         let t = Transition { state, run_at, attempt, errors: &errors, finished_at };
         if ops::transition(tx.conn(), job.id, &owner, &t).await? {

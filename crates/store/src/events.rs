@@ -67,6 +67,54 @@ pub async fn insert(
     })
 }
 
+/// An event to insert with `insert_many`.
+pub struct NewEvent<'a> {
+    pub org_id: &'a str,
+    pub user_id: Option<&'a str>,
+    pub kind: &'a str,
+    pub data: serde_json::Value,
+}
+
+/// Insert many events in one statement (with one NOTIFY each on PostgreSQL); how many.
+pub async fn insert_many(c: Conn<'_>, events: &[NewEvent<'_>], now: DateTime<Utc>) -> StoreResult<u64> {
+    if events.is_empty() {
+        return Ok(0);
+    }
+    Ok(match c {
+        Conn::Sqlite(c) => {
+            let one = "(?, ?, ?, ?, ?)";
+            let sql = format!(
+                "INSERT INTO org_events (org_id, user_id, kind, data, created_at) VALUES {}",
+                vec![one; events.len()].join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for e in events {
+                q = q.bind(e.org_id).bind(e.user_id).bind(e.kind).bind(Json(&e.data)).bind(now);
+            }
+            q.execute(c).await?.rows_affected()
+        }
+        // The NOTIFY per inserted row is a lateral call, so each row is notified exactly once.
+        Conn::Pg(c) => {
+            let data: Vec<String> = events.iter().map(|e| e.data.to_string()).collect();
+            let ids: Vec<i64> = sqlx::query_scalar(
+                "WITH e AS (INSERT INTO org_events (org_id, user_id, kind, data, created_at)
+                            SELECT o, u, k, d::jsonb, $5 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+                                 AS x(o, u, k, d)
+                            RETURNING id, org_id)
+                 SELECT e.id FROM e CROSS JOIN LATERAL (SELECT pg_notify('sellcast_events', e.org_id || ' ' || e.id)) n",
+            )
+            .bind(events.iter().map(|e| e.org_id).collect::<Vec<_>>())
+            .bind(events.iter().map(|e| e.user_id).collect::<Vec<_>>())
+            .bind(events.iter().map(|e| e.kind).collect::<Vec<_>>())
+            .bind(data)
+            .bind(now)
+            .fetch_all(c)
+            .await?;
+            ids.len() as u64
+        }
+    })
+}
+
 /// The org's events after `after` that `user_id` may see, oldest first.
 pub async fn after(c: Conn<'_>, org_id: &str, user_id: &str, after: i64, limit: i64) -> StoreResult<Vec<EventRow>> {
     let sql = format!(

@@ -20,6 +20,7 @@ pub mod notifications;
 pub mod orgs;
 pub mod outbox;
 pub mod posts;
+pub mod publishing;
 pub mod sandbox;
 pub mod sessions;
 pub mod users;

@@ -23,7 +23,7 @@ pub struct PostRow {
     pub updated_at: DateTime<Utc>,
 }
 
-const COLS: &str = "id, org_id, client_id, author_id, text, search_text, tags, campaign, status, scheduled_at, \
+pub(crate) const COLS: &str = "id, org_id, client_id, author_id, text, search_text, tags, campaign, status, scheduled_at, \
     published_at, created_at, updated_at";
 const P_COLS: &str = "p.id, p.org_id, p.client_id, p.author_id, p.text, p.search_text, p.tags, p.campaign, p.status, \
     p.scheduled_at, p.published_at, p.created_at, p.updated_at";
@@ -217,7 +217,7 @@ pub struct VariantRow {
     pub updated_at: DateTime<Utc>,
 }
 
-const V_COLS: &str = "id, post_id, org_id, channel_id, text, media_ids, first_comment, options, status, \
+pub(crate) const V_COLS: &str = "id, post_id, org_id, channel_id, text, media_ids, first_comment, options, status, \
     platform_post_id, platform_url, error, attempts, first_attempt_at, published_at, created_at, updated_at";
 
 pub async fn insert_variant(c: Conn<'_>, r: &VariantRow) -> StoreResult<()> {

@@ -103,8 +103,43 @@ fn clean_campaign(c: &Option<String>) -> AppResult<Option<String>> {
 }
 
 pub async fn create(app: &App, actor: &Actor, org_id: &str, input: PostInput) -> AppResult<PostView> {
+    create_scheduled(app, actor, org_id, input, None).await
+}
+
+/// Create the post and, with `at`, schedule it, in one transaction: a post that cannot be
+/// scheduled is not stored either.
+pub async fn create_scheduled(
+    app: &App,
+    actor: &Actor,
+    org_id: &str,
+    input: PostInput,
+    at: Option<chrono::DateTime<chrono::Utc>>,
+) -> AppResult<PostView> {
     authorize(app, actor, org_id, Permission::PostCreate).await?;
+    if at.is_some() {
+        authorize(app, actor, org_id, Permission::PostUpdate).await?;
+    }
     let now = app.clock.now();
+    let at = at.map(|at| schedule::check_time(at, now)).transpose()?;
+    let mut tx = app.db.begin().await?;
+    let mut view = create_in(tx.conn(), actor, org_id, input, now).await?;
+    if let Some(at) = at {
+        view = schedule::schedule_in(tx.conn(), actor, org_id, &view.post.id, at, now, "post.schedule").await?;
+    }
+    tx.commit().await?;
+    if at.is_some() {
+        app.db.job_wakeup().notify_waiters();
+    }
+    Ok(view)
+}
+
+async fn create_in(
+    mut c: Conn<'_>,
+    actor: &Actor,
+    org_id: &str,
+    input: PostInput,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<PostView> {
     let text = input.text.clone().unwrap_or_default();
     let mut post = PostRow {
         id: ids::new_id(),
@@ -121,22 +156,20 @@ pub async fn create(app: &App, actor: &Actor, org_id: &str, input: PostInput) ->
         created_at: now,
         updated_at: now,
     };
-    let mut tx = app.db.begin().await?;
     if let Some(cid) = input.client_id.clone().flatten() {
-        check_client(tx.conn(), org_id, &cid).await?;
+        check_client(c.re(), org_id, &cid).await?;
         post.client_id = Some(cid);
     }
     let media_ids = input.media_ids.clone().unwrap_or_default();
     let variants = input.variants.clone().unwrap_or_default();
-    validate::check(tx.conn(), &post, &media_ids, &variants).await?;
-    posts::insert(tx.conn(), &post).await?;
-    posts::set_media(tx.conn(), &post.id, &media_ids).await?;
-    replace_variants(tx.conn(), &post, &variants, now).await?;
-    record(tx.conn(), actor, &post, "post.create", json!({"text": post.text.chars().take(200).collect::<String>()}))
+    validate::check(c.re(), &post, &media_ids, &variants).await?;
+    posts::insert(c.re(), &post).await?;
+    posts::set_media(c.re(), &post.id, &media_ids).await?;
+    replace_variants(c.re(), &post, &variants, now).await?;
+    record(c.re(), actor, &post, "post.create", json!({"text": post.text.chars().take(200).collect::<String>()}))
         .await?;
-    let view = load_view(tx.conn(), post).await?;
-    crate::events::post_status(tx.conn(), &view.post, view.variants.iter().map(|v| &v.row), now).await?;
-    tx.commit().await?;
+    let view = load_view(c.re(), post).await?;
+    crate::events::post_status(c, &view.post, view.variants.iter().map(|v| &v.row), now).await?;
     Ok(view)
 }
 

@@ -23,17 +23,23 @@ const MAX_AHEAD_DAYS: i64 = 3 * 365;
 pub async fn schedule(app: &App, actor: &Actor, org_id: &str, id: &str, at: DateTime<Utc>) -> AppResult<PostView> {
     authorize(app, actor, org_id, Permission::PostUpdate).await?;
     let now = app.clock.now();
+    let at = check_time(at, now)?;
+    let mut tx = app.db.begin().await?;
+    let view = schedule_in(tx.conn(), actor, org_id, id, at, now, "post.schedule").await?;
+    tx.commit().await?;
+    app.db.job_wakeup().notify_waiters();
+    Ok(view)
+}
+
+/// A schedule time the product accepts (a few seconds late becomes now).
+pub(super) fn check_time(at: DateTime<Utc>, now: DateTime<Utc>) -> AppResult<DateTime<Utc>> {
     if at < now - Duration::seconds(PAST_GRACE_SECS) {
         return Err(AppError::validation("scheduled_at", "is in the past; pick a later time or publish now"));
     }
     if at > now + Duration::days(MAX_AHEAD_DAYS) {
         return Err(AppError::validation("scheduled_at", "is more than three years ahead"));
     }
-    let mut tx = app.db.begin().await?;
-    let view = schedule_in(tx.conn(), actor, org_id, id, at.max(now), now, "post.schedule").await?;
-    tx.commit().await?;
-    app.db.job_wakeup().notify_waiters();
-    Ok(view)
+    Ok(at.max(now))
 }
 
 /// Publish at once: schedule for now (needs the publish permission).
@@ -47,7 +53,7 @@ pub async fn publish_now(app: &App, actor: &Actor, org_id: &str, id: &str) -> Ap
     Ok(view)
 }
 
-async fn schedule_in(
+pub(super) async fn schedule_in(
     mut c: Conn<'_>,
     actor: &Actor,
     org_id: &str,

@@ -6,7 +6,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use crate::state::AppState;
 use axum::extract::State;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
@@ -71,7 +71,8 @@ pub struct CreatePostRequest {
     pub client_id: Option<String>,
     /// One per target channel.
     pub variants: Option<Vec<VariantRequest>>,
-    /// RFC 3339. When given, the post is scheduled right after it is created.
+    /// RFC 3339. When given, the post is created scheduled (one transaction: if scheduling is
+    /// refused, nothing is stored).
     pub scheduled_at: Option<String>,
 }
 
@@ -111,9 +112,8 @@ fn variants(v: Option<Vec<VariantRequest>>) -> Option<Vec<VariantInput>> {
     v.map(|v| v.into_iter().map(VariantInput::from).collect())
 }
 
-/// Create a draft. With `scheduled_at`, it is then scheduled in the same request, but in a
-/// second transaction: if scheduling is refused, the draft stays, the error says so and its
-/// `Location` header points at the draft.
+/// Create a draft, or with `scheduled_at` a scheduled post: the post, its variants and their
+/// publish jobs in one transaction, so a refused schedule stores nothing.
 #[utoipa::path(post, path = "/api/v1/orgs/{org_id}/posts", tag = "posts", security(("bearer" = [])),
     params(("org_id" = String, Path)), request_body = CreatePostRequest,
     responses((status = 201, body = Post)))]
@@ -133,22 +133,8 @@ pub async fn create(
         client_id: Some(r.client_id),
         variants: variants(r.variants),
     };
-    let mut view = posts::create(&s.app, &actor, &org_id, input).await?;
-    if let Some(at) = at {
-        let id = view.post.id.clone();
-        view = match schedule::schedule(&s.app, &actor, &org_id, &id, at).await {
-            Ok(v) => v,
-            Err(e) => {
-                let mut err = ApiError::from(e);
-                err.message = format!("the post was saved as draft {id} but not scheduled: {}", err.message);
-                let mut res = err.into_response();
-                if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/orgs/{org_id}/posts/{id}")) {
-                    res.headers_mut().insert(header::LOCATION, v);
-                }
-                return Ok(res);
-            }
-        };
-    }
+    // One transaction: a post that cannot be scheduled is not stored either.
+    let view = posts::create_scheduled(&s.app, &actor, &org_id, input, at).await?;
     Ok((StatusCode::CREATED, Json(Post::from(view))).into_response())
 }
 

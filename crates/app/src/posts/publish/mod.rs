@@ -20,6 +20,10 @@ use sellcast_store::{users, Conn};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+mod batch;
+
+pub use batch::GroupCommit;
+
 #[derive(Debug, Serialize, Deserialize)]
 pub struct PublishVariant {
     pub variant_id: String,
@@ -91,7 +95,14 @@ struct Loaded {
 }
 
 async fn run_attempt(app: &App, variant_id: &str, last_attempt: bool) -> AppResult<Outcome> {
-    let Some(l) = begin_attempt(app, variant_id).await? else { return Ok(Outcome::Done) };
+    let l = match app.publish_commit.begin(&app.db, &app.clock, variant_id).await {
+        batch::Begun::Ready(l) => *l,
+        batch::Begun::Nothing => return Ok(Outcome::Done),
+        batch::Begun::Single => match begin_attempt(app, variant_id).await? {
+            Some(l) => l,
+            None => return Ok(Outcome::Done),
+        },
+    };
     let platform = crate::channels::platform_of(&l.channel)?;
     let adapter = crate::channels::adapter(app, platform)?;
     let req = build_request(app, &l, platform).await?;
@@ -220,6 +231,17 @@ async fn build_request(app: &App, l: &Loaded, platform: sellcast_domain::Platfor
     })
 }
 
+/// The post's status and publish time once its variants are these.
+fn next_status(post: &PostRow, variants: &[VariantRow], now: DateTime<Utc>) -> (String, Option<DateTime<Utc>>) {
+    let status = derive_status(variants, &post.status);
+    let published_at = if matches!(status.as_str(), "published" | "partially_published") {
+        post.published_at.or(Some(now))
+    } else {
+        post.published_at
+    };
+    (status, published_at)
+}
+
 async fn set_post_status(mut c: Conn<'_>, post: &mut PostRow, now: DateTime<Utc>) -> AppResult<()> {
     // The post's other variants settle in concurrent transactions. Under PostgreSQL's read
     // committed, two of them reading the variants before either commits would each see the
@@ -229,12 +251,7 @@ async fn set_post_status(mut c: Conn<'_>, post: &mut PostRow, now: DateTime<Utc>
         *post = locked;
     }
     let variants = posts::variants_of(c.re(), &post.id).await?;
-    let status = derive_status(&variants, &post.status);
-    let published_at = if matches!(status.as_str(), "published" | "partially_published") {
-        post.published_at.or(Some(now))
-    } else {
-        post.published_at
-    };
+    let (status, published_at) = next_status(post, &variants, now);
     if status != post.status || published_at != post.published_at {
         post.status = status;
         post.published_at = published_at;
@@ -244,8 +261,12 @@ async fn set_post_status(mut c: Conn<'_>, post: &mut PostRow, now: DateTime<Utc>
     crate::events::post_status(c, post, &variants, now).await
 }
 
-/// Record the platform's id and URL and mark the variant published, in one transaction.
+/// Record the platform's id and URL and mark the variant published, in one transaction (with
+/// the other results of the moment, or alone when the group commit could not).
 async fn finish_published(app: &App, l: &Loaded, p: Published) -> AppResult<Outcome> {
+    if app.publish_commit.finish(&app.db, &app.clock, l, &p).await {
+        return Ok(Outcome::Done);
+    }
     let now = app.clock.now();
     let mut post = l.post.clone();
     let mut tx = app.db.begin().await?;
@@ -325,6 +346,11 @@ async fn failed_attempt(
                 }
             } else {
                 let status = if unknown { "unconfirmed" } else { "scheduled" };
+                if unknown {
+                    // Operators should see these: the next attempt asks the platform first.
+                    tracing::warn!(variant = %id, channel = %l.channel.id, error = %message,
+                        "publish outcome unknown; the next attempt looks the post up before publishing again");
+                }
                 set_variant(app, id, status, &format!("will retry: {message}")).await?;
             }
             Ok(Outcome::Retry(message))
