@@ -20,19 +20,24 @@ fn tuples(rows: usize, cols: usize) -> String {
     vec![one; rows].join(", ")
 }
 
-/// The variants with these ids (any order; missing ids are left out).
-pub async fn variants_by_ids(c: Conn<'_>, ids: &[String]) -> StoreResult<Vec<VariantRow>> {
+/// `SELECT {select} WHERE {column} IN ids {rest}`: the rows whose `column` is one of `ids`.
+async fn select_in<T>(c: Conn<'_>, select: &str, column: &str, ids: &[String], rest: &str) -> StoreResult<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+        + Send
+        + Unpin,
+{
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let cols = posts::V_COLS;
     Ok(match c {
         Conn::Pg(c) => {
-            let sql = format!("SELECT {cols} FROM post_variants WHERE id = ANY($1)");
+            let sql = format!("SELECT {select} WHERE {column} = ANY($1) {rest}");
             sqlx::query_as(&sql).bind(ids).fetch_all(c).await?
         }
         Conn::Sqlite(c) => {
-            let sql = format!("SELECT {cols} FROM post_variants WHERE id IN ({})", marks(ids.len()));
+            let sql = format!("SELECT {select} WHERE {column} IN ({}) {rest}", marks(ids.len()));
             let mut q = sqlx::query_as(&sql);
             for id in ids {
                 q = q.bind(id);
@@ -40,101 +45,35 @@ pub async fn variants_by_ids(c: Conn<'_>, ids: &[String]) -> StoreResult<Vec<Var
             q.fetch_all(c).await?
         }
     })
+}
+
+/// The variants with these ids (any order; missing ids are left out).
+pub async fn variants_by_ids(c: Conn<'_>, ids: &[String]) -> StoreResult<Vec<VariantRow>> {
+    select_in(c, &format!("{} FROM post_variants", posts::V_COLS), "id", ids, "").await
 }
 
 /// The variants of these posts, each post's in the order `posts::variants_of` gives.
 pub async fn variants_of_posts(c: Conn<'_>, post_ids: &[String]) -> StoreResult<Vec<VariantRow>> {
-    if post_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let cols = posts::V_COLS;
-    let order = "ORDER BY post_id, created_at, id";
-    Ok(match c {
-        Conn::Pg(c) => {
-            let sql = format!("SELECT {cols} FROM post_variants WHERE post_id = ANY($1) {order}");
-            sqlx::query_as(&sql).bind(post_ids).fetch_all(c).await?
-        }
-        Conn::Sqlite(c) => {
-            let sql = format!("SELECT {cols} FROM post_variants WHERE post_id IN ({}) {order}", marks(post_ids.len()));
-            let mut q = sqlx::query_as(&sql);
-            for id in post_ids {
-                q = q.bind(id);
-            }
-            q.fetch_all(c).await?
-        }
-    })
+    let select = format!("{} FROM post_variants", posts::V_COLS);
+    select_in(c, &select, "post_id", post_ids, "ORDER BY post_id, created_at, id").await
 }
 
 /// These posts, in id order; `lock`: hold their rows for the rest of the transaction
 /// (PostgreSQL; SQLite's one writer already serializes). Locking in id order keeps two
-/// processes' batches from deadlocking on each other.
+/// rounds (of this process or another) from deadlocking on each other.
 pub async fn posts_by_ids(c: Conn<'_>, ids: &[String], lock: bool) -> StoreResult<Vec<PostRow>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let cols = posts::COLS;
-    Ok(match c {
-        Conn::Pg(c) => {
-            let lock = if lock { " FOR UPDATE" } else { "" };
-            let sql = format!("SELECT {cols} FROM posts WHERE id = ANY($1) ORDER BY id{lock}");
-            sqlx::query_as(&sql).bind(ids).fetch_all(c).await?
-        }
-        Conn::Sqlite(c) => {
-            let sql = format!("SELECT {cols} FROM posts WHERE id IN ({}) ORDER BY id", marks(ids.len()));
-            let mut q = sqlx::query_as(&sql);
-            for id in ids {
-                q = q.bind(id);
-            }
-            q.fetch_all(c).await?
-        }
-    })
+    let rest = if lock && matches!(c, Conn::Pg(_)) { "ORDER BY id FOR UPDATE" } else { "ORDER BY id" };
+    select_in(c, &format!("{} FROM posts", posts::COLS), "id", ids, rest).await
 }
 
 /// The channels with these ids, whatever their org (background jobs know only the id).
 pub async fn channels_by_ids(c: Conn<'_>, ids: &[String]) -> StoreResult<Vec<ChannelRow>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let cols = channels::COLS;
-    Ok(match c {
-        Conn::Pg(c) => {
-            let sql = format!("SELECT {cols} FROM channels WHERE id = ANY($1)");
-            sqlx::query_as(&sql).bind(ids).fetch_all(c).await?
-        }
-        Conn::Sqlite(c) => {
-            let sql = format!("SELECT {cols} FROM channels WHERE id IN ({})", marks(ids.len()));
-            let mut q = sqlx::query_as(&sql);
-            for id in ids {
-                q = q.bind(id);
-            }
-            q.fetch_all(c).await?
-        }
-    })
+    select_in(c, &format!("{} FROM channels", channels::COLS), "id", ids, "").await
 }
 
 /// (post id, media id) of these posts' media, each post's in position order.
 pub async fn media_of_posts(c: Conn<'_>, post_ids: &[String]) -> StoreResult<Vec<(String, String)>> {
-    if post_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let order = "ORDER BY post_id, position";
-    Ok(match c {
-        Conn::Pg(c) => {
-            let sql = format!("SELECT post_id, media_id FROM post_media WHERE post_id = ANY($1) {order}");
-            sqlx::query_as(&sql).bind(post_ids).fetch_all(c).await?
-        }
-        Conn::Sqlite(c) => {
-            let sql = format!(
-                "SELECT post_id, media_id FROM post_media WHERE post_id IN ({}) {order}",
-                marks(post_ids.len())
-            );
-            let mut q = sqlx::query_as(&sql);
-            for id in post_ids {
-                q = q.bind(id);
-            }
-            q.fetch_all(c).await?
-        }
-    })
+    select_in(c, "post_id, media_id FROM post_media", "post_id", post_ids, "ORDER BY post_id, position").await
 }
 
 /// The start of a publish attempt, as `posts::mark_attempt` records it for one variant.
