@@ -261,6 +261,10 @@ fn media_counts_and_combinations() {
         (Platform::Linkedin, vec![JPEG; 20], None),
         (Platform::Linkedin, vec![JPEG; 21], Some(linkedin)),
         (Platform::Linkedin, vec![JPEG, MP4], Some(linkedin)),
+        (Platform::Linkedin, vec![MP4], None),
+        (Platform::Linkedin, vec![MP4, MP4], Some(linkedin)),
+        (Platform::Linkedin, vec![MP4, PNG, PNG], Some(linkedin)),
+        (Platform::Linkedin, vec![GIF, MP4], Some(linkedin)),
         (Platform::Facebook, vec![JPEG; 10], None),
         (Platform::Facebook, vec![JPEG; 11], Some(facebook)),
         (Platform::Facebook, vec![MP4, MP4], Some(facebook)),
@@ -273,6 +277,34 @@ fn media_counts_and_combinations() {
         assert_eq!(messages(&errors, "media"), want, "{platform} with {} files", media.len());
         assert!(errors.iter().all(|e| e.field == "media"), "{platform}: {errors:?}");
     }
+}
+
+/// LinkedIn's Videos API: one MP4 per post, alone, up to 500 MB.
+#[test]
+fn linkedin_takes_one_mp4_video_alone() {
+    let video = |bytes| MediaFacts { kind: MediaKind::Video, mime: "video/mp4", bytes };
+    assert_eq!(check(Platform::Linkedin, "", &[MP4], None), vec![], "a video alone is a post");
+    assert_eq!(check(Platform::Linkedin, "hello", &[video(500 * MIB)], None), vec![]);
+    let alone = "LinkedIn allows up to 20 images or 1 video per post.";
+    for media in [vec![MP4, MP4], vec![JPEG, MP4], vec![MP4, GIF]] {
+        assert_eq!(
+            check(Platform::Linkedin, "hello", &media, None),
+            vec![FieldError { field: "media".into(), message: alone.into() }],
+            "{media:?}"
+        );
+    }
+    assert_eq!(
+        check(Platform::Linkedin, "hello", &[video(501 * MIB)], None),
+        vec![FieldError {
+            field: "media[0]".into(),
+            message: "LinkedIn allows videos up to 500 MB; this one is 501.0 MB.".into()
+        }]
+    );
+    let webm = MediaFacts { kind: MediaKind::Video, mime: "video/webm", bytes: 1_000_000 };
+    assert_eq!(
+        check(Platform::Linkedin, "hello", &[webm], None),
+        vec![FieldError { field: "media[0]".into(), message: "LinkedIn does not accept video/webm.".into() }]
+    );
 }
 
 #[test]

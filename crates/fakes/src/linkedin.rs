@@ -1,7 +1,8 @@
 //! A fake LinkedIn that checks requests the way LinkedIn does: a bearer token on every call,
 //! `LinkedIn-Version` (400 when missing, 426 NONEXISTENT_VERSION when not active) and
 //! `X-Restli-Protocol-Version: 2.0.0` on every `/rest` call, the client secret in the token
-//! request's form, the Posts API body shape, images uploaded before they are attached.
+//! request's form, the Posts API body shape, images uploaded before they are attached, videos
+//! uploaded in parts, finalized with their ETags in order and processed before they are attached.
 //! Posts are kept in maps indexed per author and time, so 100,000 of them stay cheap.
 //!
 //! The authorize step is a browser page on LinkedIn: `LinkedinState::authorize` hands out a
@@ -12,6 +13,7 @@
 #![allow(clippy::result_large_err)]
 
 mod posts;
+mod videos;
 
 use crate::server::FakeServer;
 use crate::x::parse_form;
@@ -29,6 +31,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use posts::{FakeComment, FakePost};
+pub use videos::{FakeVideo, VideoProcessing, DEFAULT_PART_BYTES};
 
 pub const CLIENT_ID: &str = "fake-linkedin-client-id";
 pub const CLIENT_SECRET: &str = "fake-linkedin-client-secret";
@@ -54,6 +57,7 @@ struct Inner {
     access_tokens: HashMap<String, String>,
     refresh_tokens: HashMap<String, Grant>,
     posts: posts::Posts,
+    videos: videos::Videos,
     min_version: String,
     reject_duplicates: bool,
     issue_refresh_tokens: bool,
@@ -77,6 +81,9 @@ pub async fn start() -> (FakeServer, LinkedinState) {
         .route("/v2/userinfo", get(userinfo))
         .route("/rest/images", post(posts::initialize_upload))
         .route("/dms-uploads/{token}", put(posts::upload))
+        .route("/rest/videos", post(videos::action))
+        .route("/rest/videos/{urn}", get(videos::get_video))
+        .route("/dms-uploads/{token}/uploadedVideo", put(videos::upload_part))
         .route("/rest/posts", post(posts::create).get(posts::find_by_author))
         .route("/rest/posts/{urn}", get(posts::get_post).delete(posts::delete))
         .route("/rest/socialActions/{urn}", get(posts::social_actions))
@@ -180,6 +187,22 @@ impl LinkedinState {
 
     pub fn set_likes(&self, post_urn: &str, likes: u64) {
         self.lock().posts.set_likes(post_urn, likes);
+    }
+
+    /// The size of the video parts initializeUpload hands out ([`DEFAULT_PART_BYTES`] unless
+    /// set), so tests can upload several parts without megabytes of data.
+    pub fn set_video_part_bytes(&self, bytes: u64) {
+        self.lock().videos.set_part_bytes(bytes);
+    }
+
+    /// How the videos finalized from now on are processed (AVAILABLE at once by default).
+    pub fn set_video_processing(&self, processing: VideoProcessing) {
+        self.lock().videos.set_processing(processing);
+    }
+
+    /// All videos, in the order their uploads were initialized.
+    pub fn videos(&self) -> Vec<FakeVideo> {
+        self.lock().videos.all()
     }
 }
 

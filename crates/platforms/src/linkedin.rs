@@ -1,15 +1,19 @@
 //! LinkedIn: OAuth 2.0 authorization code (3-legged, confidential client; LinkedIn offers PKCE
 //! only to approved native apps, so none here), member posts through the versioned Posts API
-//! (`/rest/posts`), images through the Images API, first comments through socialActions.
+//! (`/rest/posts`), images through the Images API, a video through the Videos API, first
+//! comments through socialActions.
 //! Endpoints, limits and error shapes, with sources: docs/platforms/linkedin.md.
 
 mod errors;
 mod images;
 mod text;
+mod videos;
+
+pub use videos::VideoPolling;
 
 use crate::adapter::{
-    AuthorizeRequest, Capabilities, CodeExchange, ConnectFlow, Credentials, OAuthApp, PlatformAdapter, PostMetrics,
-    Profile, PublishRequest, Published, TokenSet,
+    AuthorizeRequest, Capabilities, CodeExchange, ConnectFlow, Credentials, MediaKind, OAuthApp, PlatformAdapter,
+    PostMetrics, Profile, PublishRequest, Published, TokenSet,
 };
 use crate::client::{self, Effect, HttpClient};
 use crate::error::{PlatformError, PlatformResult};
@@ -57,6 +61,7 @@ impl Default for LinkedinConfig {
 pub struct LinkedinAdapter {
     http: HttpClient,
     config: LinkedinConfig,
+    video_polling: VideoPolling,
 }
 
 #[derive(Debug, Deserialize)]
@@ -94,7 +99,13 @@ impl LinkedinAdapter {
             oauth_url: trim(config.oauth_url),
             version: config.version,
         };
-        LinkedinAdapter { http, config }
+        LinkedinAdapter { http, config, video_polling: VideoPolling::default() }
+    }
+
+    /// How long to wait for an uploaded video to be processed (tests wait milliseconds).
+    pub fn with_video_polling(mut self, polling: VideoPolling) -> Self {
+        self.video_polling = polling;
+        self
     }
 
     fn api(&self, path: &str) -> String {
@@ -120,6 +131,27 @@ impl LinkedinAdapter {
     async fn call_json<T: DeserializeOwned>(&self, req: RequestBuilder, effect: Effect) -> PlatformResult<T> {
         let resp = self.call(req, effect).await?;
         client::json(resp, effect).await
+    }
+
+    /// Upload the media; the post's `content` (None for a text post). A post carries images or
+    /// one video, alone.
+    async fn content_for(
+        &self,
+        creds: &Credentials,
+        author: &str,
+        req: &PublishRequest,
+    ) -> PlatformResult<Option<Value>> {
+        let media = req.media.as_slice();
+        if !media.iter().any(|m| m.kind == MediaKind::Video) {
+            return images::content_for(self, creds, author, media).await;
+        }
+        let [video] = media else {
+            return Err(PlatformError::unsupported(
+                "a LinkedIn post carries one video, alone: no images or second video with it",
+            ));
+        };
+        let title = req.options.get("title").and_then(Value::as_str);
+        videos::content_for(self, creds, author, video, title).await.map(Some)
     }
 
     fn published(urn: &str) -> Published {
@@ -187,7 +219,7 @@ impl PlatformAdapter for LinkedinAdapter {
         Capabilities {
             connect: ConnectFlow::OAuth2 { pkce: false },
             max_images: images::MAX_IMAGES,
-            max_videos: 0,
+            max_videos: 1,
             mixed_media: false,
             requires_media: false,
             first_comment: true,
@@ -209,7 +241,7 @@ impl PlatformAdapter for LinkedinAdapter {
                 format!("LinkedIn posts take at most {MAX_TEXT_CHARS} characters"),
             ));
         }
-        let content = images::content_for(self, creds, author, &req.media).await?;
+        let content = self.content_for(creds, author, req).await?;
         let mut body = json!({
             "author": author,
             "commentary": text::escape_little(&req.text),

@@ -1,5 +1,5 @@
 //! The LinkedIn adapter against the fake LinkedIn (crates/fakes/src/linkedin.rs), which checks
-//! requests the way LinkedIn does and answers with LinkedIn's bodies.
+//! requests the way LinkedIn does and answers with LinkedIn's bodies. Videos: linkedin_video.rs.
 
 use chrono::{Duration, Utc};
 use sellcast_fakes::linkedin::{self as fake, LinkedinState};
@@ -94,10 +94,6 @@ async fn one_image_is_media_several_are_multi_image() {
     assert_eq!(posts[0].body["content"]["media"]["altText"], "a chart");
     assert_eq!(posts[1].image_ids.len(), 3);
     assert_eq!(posts[1].body["content"]["multiImage"]["images"][2]["altText"], "last");
-
-    let mut video = request("a video");
-    video.media = vec![MediaItem { kind: MediaKind::Video, mime: "video/mp4".into(), ..image(None) }];
-    assert!(matches!(s.li.publish(&s.creds, &video).await, Err(PlatformError::Permanent { .. })));
 }
 
 #[tokio::test]

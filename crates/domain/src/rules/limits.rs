@@ -151,8 +151,10 @@ static X: PlatformLimits = PlatformLimits {
 ///   JPG, GIF and PNG, no byte limit documented (a pixel limit of 36,152,320 instead) —
 ///   <https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/images-api>.
 /// - Video: one MP4, 75 KB to 500 MB —
-///   <https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/videos-api>.
-///   A post carries images or a video, not both.
+///   <https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/videos-api>
+///   (the 75 KB floor is checked by the adapter: these limits have no minimum size).
+///   A post's `content.media` holds one image or one video, so images and a video never mix —
+///   <https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/posts-api>.
 /// - First comment: a comment on the new post through the Comments API —
 ///   <https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/comments-api>.
 static LINKEDIN: PlatformLimits = PlatformLimits {

@@ -1,4 +1,4 @@
-//! Posts, images and social actions on the fake LinkedIn.
+//! Posts, images and social actions on the fake LinkedIn (videos are in videos.rs).
 
 use super::{bearer_member, rest_error, rest_member, unprocessable, LinkedinState};
 use axum::body::Bytes;
@@ -18,6 +18,8 @@ pub struct FakePost {
     pub author: String,
     pub commentary: String,
     pub image_ids: Vec<String>,
+    /// The video in `content.media.id`, if the post has one.
+    pub video_id: Option<String>,
     pub created_at: DateTime<Utc>,
     /// The body as created (everything LinkedIn was sent).
     pub body: Value,
@@ -83,7 +85,7 @@ fn share_urn(seq: u64) -> String {
     format!("urn:li:share:{seq}")
 }
 
-fn forbidden(what: &str) -> Response {
+pub(super) fn forbidden(what: &str) -> Response {
     let body = json!({
         "status": 403,
         "serviceErrorCode": 100,
@@ -93,7 +95,7 @@ fn forbidden(what: &str) -> Response {
     (StatusCode::FORBIDDEN, Json(body)).into_response()
 }
 
-fn not_found(urn: &str) -> Response {
+pub(super) fn not_found(urn: &str) -> Response {
     rest_error(StatusCode::NOT_FOUND, "NOT_FOUND", &format!("Entity {urn} not found"))
 }
 
@@ -243,7 +245,12 @@ pub(super) async fn create(State(state): State<LinkedinState>, headers: HeaderMa
         ]);
     }
     let mut s = state.lock();
-    let image_ids = match attached_images(&s.posts, &author, body.get("content")) {
+    let video_id = match super::videos::attached_video(&s.videos, &author, body.get("content")) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let images = if video_id.is_some() { Ok(vec![]) } else { attached_images(&s.posts, &author, body.get("content")) };
+    let image_ids = match images {
         Ok(ids) => ids,
         Err(r) => return r,
     };
@@ -258,7 +265,7 @@ pub(super) async fn create(State(state): State<LinkedinState>, headers: HeaderMa
     let seq = s.posts.next_seq();
     let urn = share_urn(seq);
     let created_at = Utc::now();
-    let post = FakePost { urn: urn.clone(), author: author.clone(), commentary, image_ids, created_at, body };
+    let post = FakePost { urn: urn.clone(), author: author.clone(), commentary, image_ids, video_id, created_at, body };
     s.posts.by_author.entry(author).or_default().insert((created_at.timestamp_millis(), seq));
     s.posts.texts.insert(text_key, urn.clone());
     s.posts.by_urn.insert(urn.clone(), post);

@@ -1,7 +1,7 @@
 //! Images for LinkedIn posts through the Images API: `POST /rest/images?action=initializeUpload`
 //! gives an upload URL and an image URN, the bytes go there with a PUT, and the URN goes in the
 //! post's `content`. Uploads are sent as reads: a lost answer leaves an unused image behind,
-//! never a post.
+//! never a post. Videos are in videos.rs.
 
 use super::LinkedinAdapter;
 use crate::adapter::{Credentials, MediaItem, MediaKind};
@@ -34,8 +34,9 @@ pub(super) async fn content_for(
     author: &str,
     items: &[MediaItem],
 ) -> PlatformResult<Option<Value>> {
+    // A video goes through videos.rs; linkedin.rs never sends one here.
     if items.iter().any(|m| m.kind == MediaKind::Video) {
-        return Err(PlatformError::unsupported("Sellcast does not publish videos to LinkedIn yet"));
+        return Err(PlatformError::unsupported("a LinkedIn post carries images or one video, not both"));
     }
     if let Some(m) = items.iter().find(|m| !IMAGE_TYPES.contains(&m.mime.as_str())) {
         return Err(PlatformError::unsupported(format!("LinkedIn takes JPG, GIF and PNG images, not {}", m.mime)));
@@ -85,7 +86,7 @@ async fn upload(li: &LinkedinAdapter, creds: &Credentials, author: &str, item: &
 
 /// The upload request carries the member's token: send it only to LinkedIn (over HTTPS) or to
 /// the configured API host itself.
-fn check_upload_host(li: &LinkedinAdapter, upload_url: &str) -> PlatformResult<()> {
+pub(super) fn check_upload_host(li: &LinkedinAdapter, upload_url: &str) -> PlatformResult<()> {
     let url = url::Url::parse(upload_url)
         .map_err(|_| PlatformError::bad_response("initializeUpload gave no valid uploadUrl"))?;
     let host = url.host_str().unwrap_or_default();
