@@ -32,7 +32,8 @@ pub struct ChannelRow {
     pub updated_at: DateTime<Utc>,
 }
 
-pub(crate) const COLS: &str = "id, org_id, client_id, platform, account_id, server_url, handle, display_name, avatar_url, \
+pub(crate) const COLS: &str =
+    "id, org_id, client_id, platform, account_id, server_url, handle, display_name, avatar_url, \
     profile_url, status, credentials, key_id, token_expires_at, token_issued_at, last_refresh_at, last_error, \
     connected_by, created_at, updated_at";
 

@@ -23,7 +23,8 @@ pub struct PostRow {
     pub updated_at: DateTime<Utc>,
 }
 
-pub(crate) const COLS: &str = "id, org_id, client_id, author_id, text, search_text, tags, campaign, status, scheduled_at, \
+pub(crate) const COLS: &str =
+    "id, org_id, client_id, author_id, text, search_text, tags, campaign, status, scheduled_at, \
     published_at, created_at, updated_at";
 const P_COLS: &str = "p.id, p.org_id, p.client_id, p.author_id, p.text, p.search_text, p.tags, p.campaign, p.status, \
     p.scheduled_at, p.published_at, p.created_at, p.updated_at";
