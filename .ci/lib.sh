@@ -44,7 +44,7 @@ ensure_s3s() {
 }
 
 # Debian's Chromium + chromedriver and axe-core (pinned in .ci/axe/package-lock.json) for the
-# browser tests (crates/http/tests/browser.rs).
+# browser tests (crates/http/tests/it/browser.rs).
 ensure_browser() {
     if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
         echo "installing chromium and chromium-driver from Debian"

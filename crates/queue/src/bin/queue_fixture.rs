@@ -1,4 +1,4 @@
-//! A worker process for the queue's multi-process tests (`tests/processes.rs`): it exists
+//! A worker process for the queue's multi-process tests (`tests/it/processes.rs`): it exists
 //! for those tests only and is not part of Sellcast.
 //!
 //! It runs a `sellcast_queue::Worker` with a handler for kind `fixture.record` that sleeps for

@@ -1,0 +1,11 @@
+//! Every integration test of this crate in one binary (one link, not one per file; ADR 0010).
+
+mod bluesky;
+mod bluesky_pds;
+mod facebook;
+mod instagram;
+mod linkedin;
+mod linkedin_video;
+mod mastodon;
+mod threads;
+mod x;
