@@ -112,7 +112,7 @@ async fn scheduled_post_is_published_once_to_the_sandbox(b: Backend) {
 async fn channels_can_be_assigned_disconnected_and_reconnected(b: Backend) {
     let srv = TestServer::start(b).await;
     let owner = srv.register("owner@channels.test").await;
-    let client = common::tenancy::create_client(&srv, &owner, "Acme").await;
+    let client = crate::common::tenancy::create_client(&srv, &owner, "Acme").await;
     let channel = sandbox_channel(&srv, &owner, "Acme sandbox").await;
     let path = org(&owner.org_id, &format!("/channels/{}", s(&channel["id"])));
 

@@ -169,7 +169,7 @@ async fn reset_password_errors_and_assets(b: Backend) {
         let r = web.submit("/forgot-password", "/forgot-password", &[("email", email)]).await;
         assert!(r.body.contains("If an account exists for"), "{}", r.body);
     }
-    let token = common::auth::reset_tokens_for(&srv, &a.email).await.pop().expect("a reset mail");
+    let token = crate::common::auth::reset_tokens_for(&srv, &a.email).await.pop().expect("a reset mail");
     let page_path = format!("/reset-password?token={token}");
     let r = web.submit(&page_path, "/reset-password", &[("token", "bogus"), ("password", "New-password-1")]).await;
     assert!(r.body.contains("invalid or has expired"), "{}", r.body);

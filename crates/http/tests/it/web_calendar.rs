@@ -178,7 +178,7 @@ async fn session_cookie(srv: &TestServer, email: &str) -> (String, String) {
         .filter_map(|v| v.to_str().ok())
         .find_map(|v| v.split(';').next().filter(|p| p.starts_with("sellcast_nonce=")).map(str::to_string));
     let nonce = nonce.expect("nonce cookie");
-    let page = common::web::WebPage { status: form.status(), location: None, body: form.text().await.unwrap() };
+    let page = crate::common::web::WebPage { status: form.status(), location: None, body: form.text().await.unwrap() };
     let csrf = page.csrf();
     let res = http
         .post(srv.url("/signin"))
@@ -196,7 +196,8 @@ async fn session_cookie(srv: &TestServer, email: &str) -> (String, String) {
         .find_map(|v| v.split(';').next().filter(|p| p.starts_with("sellcast_session=")).map(str::to_string));
     let session = session.expect("session cookie");
     let account = http.get(srv.url("/account")).header("cookie", &session).send().await.unwrap();
-    let page = common::web::WebPage { status: account.status(), location: None, body: account.text().await.unwrap() };
+    let page =
+        crate::common::web::WebPage { status: account.status(), location: None, body: account.text().await.unwrap() };
     (session, page.csrf())
 }
 

@@ -2,7 +2,7 @@
 //! the real `sellcast` binary (one `serve`, or `serve --no-workers` plus `sellcast worker`
 //! processes) on SQLite or a fresh PostgreSQL schema, a registered owner and three channels.
 
-use crate::support::{self, Background, Server};
+use crate::support::{Background, Server};
 use reqwest::{Method, StatusCode};
 use sellcast_fakes::bluesky::{self, BlueskyState};
 use sellcast_fakes::mastodon::{self, MastodonState};
@@ -64,7 +64,7 @@ impl World {
         let (mastodon, mastodon_state) = mastodon::start().await;
         let (bluesky, bluesky_state) = bluesky::start().await;
         // A fixed port, so the public URL (OAuth redirect, sandbox links) is the real address.
-        let port = support::free_port();
+        let port = crate::support::free_port();
         let base = format!("http://127.0.0.1:{port}");
         let mut env: Vec<(&'static str, String)> = vec![
             ("SELLCAST_DATA_DIR", dir.path().join("sellcast-data").display().to_string()),
@@ -78,7 +78,7 @@ impl World {
             ("SELLCAST_RATE_LIMIT_USER_PER_MINUTE", "0".into()),
             ("SELLCAST_SHUTDOWN_GRACE_SECS", "5".into()),
         ];
-        if let Some(url) = support::database(backend == Backend::Postgres).await {
+        if let Some(url) = crate::support::database(backend == Backend::Postgres).await {
             env.push(("SELLCAST_DATABASE_URL", url));
         }
         let args: &[&str] = match workers {
@@ -143,7 +143,7 @@ impl World {
     }
 
     async fn register(&mut self) {
-        let body = support::register_body("owner@example.com", PASSWORD, "Exactly Once Ltd");
+        let body = crate::support::register_body("owner@example.com", PASSWORD, "Exactly Once Ltd");
         let (s, reg) = self.post("/api/v1/auth/register", body).await;
         assert_eq!(s, StatusCode::CREATED, "{reg}");
         self.token = reg["access_token"].as_str().expect("access_token").to_string();
@@ -238,7 +238,7 @@ impl World {
 fn warnings(log: &std::path::Path, n: usize) -> String {
     let text = std::fs::read_to_string(log).unwrap_or_default();
     let picked: Vec<&str> = text.lines().filter(|l| l.contains("WARN") || l.contains("ERROR")).collect();
-    support::tail(&picked.join("\n"), n)
+    crate::support::tail(&picked.join("\n"), n)
 }
 
 fn channel_id(channel: &Value) -> String {

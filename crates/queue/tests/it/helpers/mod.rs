@@ -96,7 +96,7 @@ where
     }
 }
 
-/// Test intervals like `support::worker`, with every field open to change.
+/// Test intervals like `crate::support::worker`, with every field open to change.
 pub fn config(queues: &[(&str, usize)]) -> WorkerConfig {
     WorkerConfig {
         queues: queues.iter().map(|(q, n)| (q.to_string(), *n)).collect(),
