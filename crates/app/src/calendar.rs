@@ -8,7 +8,7 @@ use crate::security::tokens::{random_token, token_hash};
 use crate::App;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use sellcast_domain::Permission;
+use sellcast_domain::{Permission, PostStatus, VariantStatus};
 use sellcast_store::posts::{self, PostRow};
 use sellcast_store::{calendar, channels, orgs};
 use serde::Serialize;
@@ -21,13 +21,13 @@ pub struct CalendarChannel {
     pub channel_id: String,
     pub platform: String,
     pub handle: String,
-    pub status: String,
+    pub status: VariantStatus,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CalendarPost {
     pub id: String,
-    pub status: String,
+    pub status: PostStatus,
     pub scheduled_at: DateTime<Utc>,
     /// HH:MM in the requested timezone.
     pub local_time: String,
@@ -107,7 +107,7 @@ pub async fn days(app: &App, actor: &Actor, org_id: &str, q: &Query<'_>) -> AppR
         if let Some(day) = days.iter_mut().find(|d| d.date == date) {
             day.posts.push(CalendarPost {
                 id: post.id.clone(),
-                status: post.status.clone(),
+                status: post.status,
                 scheduled_at: at,
                 local_time: local.format("%H:%M").to_string(),
                 text: post.text.chars().take(280).collect(),

@@ -314,7 +314,7 @@ async fn summary(
     let mut c = app.db.read().await?;
     let mut posts = BTreeMap::new();
     for p in sellcast_store::posts::list(c.conn(), &org_id, &PostFilter::default(), None, 10_000).await? {
-        *posts.entry(p.status).or_insert(0) += 1;
+        *posts.entry(p.status.to_string()).or_insert(0) += 1;
     }
     let notifications = notifications::unread_count(c.conn(), &owner.user_id, Some(&org_id)).await?;
     Ok(Summary {

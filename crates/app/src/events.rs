@@ -14,6 +14,7 @@ use crate::context::Actor;
 use crate::error::AppResult;
 use crate::App;
 use chrono::{DateTime, Duration, Utc};
+use sellcast_domain::{PostStatus, VariantStatus};
 use sellcast_queue::{JobArgs, NewJob, Outcome, Registry};
 use sellcast_store::events;
 use sellcast_store::notifications::NotificationRow;
@@ -46,24 +47,24 @@ pub async fn emit<E: EventData>(
 
 /// `post:status`: a post's overall status and each variant's, after any of them changed.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct PostStatus {
+pub struct PostStatusChanged {
     pub post_id: String,
-    pub status: String,
-    pub variants: Vec<VariantStatus>,
+    pub status: PostStatus,
+    pub variants: Vec<VariantState>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct VariantStatus {
+pub struct VariantState {
     pub id: String,
     pub channel_id: String,
-    pub status: String,
+    pub status: VariantStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
-impl EventData for PostStatus {
+impl EventData for PostStatusChanged {
     const KIND: &'static str = "post:status";
 }
 
@@ -115,21 +116,21 @@ pub async fn post_status<'v>(
     variants: impl IntoIterator<Item = &'v VariantRow>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    emit(c, &post.org_id, None, &PostStatus::of(post, variants), now).await
+    emit(c, &post.org_id, None, &PostStatusChanged::of(post, variants), now).await
 }
 
-impl PostStatus {
+impl PostStatusChanged {
     /// The event for `post` with these (current) variants.
-    pub fn of<'v>(post: &PostRow, variants: impl IntoIterator<Item = &'v VariantRow>) -> PostStatus {
-        PostStatus {
+    pub fn of<'v>(post: &PostRow, variants: impl IntoIterator<Item = &'v VariantRow>) -> PostStatusChanged {
+        PostStatusChanged {
             post_id: post.id.clone(),
-            status: post.status.clone(),
+            status: post.status,
             variants: variants
                 .into_iter()
-                .map(|v| VariantStatus {
+                .map(|v| VariantState {
                     id: v.id.clone(),
                     channel_id: v.channel_id.clone(),
-                    status: v.status.clone(),
+                    status: v.status,
                     platform_url: v.platform_url.clone(),
                     error: v.error.clone(),
                 })

@@ -9,7 +9,7 @@ use crate::App;
 use bytes::Bytes;
 use hmac::{Hmac, Mac};
 use sellcast_domain::pagination::Page;
-use sellcast_domain::{ids, Permission, Platform};
+use sellcast_domain::{ids, MediaStatus, Permission, Platform};
 use sellcast_media::{MediaError, MediaKind, MediaLimits, MediaType, Variant};
 use sellcast_platforms::{MediaItem, MediaKind as PlatformMediaKind};
 use sellcast_queue::{ops as jobs, JobArgs, NewJob, Outcome};
@@ -100,7 +100,7 @@ pub async fn upload(app: &App, actor: &Actor, org_id: &str, up: Upload) -> AppRe
         alt_text,
         blob_key: key.clone(),
         sha256: hex::encode(Sha256::digest(&up.bytes)),
-        status: if is_image { "processing" } else { "ready" }.into(),
+        status: MediaStatus::on_upload(is_image),
         variants: Json(json!({})),
         error: None,
         created_at: now,
@@ -184,7 +184,7 @@ async fn process_inner(app: &App, media_id: &str) -> AppResult<()> {
     let mut tx = app.db.begin().await?;
     if let Some(mut current) = media::by_id(tx.conn(), &row.org_id, &row.id).await? {
         current.variants = Json(Value::Object(variants));
-        current.status = if failure.is_some() { "failed" } else { "ready" }.into();
+        current.status = MediaStatus::on_processed(failure.is_some());
         current.error = failure;
         current.updated_at = app.clock.now();
         media::update(tx.conn(), &current).await?;

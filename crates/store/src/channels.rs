@@ -3,6 +3,7 @@
 
 use crate::{exec, on, Conn, StoreResult};
 use chrono::{DateTime, Utc};
+use sellcast_domain::ChannelStatus;
 use serde::Serialize;
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -17,7 +18,8 @@ pub struct ChannelRow {
     pub display_name: Option<String>,
     pub avatar_url: Option<String>,
     pub profile_url: Option<String>,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: ChannelStatus,
     /// Sealed JSON; never serialized out.
     #[serde(skip)]
     pub credentials: String,
@@ -54,7 +56,7 @@ pub async fn insert(c: Conn<'_>, r: &ChannelRow) -> StoreResult<()> {
             .bind(&r.display_name)
             .bind(&r.avatar_url)
             .bind(&r.profile_url)
-            .bind(&r.status)
+            .bind(r.status.as_str())
             .bind(&r.credentials)
             .bind(&r.key_id)
             .bind(r.token_expires_at)
@@ -83,7 +85,7 @@ pub async fn update(c: Conn<'_>, r: &ChannelRow) -> StoreResult<()> {
         .bind(&r.display_name)
         .bind(&r.avatar_url)
         .bind(&r.profile_url)
-        .bind(&r.status)
+        .bind(r.status.as_str())
         .bind(&r.credentials)
         .bind(&r.key_id)
         .bind(r.token_expires_at)
@@ -126,7 +128,7 @@ pub async fn by_account(
 #[derive(Debug, Default)]
 pub struct ChannelFilter<'a> {
     pub platform: Option<&'a str>,
-    pub status: Option<&'a str>,
+    pub status: Option<ChannelStatus>,
     pub client_id: Option<&'a str>,
 }
 
@@ -142,7 +144,7 @@ pub async fn list(
          AND ($4 IS NULL OR client_id = $4) AND ($5 IS NULL OR id < $5) ORDER BY id DESC LIMIT $6"
     );
     Ok(on!(c, c => sqlx::query_as::<_, ChannelRow>(&sql)
-        .bind(org_id).bind(f.platform).bind(f.status).bind(f.client_id).bind(before).bind(limit)
+        .bind(org_id).bind(f.platform).bind(f.status.map(ChannelStatus::as_str)).bind(f.client_id).bind(before).bind(limit)
         .fetch_all(c).await)?)
 }
 

@@ -2,6 +2,7 @@
 
 use crate::{exec, on, Conn, StoreResult};
 use chrono::{DateTime, Utc};
+use sellcast_domain::MediaStatus;
 use serde::Serialize;
 use sqlx::types::Json;
 
@@ -21,7 +22,8 @@ pub struct MediaRow {
     #[serde(skip)]
     pub blob_key: String,
     pub sha256: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: MediaStatus,
     /// name → {key, mime, width, height, bytes}
     pub variants: Json<serde_json::Value>,
     pub error: Option<String>,
@@ -52,7 +54,7 @@ pub async fn insert(c: Conn<'_>, r: &MediaRow) -> StoreResult<()> {
             .bind(&r.alt_text)
             .bind(&r.blob_key)
             .bind(&r.sha256)
-            .bind(&r.status)
+            .bind(r.status.as_str())
             .bind(&r.variants)
             .bind(&r.error)
             .bind(r.created_at)
@@ -72,7 +74,7 @@ pub async fn update(c: Conn<'_>, r: &MediaRow) -> StoreResult<()> {
         .bind(&r.alt_text)
         .bind(r.width)
         .bind(r.height)
-        .bind(&r.status)
+        .bind(r.status.as_str())
         .bind(&r.variants)
         .bind(&r.error)
         .bind(r.updated_at)

@@ -2,6 +2,7 @@
 
 use crate::{exec, on, Conn, StoreResult};
 use chrono::{DateTime, Utc};
+use sellcast_domain::{PostStatus, VariantStatus};
 use serde::Serialize;
 use sqlx::types::Json;
 
@@ -16,7 +17,8 @@ pub struct PostRow {
     pub search_text: String,
     pub tags: Json<Vec<String>>,
     pub campaign: Option<String>,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: PostStatus,
     pub scheduled_at: Option<DateTime<Utc>>,
     pub published_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -42,7 +44,7 @@ pub async fn insert(mut c: Conn<'_>, r: &PostRow) -> StoreResult<()> {
             .bind(&r.search_text)
             .bind(&r.tags)
             .bind(&r.campaign)
-            .bind(&r.status)
+            .bind(r.status.as_str())
             .bind(r.scheduled_at)
             .bind(r.published_at)
             .bind(r.created_at)
@@ -63,7 +65,7 @@ pub async fn update(mut c: Conn<'_>, r: &PostRow) -> StoreResult<()> {
         .bind(&r.search_text)
         .bind(&r.tags)
         .bind(&r.campaign)
-        .bind(&r.status)
+        .bind(r.status.as_str())
         .bind(r.scheduled_at)
         .bind(r.published_at)
         .bind(r.updated_at)
@@ -77,14 +79,14 @@ pub async fn update(mut c: Conn<'_>, r: &PostRow) -> StoreResult<()> {
 pub async fn set_status(
     c: Conn<'_>,
     id: &str,
-    status: &str,
+    status: PostStatus,
     published_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     exec!(
         c,
         sqlx::query("UPDATE posts SET status = $1, published_at = $2, updated_at = $3 WHERE id = $4")
-            .bind(status)
+            .bind(status.as_str())
             .bind(published_at)
             .bind(now)
             .bind(id)
@@ -139,7 +141,7 @@ pub async fn post_for_update(c: Conn<'_>, id: &str) -> StoreResult<Option<PostRo
 
 #[derive(Debug, Default)]
 pub struct PostFilter<'a> {
-    pub statuses: Vec<String>,
+    pub statuses: Vec<PostStatus>,
     pub channel_id: Option<&'a str>,
     pub client_id: Option<&'a str>,
     pub tag: Option<&'a str>,
@@ -157,7 +159,11 @@ pub async fn list(
     before: Option<&str>,
     limit: i64,
 ) -> StoreResult<Vec<PostRow>> {
-    let statuses = if f.statuses.is_empty() { None } else { Some(f.statuses.join(",")) };
+    let statuses = if f.statuses.is_empty() {
+        None
+    } else {
+        Some(f.statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","))
+    };
     let pattern = f.text.as_ref().map(|t| format!("%{}%", crate::clients::escape_like(t)));
     // Status list as ",a,b," so one LIKE checks membership on both backends.
     let sql = format!(
@@ -207,7 +213,8 @@ pub struct VariantRow {
     pub media_ids: Option<Json<Vec<String>>>,
     pub first_comment: Option<String>,
     pub options: Json<serde_json::Value>,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: VariantStatus,
     pub platform_post_id: Option<String>,
     pub platform_url: Option<String>,
     pub error: Option<String>,
@@ -236,7 +243,7 @@ pub async fn insert_variant(c: Conn<'_>, r: &VariantRow) -> StoreResult<()> {
             .bind(&r.media_ids)
             .bind(&r.first_comment)
             .bind(&r.options)
-            .bind(&r.status)
+            .bind(r.status.as_str())
             .bind(&r.platform_post_id)
             .bind(&r.platform_url)
             .bind(&r.error)
@@ -261,7 +268,7 @@ pub async fn update_variant(c: Conn<'_>, r: &VariantRow) -> StoreResult<()> {
         .bind(&r.media_ids)
         .bind(&r.first_comment)
         .bind(&r.options)
-        .bind(&r.status)
+        .bind(r.status.as_str())
         .bind(&r.platform_post_id)
         .bind(&r.platform_url)
         .bind(&r.error)
@@ -284,13 +291,13 @@ pub async fn mark_attempt(c: Conn<'_>, r: &VariantRow, before: &VariantRow) -> S
             "UPDATE post_variants SET status = $1, error = $2, attempts = $3, first_attempt_at = $4, updated_at = $5
              WHERE id = $6 AND status = $7 AND attempts = $8 AND updated_at = $9 AND platform_post_id IS NULL"
         )
-        .bind(&r.status)
+        .bind(r.status.as_str())
         .bind(&r.error)
         .bind(r.attempts)
         .bind(r.first_attempt_at)
         .bind(r.updated_at)
         .bind(&r.id)
-        .bind(&before.status)
+        .bind(before.status.as_str())
         .bind(before.attempts)
         .bind(before.updated_at)
     )?;
@@ -344,7 +351,7 @@ pub async fn delete_variant(c: Conn<'_>, id: &str) -> StoreResult<()> {
 }
 
 /// Variants of a channel in the given status (held posts of a reconnected channel).
-pub async fn variants_of_channel(c: Conn<'_>, channel_id: &str, status: &str) -> StoreResult<Vec<VariantRow>> {
+pub async fn variants_of_channel(c: Conn<'_>, channel_id: &str, status: VariantStatus) -> StoreResult<Vec<VariantRow>> {
     let sql = format!("SELECT {V_COLS} FROM post_variants WHERE channel_id = $1 AND status = $2 ORDER BY id");
-    Ok(on!(c, c => sqlx::query_as::<_, VariantRow>(&sql).bind(channel_id).bind(status).fetch_all(c).await)?)
+    Ok(on!(c, c => sqlx::query_as::<_, VariantRow>(&sql).bind(channel_id).bind(status.as_str()).fetch_all(c).await)?)
 }

@@ -8,6 +8,7 @@ use crate::channels::{self, ChannelRow};
 use crate::posts::{self, PostRow, VariantRow};
 use crate::{Conn, StoreResult};
 use chrono::{DateTime, Utc};
+use sellcast_domain::PostStatus;
 
 /// `?, ?, …` (n of them).
 fn marks(n: usize) -> String {
@@ -105,11 +106,11 @@ pub async fn mark_attempts(c: Conn<'_>, marks_: &[AttemptMark<'_>], now: DateTim
             let col = |f: fn(&AttemptMark<'_>) -> String| marks_.iter().map(f).collect::<Vec<_>>();
             sqlx::query_scalar(&sql)
                 .bind(col(|m| m.after.id.clone()))
-                .bind(col(|m| m.after.status.clone()))
+                .bind(marks_.iter().map(|m| m.after.status.as_str()).collect::<Vec<_>>())
                 .bind(marks_.iter().map(|m| m.after.error.clone()).collect::<Vec<_>>())
                 .bind(marks_.iter().map(|m| m.after.attempts).collect::<Vec<_>>())
                 .bind(marks_.iter().map(|m| m.after.first_attempt_at).collect::<Vec<_>>())
-                .bind(col(|m| m.before.status.clone()))
+                .bind(marks_.iter().map(|m| m.before.status.as_str()).collect::<Vec<_>>())
                 .bind(marks_.iter().map(|m| m.before.attempts).collect::<Vec<_>>())
                 .bind(marks_.iter().map(|m| m.before.updated_at).collect::<Vec<_>>())
                 .bind(now)
@@ -128,11 +129,11 @@ pub async fn mark_attempts(c: Conn<'_>, marks_: &[AttemptMark<'_>], now: DateTim
             for m in marks_ {
                 q = q
                     .bind(&m.after.id)
-                    .bind(&m.after.status)
+                    .bind(m.after.status.as_str())
                     .bind(&m.after.error)
                     .bind(m.after.attempts)
                     .bind(m.after.first_attempt_at)
-                    .bind(&m.before.status)
+                    .bind(m.before.status.as_str())
                     .bind(m.before.attempts)
                     .bind(m.before.updated_at);
             }
@@ -189,7 +190,7 @@ pub async fn mark_published(c: Conn<'_>, rows: &[PublishedMark<'_>], now: DateTi
 /// A post's new status (and publish time), as `posts::set_status` writes it.
 pub struct PostStatusMark<'a> {
     pub post_id: &'a str,
-    pub status: &'a str,
+    pub status: PostStatus,
     pub published_at: Option<DateTime<Utc>>,
 }
 
@@ -207,7 +208,7 @@ pub async fn set_post_statuses(c: Conn<'_>, rows: &[PostStatusMark<'_>], now: Da
             );
             sqlx::query(&sql)
                 .bind(rows.iter().map(|r| r.post_id).collect::<Vec<_>>())
-                .bind(rows.iter().map(|r| r.status).collect::<Vec<_>>())
+                .bind(rows.iter().map(|r| r.status.as_str()).collect::<Vec<_>>())
                 .bind(rows.iter().map(|r| r.published_at).collect::<Vec<_>>())
                 .bind(now)
                 .execute(c)
@@ -222,7 +223,7 @@ pub async fn set_post_statuses(c: Conn<'_>, rows: &[PostStatusMark<'_>], now: Da
             );
             let mut q = sqlx::query(&sql);
             for r in rows {
-                q = q.bind(r.post_id).bind(r.status).bind(r.published_at);
+                q = q.bind(r.post_id).bind(r.status.as_str()).bind(r.published_at);
             }
             q.bind(now).execute(c).await?.rows_affected()
         }

@@ -3,7 +3,7 @@
 //! OAuth `state` is random, stored hashed, bound to the user's session, single-use and
 //! short-lived; PKCE verifiers are sealed at rest.
 
-use super::{adapter, credentials, ACTIVE};
+use super::{adapter, credentials};
 use crate::audit::{self, Entry};
 use crate::context::{Actor, RequestMeta};
 use crate::error::{AppError, AppResult};
@@ -12,7 +12,7 @@ use crate::platforms::{configured_app, missing_settings};
 use crate::security::tokens::{random_token, token_hash};
 use crate::App;
 use chrono::{DateTime, Duration, Utc};
-use sellcast_domain::{ids, Permission, Platform};
+use sellcast_domain::{ids, ChannelStatus, Permission, Platform};
 use sellcast_platforms::{
     oauth, AuthorizeRequest, CodeExchange, ConnectFlow, ConnectedAccount, Credentials, OAuthApp, PlatformError,
 };
@@ -415,7 +415,7 @@ async fn save_accounts(
                 row.display_name = p.display_name.clone();
                 row.avatar_url = p.avatar_url.clone();
                 row.profile_url = p.profile_url.clone();
-                row.status = ACTIVE.into();
+                row.status = ChannelStatus::Active;
                 row.credentials = sealed;
                 row.key_id = key_id;
                 row.token_expires_at = account.credentials.expires_at;
@@ -446,7 +446,7 @@ async fn save_accounts(
                     display_name: p.display_name.clone(),
                     avatar_url: p.avatar_url.clone(),
                     profile_url: p.profile_url.clone(),
-                    status: ACTIVE.into(),
+                    status: ChannelStatus::Active,
                     credentials: sealed,
                     key_id,
                     token_expires_at: account.credentials.expires_at,

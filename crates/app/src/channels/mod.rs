@@ -12,17 +12,13 @@ use crate::error::{AppError, AppResult};
 use crate::orgs::authorize;
 use crate::App;
 use sellcast_domain::pagination::Page;
-use sellcast_domain::{Permission, Platform};
+use sellcast_domain::{ChannelStatus, Permission, Platform, VariantStatus};
 use sellcast_platforms::PlatformAdapter;
 use sellcast_store::channels::{self, ChannelFilter, ChannelRow};
 use sellcast_store::{clients, posts};
 use serde::Serialize;
 use serde_json::json;
 use std::sync::Arc;
-
-pub const ACTIVE: &str = "active";
-pub const NEEDS_RECONNECT: &str = "needs_reconnect";
-pub const DISCONNECTED: &str = "disconnected";
 
 pub fn platform_of(row: &ChannelRow) -> AppResult<Platform> {
     row.platform.parse().map_err(AppError::internal)
@@ -97,8 +93,8 @@ pub async fn disconnect(app: &App, actor: &Actor, org_id: &str, id: &str) -> App
     let mut tx = app.db.begin().await?;
     let mut row = channels::by_id(tx.conn(), org_id, id).await?.ok_or(AppError::NotFound("channel"))?;
     let mut waiting = 0;
-    for status in ["scheduled", "publishing", "unconfirmed", "held"] {
-        waiting += posts::variants_of_channel(tx.conn(), id, status).await?.len();
+    for status in VariantStatus::ALL.iter().filter(|s| s.is_pending()) {
+        waiting += posts::variants_of_channel(tx.conn(), id, *status).await?.len();
     }
     if waiting > 0 {
         return Err(AppError::Conflict(format!(
@@ -108,7 +104,7 @@ pub async fn disconnect(app: &App, actor: &Actor, org_id: &str, id: &str) -> App
     let (sealed, key_id) = credentials::seal(app, &Default::default())?;
     row.credentials = sealed;
     row.key_id = key_id;
-    row.status = DISCONNECTED.into();
+    row.status = ChannelStatus::Disconnected;
     row.token_expires_at = None;
     row.updated_at = now;
     channels::update(tx.conn(), &row).await?;
@@ -131,7 +127,7 @@ pub async fn disconnect(app: &App, actor: &Actor, org_id: &str, id: &str) -> App
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Health {
-    pub status: String,
+    pub status: ChannelStatus,
     /// The platform answered a profile request with the stored token just now.
     pub reachable: bool,
     pub detail: Option<String>,
@@ -143,8 +139,8 @@ pub struct Health {
 /// The channel's state, checked live against the platform.
 pub async fn health(app: &App, actor: &Actor, org_id: &str, id: &str) -> AppResult<Health> {
     let row = get(app, actor, org_id, id).await?;
-    let (reachable, detail) = if row.status == DISCONNECTED {
-        (false, Some("disconnected".to_string()))
+    let (reachable, detail) = if row.status == ChannelStatus::Disconnected {
+        (false, Some(ChannelStatus::Disconnected.to_string()))
     } else {
         let creds = credentials::open(app, &row)?;
         match adapter(app, platform_of(&row)?)?.profile(&creds).await {

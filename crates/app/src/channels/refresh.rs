@@ -4,13 +4,13 @@
 //! scheduled posts are held (not failed) and the org's admins are notified; reconnecting
 //! releases them.
 
-use super::{credentials, NEEDS_RECONNECT};
+use super::credentials;
 use crate::error::{AppError, AppResult};
 use crate::notifications::{self, Notice};
 use crate::platforms::configured_app;
 use crate::App;
 use chrono::{DateTime, Duration, Utc};
-use sellcast_domain::Platform;
+use sellcast_domain::{Platform, VariantStatus};
 use sellcast_platforms::{Credentials, OAuthApp, PlatformError};
 use sellcast_queue::{ops as jobs, JobArgs, NewJob, Outcome};
 use sellcast_store::channels::{self, ChannelRow};
@@ -118,7 +118,7 @@ pub async fn run(app: &App, channel_id: &str) -> Outcome {
     let channel = {
         let Ok(mut c) = app.db.read().await else { return Outcome::Retry("database unavailable".into()) };
         match channels::by_id_any_org(c.conn(), channel_id).await {
-            Ok(Some(ch)) if ch.status == super::ACTIVE => ch,
+            Ok(Some(ch)) if ch.status.can_publish() => ch,
             Ok(_) => return Outcome::Done,
             Err(e) => return Outcome::Retry(e.to_string()),
         }
@@ -142,10 +142,8 @@ pub async fn needs_reconnect(app: &App, channel: &ChannelRow, reason: &str) -> A
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let Some(mut row) = channels::by_id(tx.conn(), &channel.org_id, &channel.id).await? else { return Ok(()) };
-    if row.status == NEEDS_RECONNECT {
-        return Ok(());
-    }
-    row.status = NEEDS_RECONNECT.into();
+    let Some(status) = row.status.on_token_refused() else { return Ok(()) };
+    row.status = status;
     row.last_error = Some(reason.chars().take(1000).collect());
     row.updated_at = now;
     channels::update(tx.conn(), &row).await?;
@@ -175,10 +173,10 @@ pub async fn needs_reconnect(app: &App, channel: &ChannelRow, reason: &str) -> A
 
 /// A reconnected channel: its held variants are scheduled again, to go out now.
 pub async fn release_held(mut c: Conn<'_>, channel_id: &str, now: DateTime<Utc>) -> AppResult<usize> {
-    let held = posts::variants_of_channel(c.re(), channel_id, "held").await?;
+    let held = posts::variants_of_channel(c.re(), channel_id, VariantStatus::Held).await?;
     let mut post_ids: Vec<&str> = Vec::new();
     for mut v in held.iter().cloned() {
-        v.status = "scheduled".into();
+        v.status = VariantStatus::Scheduled;
         v.error = None;
         v.updated_at = now;
         posts::update_variant(c.re(), &v).await?;

@@ -12,7 +12,7 @@ use crate::error::{AppError, AppResult};
 use crate::orgs::authorize;
 use crate::App;
 use sellcast_domain::pagination::Page;
-use sellcast_domain::{ids, Permission};
+use sellcast_domain::{ids, Permission, VariantStatus};
 use sellcast_store::channels::{self, ChannelRow};
 use sellcast_store::posts::{self, PostFilter, PostRow, VariantRow};
 use sellcast_store::{clients, Conn};
@@ -150,7 +150,7 @@ async fn create_in(
         text,
         tags: Json(clean_tags(input.tags.as_deref().unwrap_or_default())?),
         campaign: clean_campaign(&input.campaign.clone().flatten())?,
-        status: "draft".into(),
+        status: sellcast_domain::PostStatus::Draft,
         scheduled_at: None,
         published_at: None,
         created_at: now,
@@ -209,7 +209,7 @@ async fn replace_variants(
                 posts::update_variant(c.re(), &v).await?;
             }
             None => {
-                let status = if post.status == "scheduled" { "scheduled" } else { "draft" };
+                let status = post.status.new_target_status();
                 let v = VariantRow {
                     id: ids::new_id(),
                     post_id: post.id.clone(),
@@ -219,7 +219,7 @@ async fn replace_variants(
                     media_ids: media,
                     first_comment,
                     options,
-                    status: status.into(),
+                    status,
                     platform_post_id: None,
                     platform_url: None,
                     error: None,
@@ -230,7 +230,7 @@ async fn replace_variants(
                     updated_at: now,
                 };
                 posts::insert_variant(c.re(), &v).await?;
-                if let (Some(at), "scheduled") = (post.scheduled_at, status) {
+                if let (Some(at), VariantStatus::Scheduled) = (post.scheduled_at, status) {
                     publish::enqueue(c.re(), &v.id, at, now).await?;
                 }
             }
@@ -264,17 +264,12 @@ pub async fn list(
     Ok((out, next))
 }
 
-/// Posts that can still be edited: not while going out, not once out.
-fn editable(status: &str) -> bool {
-    matches!(status, "draft" | "scheduled" | "failed" | "changes_requested")
-}
-
 pub async fn update(app: &App, actor: &Actor, org_id: &str, id: &str, input: PostInput) -> AppResult<PostView> {
     authorize(app, actor, org_id, Permission::PostUpdate).await?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let mut post = posts::by_id(tx.conn(), org_id, id).await?.ok_or(AppError::NotFound("post"))?;
-    if !editable(&post.status) {
+    if !post.status.can_edit() {
         return Err(AppError::Conflict(format!("a {} post cannot be edited; duplicate it instead", post.status)));
     }
     if let Some(t) = &input.text {

@@ -8,7 +8,7 @@ use crate::error::{AppError, AppResult};
 use crate::orgs::authorize;
 use crate::App;
 use chrono::{DateTime, Duration, Utc};
-use sellcast_domain::Permission;
+use sellcast_domain::{Permission, VariantStatus};
 use sellcast_queue::ops as jobs;
 use sellcast_store::posts::{self, PostRow};
 use sellcast_store::Conn;
@@ -63,9 +63,9 @@ pub(super) async fn schedule_in(
     action: &str,
 ) -> AppResult<PostView> {
     let mut post = posts::by_id(c.re(), org_id, id).await?.ok_or(AppError::NotFound("post"))?;
-    if !matches!(post.status.as_str(), "draft" | "scheduled" | "failed" | "approved" | "changes_requested") {
+    let Some(scheduled) = post.status.schedule() else {
         return Err(AppError::Conflict(format!("a {} post cannot be scheduled", post.status)));
-    }
+    };
     let media_ids = posts::media_of(c.re(), id).await?;
     let inputs: Vec<VariantInput> = current_inputs(c.re(), id).await?;
     validate::check_for_schedule(c.re(), &post, &media_ids, &inputs).await?;
@@ -85,15 +85,15 @@ pub(super) async fn schedule_in(
                 publish::enqueue(c.re(), &v.id, at, now).await?;
             }
         }
-        if v.status != "unconfirmed" {
-            v.status = "scheduled".into();
+        if v.status != VariantStatus::Unconfirmed {
             v.error = None;
         }
+        v.status = v.status.on_schedule();
         v.updated_at = now;
         posts::update_variant(c.re(), &v).await?;
     }
     let from = post.scheduled_at;
-    post.status = "scheduled".into();
+    post.status = scheduled;
     post.scheduled_at = Some(at);
     post.updated_at = now;
     posts::update(c.re(), &post).await?;
@@ -109,21 +109,21 @@ pub async fn unschedule(app: &App, actor: &Actor, org_id: &str, id: &str) -> App
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let mut post = posts::by_id(tx.conn(), org_id, id).await?.ok_or(AppError::NotFound("post"))?;
-    if post.status != "scheduled" {
+    let Some(unscheduled) = post.status.unschedule() else {
         return Err(AppError::Conflict(format!(
             "only a scheduled post can be unscheduled; this one is {}",
             post.status
         )));
-    }
+    };
     cancel_jobs(tx.conn(), &post).await?;
     for mut v in posts::variants_of(tx.conn(), id).await? {
-        if v.platform_post_id.is_none() && v.status != "unconfirmed" {
-            v.status = "draft".into();
+        if v.platform_post_id.is_none() && v.status != VariantStatus::Unconfirmed {
+            v.status = v.status.on_unschedule();
             v.updated_at = now;
             posts::update_variant(tx.conn(), &v).await?;
         }
     }
-    post.status = "draft".into();
+    post.status = unscheduled;
     post.scheduled_at = None;
     post.updated_at = now;
     posts::update(tx.conn(), &post).await?;
@@ -190,19 +190,19 @@ pub async fn retry_variant(
         .await?
         .filter(|v| v.post_id == post.id)
         .ok_or(AppError::NotFound("variant"))?;
-    if v.status != "failed" {
+    if !v.status.can_retry() {
         return Err(AppError::Conflict(format!("only a failed variant can be retried; this one is {}", v.status)));
     }
     let ch = super::channel(tx.conn(), org_id, &v.channel_id).await?;
-    if ch.status != crate::channels::ACTIVE {
+    if !ch.status.can_publish() {
         return Err(AppError::Conflict(format!("{} must be reconnected first", ch.handle)));
     }
-    v.status = "scheduled".into();
+    v.status = VariantStatus::Scheduled;
     v.error = None;
     v.updated_at = now;
     posts::update_variant(tx.conn(), &v).await?;
     publish::enqueue(tx.conn(), &v.id, now, now).await?;
-    post.status = publish::derive_status(&posts::variants_of(tx.conn(), post_id).await?, &post.status);
+    post.status = post.status.from_variants(posts::variants_of(tx.conn(), post_id).await?.iter().map(|v| v.status));
     post.updated_at = now;
     posts::update(tx.conn(), &post).await?;
     record(tx.conn(), actor, &post, "post.retry", json!({"variant_id": variant_id})).await?;

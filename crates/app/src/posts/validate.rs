@@ -5,7 +5,7 @@
 use super::{channel, VariantInput, TEXT_MAX};
 use crate::error::AppResult;
 use sellcast_domain::rules::{self, MediaFacts, MediaKind, VariantDraft};
-use sellcast_domain::{Platform, ValidationErrors};
+use sellcast_domain::{ChannelStatus, Platform, ValidationErrors};
 use sellcast_store::media::{self, MediaRow};
 use sellcast_store::posts::PostRow;
 use sellcast_store::Conn;
@@ -43,7 +43,7 @@ async fn run(
             continue;
         }
         match media::by_id(c.re(), &post.org_id, id).await? {
-            Some(m) if m.status == "failed" => {
+            Some(m) if m.status.is_unusable() => {
                 errs.add(&format!("media_ids[{i}]"), format!("{} could not be processed; upload it again", m.filename))
             }
             Some(m) => rows.push(m),
@@ -66,11 +66,11 @@ async fn run(
                 continue;
             }
         };
-        if ch.status == crate::channels::DISCONNECTED {
+        if ch.status == ChannelStatus::Disconnected {
             errs.add(&field("channel_id"), format!("{} is disconnected; reconnect it or remove it", ch.handle));
             continue;
         }
-        if scheduling && ch.status == crate::channels::NEEDS_RECONNECT {
+        if !ch.status.can_target(scheduling) {
             errs.add(
                 &field("channel_id"),
                 format!("{} needs to be reconnected before posts can be scheduled to it", ch.handle),

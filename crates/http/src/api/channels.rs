@@ -11,9 +11,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use sellcast_app::channels;
 use sellcast_app::channels::connect::{self, ConnectInput, Started};
-use sellcast_app::channels::{self, ACTIVE, DISCONNECTED, NEEDS_RECONNECT};
 use sellcast_app::store::channels::ChannelFilter;
+use sellcast_domain::ChannelStatus;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -44,16 +45,13 @@ pub async fn list(
 ) -> ApiResult<Json<ChannelList>> {
     let p = page(q.limit, q.cursor.as_deref())?;
     let platform = q.platform.as_deref().map(|raw| parse_platform("platform", raw)).transpose()?;
-    if let Some(st) = q.status.as_deref() {
-        if ![ACTIVE, NEEDS_RECONNECT, DISCONNECTED].contains(&st) {
-            return Err(ApiError::field("status", "must be one of active, needs_reconnect, disconnected"));
-        }
-    }
-    let filter = ChannelFilter {
-        platform: platform.map(|p| p.as_str()),
-        status: q.status.as_deref(),
-        client_id: q.client_id.as_deref(),
-    };
+    let status = q
+        .status
+        .as_deref()
+        .map(|st| st.parse::<ChannelStatus>())
+        .transpose()
+        .map_err(|_| ApiError::field("status", "must be one of active, needs_reconnect, disconnected"))?;
+    let filter = ChannelFilter { platform: platform.map(|p| p.as_str()), status, client_id: q.client_id.as_deref() };
     let (rows, next_cursor) = channels::list(&s.app, &actor, &org_id, &filter, &p).await?;
     Ok(Json(ChannelList { items: rows.into_iter().map(Channel::from).collect(), next_cursor }))
 }

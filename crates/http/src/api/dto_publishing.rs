@@ -49,7 +49,7 @@ impl From<ChannelRow> for Channel {
             display_name: c.display_name,
             avatar_url: c.avatar_url,
             profile_url: c.profile_url,
-            status: c.status,
+            status: c.status.to_string(),
             client_id: c.client_id,
             token_expires_at: c.token_expires_at,
             last_refresh_at: c.last_refresh_at,
@@ -103,7 +103,7 @@ pub struct ChannelHealth {
 impl From<Health> for ChannelHealth {
     fn from(h: Health) -> Self {
         ChannelHealth {
-            status: h.status,
+            status: h.status.to_string(),
             reachable: h.reachable,
             detail: h.detail,
             token_expires_at: h.token_expires_at,
@@ -180,7 +180,7 @@ impl Media {
             height: m.height,
             filename: m.filename,
             alt_text: m.alt_text,
-            status: m.status,
+            status: m.status.to_string(),
             error: m.error,
             variants,
             client_id: m.client_id,
@@ -239,7 +239,7 @@ impl From<VariantView> for PostVariant {
             media_ids: r.media_ids.map(|m| m.0),
             first_comment: r.first_comment,
             options: r.options.0,
-            status: r.status,
+            status: r.status.to_string(),
             platform_post_id: r.platform_post_id,
             platform_url: r.platform_url,
             error: r.error,
@@ -284,7 +284,7 @@ impl From<PostView> for Post {
             text: p.text,
             tags: p.tags.0,
             campaign: p.campaign,
-            status: p.status,
+            status: p.status.to_string(),
             scheduled_at: p.scheduled_at,
             published_at: p.published_at,
             created_at: p.created_at,
@@ -339,13 +339,18 @@ pub struct Calendar {
 }
 
 fn calendar_channel(c: CalendarChannel) -> CalendarChannelEntry {
-    CalendarChannelEntry { channel_id: c.channel_id, platform: c.platform, handle: c.handle, status: c.status }
+    CalendarChannelEntry {
+        channel_id: c.channel_id,
+        platform: c.platform,
+        handle: c.handle,
+        status: c.status.to_string(),
+    }
 }
 
 fn calendar_entry(p: CalendarPost) -> CalendarEntry {
     CalendarEntry {
         id: p.id,
-        status: p.status,
+        status: p.status.to_string(),
         scheduled_at: p.scheduled_at,
         local_time: p.local_time,
         text: p.text,

@@ -12,22 +12,10 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use sellcast_app::posts::{self, schedule, PostInput, VariantInput};
 use sellcast_app::store::posts::PostFilter;
+use sellcast_domain::PostStatus;
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
-
-/// Every post state (approval states are listed so filters keep working when they arrive).
-const STATUSES: [&str; 9] = [
-    "draft",
-    "pending_approval",
-    "changes_requested",
-    "approved",
-    "scheduled",
-    "publishing",
-    "published",
-    "partially_published",
-    "failed",
-];
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -160,13 +148,13 @@ pub struct PostQuery {
     pub cursor: Option<String>,
 }
 
-fn statuses(raw: Option<&str>) -> ApiResult<Vec<String>> {
+fn statuses(raw: Option<&str>) -> ApiResult<Vec<PostStatus>> {
     let mut out = Vec::new();
     for s in raw.unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        if !STATUSES.contains(&s) {
-            return Err(ApiError::field("status", &format!("must be among {}", STATUSES.join(", "))));
-        }
-        out.push(s.to_string());
+        let status = s
+            .parse::<PostStatus>()
+            .map_err(|e| ApiError::field("status", &format!("must be among {}", e.expected.join(", "))))?;
+        out.push(status);
     }
     Ok(out)
 }

@@ -2,7 +2,7 @@
 //! month grid or a week of day columns, in the viewer's timezone, each post a chip coloured by
 //! its status. Rescheduling (drag and drop, keyboard, or the no-JS form) is in `calendar_move`.
 
-use super::calendar_move::{self, movable};
+use super::calendar_move;
 use super::dashboard::{post_badge, snippet};
 use super::error::WebResult;
 use super::layout::{self, Nav};
@@ -246,7 +246,7 @@ fn day_cell(ctx: &Ctx<'_>, day: &Day, month: u32) -> Markup {
 }
 
 fn chip(ctx: &Ctx<'_>, p: &CalendarPost, date: &str) -> Markup {
-    let can_move = ctx.can_move && movable(&p.status);
+    let can_move = ctx.can_move && p.status.can_move();
     let names: Vec<&str> = p.channels.iter().map(|c| c.handle.as_str()).collect();
     let text = snippet(&p.text, 48);
     let move_href = ctx.s.path(&format!("/calendar/move?post_id={}&view={}", p.id, ctx.view.as_str()));
@@ -260,7 +260,7 @@ fn chip(ctx: &Ctx<'_>, p: &CalendarPost, date: &str) -> Markup {
                 span.chip-text { (text) }
             }
             div.chip-foot {
-                (post_badge(&p.status))
+                (post_badge(p.status.as_str()))
                 @if !names.is_empty() { span.chip-channels { (names.join(", ")) } }
                 @if can_move {
                     a.chip-move href=(move_href) { "Move" span.visually-hidden { ": " (text) } }

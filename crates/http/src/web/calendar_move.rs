@@ -26,7 +26,7 @@ use chrono_tz::Tz;
 use maud::{html, Markup};
 use sellcast_app::posts::{self, schedule, PostView};
 use sellcast_app::AppError;
-use sellcast_domain::Permission;
+use sellcast_domain::{Permission, PostStatus};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -34,15 +34,10 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/o/{org_id}/calendar/move", get(form).post(submit))
 }
 
-/// Whether a post in this state can be moved on the calendar.
-pub fn movable(status: &str) -> bool {
-    matches!(status, "scheduled" | "draft")
-}
-
-fn not_movable(status: &str) -> String {
+fn not_movable(status: PostStatus) -> String {
     format!(
         "Only scheduled posts can be moved on the calendar; this one is {}. Open the post to see what it needs.",
-        status.replace('_', " ")
+        status.words()
     )
 }
 
@@ -131,7 +126,7 @@ fn page(
                 }
             }
             (ui::form_errors(errors, general))
-            @if movable(&post.post.status) {
+            @if post.post.status.can_move() {
                 form method="post" action=(s.path("/calendar/move")) novalidate {
                     (ui::csrf(&s.shell.csrf))
                     input type="hidden" name="post_id" value=(post.post.id);
@@ -144,7 +139,7 @@ fn page(
                     }
                 }
             } @else {
-                div.alert.warning role="status" { (not_movable(&post.post.status)) }
+                div.alert.warning role="status" { (not_movable(post.post.status)) }
                 a.button href=(back) { "Back to the calendar" }
             }
         }
@@ -197,8 +192,8 @@ impl From<AppError> for Failure {
 async fn apply(state: &AppState, s: &OrgScope, f: &MoveForm) -> Result<PostView, Failure> {
     s.require(Permission::PostUpdate).map_err(Failure::Page)?;
     let post = posts::get(&state.app, s.actor(), s.org_id(), &f.post_id).await?;
-    if !movable(&post.post.status) {
-        return Err(Failure::Form { errors: Errors::default(), general: Some(not_movable(&post.post.status)) });
+    if !post.post.status.can_move() {
+        return Err(Failure::Form { errors: Errors::default(), general: Some(not_movable(post.post.status)) });
     }
     let at = local_to_utc(zone(s), &f.date, &f.time).map_err(|errors| Failure::Form { errors, general: None })?;
     Ok(schedule::schedule(&state.app, s.actor(), s.org_id(), &post.post.id, at).await?)

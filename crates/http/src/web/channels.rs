@@ -21,11 +21,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use maud::{html, Markup};
-use sellcast_app::channels::{self, connect, DISCONNECTED};
+use sellcast_app::channels::{self, connect};
 use sellcast_app::store::channels::{ChannelFilter, ChannelRow};
 use sellcast_app::store::clients::ClientRow;
 use sellcast_app::{clients, AppError};
 use sellcast_domain::pagination::Page;
+use sellcast_domain::ChannelStatus;
 use sellcast_domain::{Permission, Platform};
 use serde::Deserialize;
 
@@ -157,7 +158,7 @@ fn channel_row(
                 }
             }
             td {
-                @if can_manage && row.status != DISCONNECTED {
+                @if can_manage && row.status != ChannelStatus::Disconnected {
                     form.inline-form method="post" action={ (base) "/client" } {
                         (ui::csrf(&scope.shell.csrf))
                         label.visually-hidden for=(select_id) { "Client of " (row.handle) }
@@ -192,7 +193,7 @@ fn channel_row(
                         }
                     }
                     None => {
-                        @if row.status != DISCONNECTED {
+                        @if row.status != ChannelStatus::Disconnected {
                             a.small-link href={ (scope.path("/channels")) "?check=" (row.id) } { "Check now" span.visually-hidden { " " (row.handle) } }
                         }
                     }
@@ -205,7 +206,7 @@ fn channel_row(
                             (ui::csrf(&scope.shell.csrf))
                             button.small type="submit" { "Reconnect" span.visually-hidden { " " (row.handle) } }
                         }
-                        @if row.status != DISCONNECTED {
+                        @if row.status != ChannelStatus::Disconnected {
                             form method="post" action={ (base) "/disconnect" } {
                                 (ui::csrf(&scope.shell.csrf))
                                 button.small.ghost type="submit"

@@ -30,7 +30,7 @@ use sellcast_app::store::channels::{ChannelFilter, ChannelRow};
 use sellcast_app::store::media::MediaRow;
 use sellcast_app::{channels, clients, AppError};
 use sellcast_domain::pagination::Page;
-use sellcast_domain::Permission;
+use sellcast_domain::{ChannelStatus, Permission};
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
@@ -64,7 +64,7 @@ async fn choices(state: &AppState, scope: &OrgScope, form: &ComposeForm) -> WebR
     let (app, actor, org) = (&state.app, scope.actor(), scope.org_id());
     let (all, _) = channels::list(app, actor, org, &ChannelFilter::default(), &Page::first(LIST_MAX)).await?;
     let mut chans: Vec<ChannelRow> =
-        all.into_iter().filter(|c| c.status == channels::ACTIVE || form.channels.contains(&c.id)).collect();
+        all.into_iter().filter(|c| c.status == ChannelStatus::Active || form.channels.contains(&c.id)).collect();
     chans.sort_by(|a, b| (&a.platform, &a.handle).cmp(&(&b.platform, &b.handle)));
     let (recent, _) = media::list(app, actor, org, None, &Page::first(MEDIA_SHOWN)).await?;
     let mut shown = Vec::new();
@@ -149,7 +149,7 @@ pub async fn new_post(State(state): State<AppState>, scope: OrgScope, Query(q): 
     let (all, _) =
         channels::list(&state.app, scope.actor(), scope.org_id(), &ChannelFilter::default(), &Page::first(2)).await?;
     if let [only] = all.as_slice() {
-        if only.status == channels::ACTIVE {
+        if only.status == ChannelStatus::Active {
             form.channels.push(only.id.clone());
         }
     }
@@ -236,10 +236,10 @@ pub struct EditQuery {
 async fn editable(state: &AppState, scope: &OrgScope, post_id: &str) -> WebResult<Result<PostView, Response>> {
     scope.require(Permission::PostUpdate)?;
     let view = posts::get(&state.app, scope.actor(), scope.org_id(), post_id).await?;
-    if matches!(view.post.status.as_str(), "draft" | "scheduled" | "failed" | "changes_requested") {
+    if view.post.status.can_edit() {
         return Ok(Ok(view));
     }
-    let message = format!("A {} post cannot be edited; duplicate it instead.", view.post.status.replace('_', " "));
+    let message = format!("A {} post cannot be edited; duplicate it instead.", view.post.status.words());
     Ok(Err(redirect_with_flash(state, &scope.path(&format!("/posts/{post_id}")), &message)))
 }
 

@@ -11,7 +11,7 @@ use sellcast_app::posts::PostView;
 use sellcast_app::store::channels::ChannelRow;
 use sellcast_app::store::clients::ClientRow;
 use sellcast_app::store::media::MediaRow;
-use sellcast_domain::{rules, Permission, Platform};
+use sellcast_domain::{rules, ChannelStatus, Permission, Platform, PostStatus};
 use serde::Serialize;
 
 /// One channel's counter: the text's length the platform's way, against its limit.
@@ -135,7 +135,7 @@ fn channel_card(p: &ComposePage<'_>, ch: &ChannelRow) -> Markup {
             label.channel-pick {
                 input type="checkbox" name="channels" value=(ch.id) checked[selected] data-channel-check;
                 span.channel-name { strong { (platform_label(&ch.platform)) } " " span.muted { (ch.handle) } }
-                @if ch.status != "active" { " " (ui::status_badge(&ch.status)) }
+                @if ch.status != ChannelStatus::Active { " " (ui::status_badge(&ch.status)) }
             }
             (field_error(p.errors, &key("channel"), &format!("channel-{}", ch.id)))
             div.channel-adapt id={ "adapt-" (ch.id) } {
@@ -180,7 +180,7 @@ fn media_item(p: &ComposePage<'_>, m: &MediaRow) -> Markup {
                 span.media-video aria-hidden="true" { "▶" }
             }
             span.media-name.truncate { (m.filename) }
-            @if m.status == "failed" { (ui::status_badge("failed")) }
+            @if m.status.is_unusable() { (ui::status_badge(m.status)) }
         }
     }
 }
@@ -243,8 +243,8 @@ fn details_section(p: &ComposePage<'_>) -> Markup {
 fn when_section(p: &ComposePage<'_>) -> Markup {
     let f = p.form;
     let error = p.errors.get("when").is_some();
-    let status = p.post.map(|v| v.post.status.as_str()).unwrap_or("draft");
-    let save_label = if status == "draft" { "Save draft" } else { "Save changes" };
+    let status = p.post.map(|v| v.post.status).unwrap_or(PostStatus::Draft);
+    let save_label = if status == PostStatus::Draft { "Save draft" } else { "Save changes" };
     html! {
         section.card {
             h2 { "When" }

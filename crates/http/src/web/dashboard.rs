@@ -14,12 +14,13 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use maud::{html, Markup};
 use sellcast_app::calendar::{self, CalendarPost};
-use sellcast_app::channels::{self, NEEDS_RECONNECT};
+use sellcast_app::channels;
 use sellcast_app::posts::{self, PostView};
 use sellcast_app::store::channels::{ChannelFilter, ChannelRow};
 use sellcast_app::store::posts::PostFilter;
 use sellcast_domain::pagination::Page;
 use sellcast_domain::Permission;
+use sellcast_domain::{ChannelStatus, PostStatus, VariantStatus};
 
 /// How many upcoming posts and recent publishes the cards list.
 const LIST_LEN: usize = 5;
@@ -31,7 +32,8 @@ pub fn router() -> Router<AppState> {
 }
 
 /// A post status badge that the live event stream updates (`data-post-status`).
-pub fn post_badge(status: &str) -> Markup {
+pub fn post_badge(status: impl AsRef<str>) -> Markup {
+    let status = status.as_ref();
     html! {
         span class={ "badge status-" (status) } data-status=(status) data-post-status { (status.replace('_', " ")) }
     }
@@ -67,9 +69,10 @@ async fn upcoming(state: &AppState, s: &OrgScope, tz: Tz, now: DateTime<Utc>) ->
         client_id: None,
     };
     let days = calendar::days(&state.app, s.actor(), s.org_id(), &q).await?;
-    let waiting = |p: &&CalendarPost| p.status == "scheduled";
+    let waiting = |p: &&CalendarPost| p.status == PostStatus::Scheduled;
     let today_count = days.first().map(|d| d.posts.iter().filter(waiting).count()).unwrap_or(0);
-    let all: Vec<CalendarPost> = days.into_iter().flat_map(|d| d.posts).filter(|p| p.status == "scheduled").collect();
+    let all: Vec<CalendarPost> =
+        days.into_iter().flat_map(|d| d.posts).filter(|p| p.status == PostStatus::Scheduled).collect();
     let week = all.len();
     let next = all.into_iter().filter(|p| p.scheduled_at >= now).take(LIST_LEN).collect();
     Ok(Upcoming { today: today_count, week, next })
@@ -83,32 +86,34 @@ struct Attention {
 
 async fn attention(state: &AppState, s: &OrgScope, now: DateTime<Utc>) -> WebResult<Attention> {
     let app = &state.app;
-    let failed = PostFilter { statuses: vec!["failed".into(), "partially_published".into()], ..Default::default() };
+    let failed =
+        PostFilter { statuses: vec![PostStatus::Failed, PostStatus::PartiallyPublished], ..Default::default() };
     let (failed, _) = posts::list(app, s.actor(), s.org_id(), &failed, &Page::first(10)).await?;
     let mut out: Vec<(PostView, String)> = failed
         .into_iter()
         .map(|p| {
             let why = p.variants.iter().find_map(|v| v.row.error.clone()).unwrap_or_else(|| {
-                if p.post.status == "failed" { "Publishing failed." } else { "Some channels failed." }.to_string()
+                if p.post.status == PostStatus::Failed { "Publishing failed." } else { "Some channels failed." }
+                    .to_string()
             });
             (p, why)
         })
         .collect();
     // Held variants wait on a channel to reconnect; their posts were due already.
     let due = PostFilter {
-        statuses: vec!["scheduled".into(), "publishing".into()],
+        statuses: vec![PostStatus::Scheduled, PostStatus::Publishing],
         from: Some(now - Duration::days(HELD_LOOKBACK_DAYS)),
         to: Some(now + Duration::minutes(1)),
         ..Default::default()
     };
     let (due, _) = posts::list(app, s.actor(), s.org_id(), &due, &Page::first(50)).await?;
     for p in due {
-        if let Some(v) = p.variants.iter().find(|v| v.row.status == "held") {
+        if let Some(v) = p.variants.iter().find(|v| v.row.status == VariantStatus::Held) {
             let why = v.row.error.clone().unwrap_or_else(|| format!("Held: {} needs reconnecting.", v.channel_handle));
             out.push((p, why));
         }
     }
-    let filter = ChannelFilter { status: Some(NEEDS_RECONNECT), ..Default::default() };
+    let filter = ChannelFilter { status: Some(ChannelStatus::NeedsReconnect), ..Default::default() };
     let (chans, _) = channels::list(app, s.actor(), s.org_id(), &filter, &Page::first(20)).await?;
     Ok(Attention { posts: out, channels: chans })
 }
@@ -126,7 +131,7 @@ pub async fn show(State(state): State<AppState>, s: OrgScope) -> WebResult<Marku
     }
     let up = upcoming(&state, &s, tz, now).await?;
     let recent = PostFilter {
-        statuses: vec!["published".into(), "partially_published".into(), "publishing".into()],
+        statuses: vec![PostStatus::Published, PostStatus::PartiallyPublished, PostStatus::Publishing],
         ..Default::default()
     };
     let (recent, _) = posts::list(app, s.actor(), s.org_id(), &recent, &Page::first(LIST_LEN as u32)).await?;
@@ -262,7 +267,7 @@ fn channels_card(s: &OrgScope, needs: &[ChannelRow]) -> Markup {
         section.card.dash-card aria-labelledby="dash-channels" {
             h2 #dash-channels { "Channel health" }
             @if needs.is_empty() {
-                p { (ui::status_badge("active")) " All channels are connected." }
+                p { (ui::status_badge(ChannelStatus::Active)) " All channels are connected." }
             } @else {
                 ul.dash-list {
                     @for c in needs {

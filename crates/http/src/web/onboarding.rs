@@ -15,7 +15,7 @@ use sellcast_app::store::channels::ChannelFilter;
 use sellcast_app::store::posts::PostFilter;
 use sellcast_app::{orgs, posts, AppError};
 use sellcast_domain::pagination::Page;
-use sellcast_domain::Platform;
+use sellcast_domain::{Platform, PostStatus};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -73,7 +73,7 @@ pub async fn show(State(state): State<AppState>, s: Signed, Query(q): Query<Show
     let app = &state.app;
     let (chans, _) = channels::list(app, &s.viewer.actor, &org_id, &ChannelFilter::default(), &Page::first(1)).await?;
     let scheduled = PostFilter {
-        statuses: vec!["scheduled".into(), "publishing".into(), "published".into()],
+        statuses: vec![PostStatus::Scheduled, PostStatus::Publishing, PostStatus::Published],
         ..Default::default()
     };
     let (sent, _) = posts::list(app, &s.viewer.actor, &org_id, &scheduled, &Page::first(1)).await?;

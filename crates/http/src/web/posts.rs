@@ -22,20 +22,20 @@ use sellcast_app::store::clients::ClientRow;
 use sellcast_app::store::posts::PostFilter;
 use sellcast_app::{channels, clients, AppError};
 use sellcast_domain::pagination::Page;
-use sellcast_domain::{Permission, Platform};
+use sellcast_domain::{Permission, Platform, PostStatus};
 use serde::Deserialize;
 
 const PAGE_SIZE: i64 = 25;
 const LIST_MAX: u32 = 200;
 /// The filterable states, with their labels.
-const STATUSES: [(&str, &str); 7] = [
-    ("draft", "Draft"),
-    ("scheduled", "Scheduled"),
-    ("publishing", "Publishing"),
-    ("published", "Published"),
-    ("partially_published", "Partially published"),
-    ("failed", "Failed"),
-    ("changes_requested", "Changes requested"),
+const STATUSES: [PostStatus; 7] = [
+    PostStatus::Draft,
+    PostStatus::Scheduled,
+    PostStatus::Publishing,
+    PostStatus::Published,
+    PostStatus::PartiallyPublished,
+    PostStatus::Failed,
+    PostStatus::ChangesRequested,
 ];
 
 pub fn router() -> Router<AppState> {
@@ -50,7 +50,8 @@ pub fn router() -> Router<AppState> {
 }
 
 /// A status badge the live updates find as the post's own (`data-post-status`).
-pub fn post_badge(status: &str) -> Markup {
+pub fn post_badge(status: impl AsRef<str>) -> Markup {
+    let status = status.as_ref();
     html! { span class={ "badge status-" (status) } data-status=(status) data-post-status { (status.replace('_', " ")) } }
 }
 
@@ -150,7 +151,7 @@ fn filters(scope: &OrgScope, q: &ListQuery, l: &Lists, errors: &Errors) -> Marku
                     label for="f-status" { "Status" }
                     select #f-status name="status" {
                         option value="" { "Any status" }
-                        @for (s, label) in STATUSES { option value=(s) selected[sel(&q.status, s)] { (label) } }
+                        @for s in STATUSES { option value=(s) selected[sel(&q.status, s.as_str())] { (s.label()) } }
                     }
                 }
                 div.field {
@@ -244,9 +245,9 @@ pub async fn list(State(state): State<AppState>, scope: OrgScope, Query(q): Quer
     // The end date is included: the range stops at the start of the next day.
     let (from, to) = (bound("from", 0), bound("to", 1));
     let errors = Errors(errors);
-    let statuses: Vec<String> = nonempty(&q.status)
-        .filter(|s| STATUSES.iter().any(|(k, _)| k == s))
-        .map(|s| vec![s.to_string()])
+    let statuses: Vec<PostStatus> = nonempty(&q.status)
+        .and_then(|s| STATUSES.into_iter().find(|k| k.as_str() == s))
+        .map(|s| vec![s])
         .unwrap_or_default();
     let tag = nonempty(&q.tag).map(|t| t.trim_start_matches('#').to_lowercase());
     let filter = PostFilter {

@@ -17,14 +17,6 @@ use sellcast_app::{media, AppError, AppResult};
 use sellcast_domain::Permission;
 use serde::Deserialize;
 
-fn editable(status: &str) -> bool {
-    matches!(status, "draft" | "scheduled" | "failed" | "changes_requested")
-}
-
-fn schedulable(status: &str) -> bool {
-    matches!(status, "draft" | "scheduled" | "failed" | "approved" | "changes_requested")
-}
-
 /// A button in its own POST form.
 fn action(scope: &OrgScope, path: &str, label: &str, class: &str, confirm: Option<&str>) -> Markup {
     html! {
@@ -37,18 +29,18 @@ fn action(scope: &OrgScope, path: &str, label: &str, class: &str, confirm: Optio
 
 fn actions(scope: &OrgScope, v: &PostView) -> Markup {
     let id = &v.post.id;
-    let status = v.post.status.as_str();
+    let status = v.post.status;
     let can = |p| scope.shell.can(p);
     html! {
         div.actions {
-            @if editable(status) && can(Permission::PostUpdate) {
+            @if status.can_edit() && can(Permission::PostUpdate) {
                 a.button.primary href=(scope.path(&format!("/posts/{id}/edit"))) { "Edit" }
             }
-            @if schedulable(status) && !v.variants.is_empty() && can(Permission::PostPublish) {
+            @if status.can_schedule() && !v.variants.is_empty() && can(Permission::PostPublish) {
                 (action(scope, &format!("/posts/{id}/publish"), "Publish now", "",
                     Some("Publish this post to its channels now?")))
             }
-            @if status == "scheduled" && can(Permission::PostUpdate) {
+            @if status.can_unschedule() && can(Permission::PostUpdate) {
                 (action(scope, &format!("/posts/{id}/unschedule"), "Unschedule", "", None))
             }
             @if can(Permission::PostCreate) {
@@ -92,7 +84,7 @@ fn variant_row(scope: &OrgScope, post: &PostView, v: &VariantView) -> Markup {
             }
             td { (attempts(scope, v)) }
             td {
-                @if v.row.status == "failed" && scope.shell.can(Permission::PostUpdate) {
+                @if v.row.status.can_retry() && scope.shell.can(Permission::PostUpdate) {
                     form method="post" action=(scope.path(&format!("/posts/{}/retry", post.post.id))) {
                         (ui::csrf(&scope.shell.csrf))
                         input type="hidden" name="variant_id" value=(v.row.id);

@@ -104,7 +104,8 @@ pub fn form_errors(errors: &Errors, general: Option<&str>) -> Markup {
 }
 
 /// A coloured badge for a post's or a variant's status.
-pub fn status_badge(status: &str) -> Markup {
+pub fn status_badge(status: impl AsRef<str>) -> Markup {
+    let status = status.as_ref();
     let label = status.replace('_', " ");
     html! { span class={ "badge status-" (status) } data-status=(status) { (label) } }
 }

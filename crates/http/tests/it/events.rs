@@ -355,7 +355,11 @@ async fn old_events_are_pruned(b: Backend) {
     assert_eq!(sellcast_app::events::prune(&srv.app).await.unwrap(), 0, "a fresh event stays");
     srv.app.clock.advance(chrono::Duration::hours(sellcast_app::events::RETENTION_HOURS + 1));
     let mut tx = srv.app.db.begin().await.unwrap();
-    let fresh = sellcast_app::events::PostStatus { post_id: "fresh".into(), status: "draft".into(), variants: vec![] };
+    let fresh = sellcast_app::events::PostStatusChanged {
+        post_id: "fresh".into(),
+        status: sellcast_domain::PostStatus::Draft,
+        variants: vec![],
+    };
     sellcast_app::events::emit(tx.conn(), &owner.org_id, None, &fresh, srv.app.clock.now()).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(sellcast_app::events::prune(&srv.app).await.unwrap(), 1);
@@ -413,8 +417,12 @@ async fn postgres_events_cross_processes() {
     first.stop().await;
 }
 
-fn status_of(post_id: &str) -> sellcast_app::events::PostStatus {
-    sellcast_app::events::PostStatus { post_id: post_id.into(), status: "draft".into(), variants: vec![] }
+fn status_of(post_id: &str) -> sellcast_app::events::PostStatusChanged {
+    sellcast_app::events::PostStatusChanged {
+        post_id: post_id.into(),
+        status: sellcast_domain::PostStatus::Draft,
+        variants: vec![],
+    }
 }
 
 async fn emit(tx: &mut sellcast_app::store::Tx, org_id: &str, post_id: &str) {

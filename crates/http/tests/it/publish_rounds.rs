@@ -60,7 +60,7 @@ async fn many_row_statements_keep_each_rows_condition(b: Backend) {
         .iter()
         .take(3)
         .map(|v| VariantRow {
-            status: "publishing".into(),
+            status: sellcast_domain::VariantStatus::Publishing,
             attempts: v.attempts + 1,
             first_attempt_at: Some(now),
             updated_at: now,
@@ -107,8 +107,12 @@ async fn many_row_statements_keep_each_rows_condition(b: Backend) {
 
     // Post statuses and events, many at once.
     let statuses = [
-        PostStatusMark { post_id: &post_ids[0], status: "publishing", published_at: None },
-        PostStatusMark { post_id: &post_ids[1], status: "published", published_at: Some(now) },
+        PostStatusMark { post_id: &post_ids[0], status: sellcast_domain::PostStatus::Publishing, published_at: None },
+        PostStatusMark {
+            post_id: &post_ids[1],
+            status: sellcast_domain::PostStatus::Published,
+            published_at: Some(now),
+        },
     ];
     let new_events: Vec<events::NewEvent<'_>> = post_ids
         .iter()

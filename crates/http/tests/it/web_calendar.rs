@@ -110,15 +110,15 @@ async fn dashboard_shows_the_week_and_a_new_workspace_gets_an_empty_state(b: Bac
         use sellcast_app::store::{channels, posts};
         let mut tx = srv.app.db.begin().await.unwrap();
         let mut p = posts::by_id(tx.conn(), &org_id, &broken).await.unwrap().unwrap();
-        p.status = "failed".into();
+        p.status = sellcast_domain::PostStatus::Failed;
         posts::update(tx.conn(), &p).await.unwrap();
         for mut v in posts::variants_of(tx.conn(), &broken).await.unwrap() {
-            v.status = "failed".into();
+            v.status = sellcast_domain::VariantStatus::Failed;
             v.error = Some("The sandbox said no".into());
             posts::update_variant(tx.conn(), &v).await.unwrap();
         }
         let mut ch = channels::by_id(tx.conn(), &org_id, &channel).await.unwrap().unwrap();
-        ch.status = "needs_reconnect".into();
+        ch.status = sellcast_domain::ChannelStatus::NeedsReconnect;
         channels::update(tx.conn(), &ch).await.unwrap();
         tx.commit().await.unwrap();
     }

@@ -216,7 +216,7 @@ async fn insert_channel(srv: &TestServer, org: &str, platform: &str, handle: &st
         display_name: None,
         avatar_url: None,
         profile_url: None,
-        status: "active".into(),
+        status: sellcast_domain::ChannelStatus::Active,
         credentials: String::new(),
         key_id: String::new(),
         token_expires_at: None,

@@ -10,11 +10,11 @@
 //! failed round — goes back to the caller, which takes the one-at-a-time path.
 
 use super::{count_attempt, next_status, settled, Loaded};
-use crate::channels::ACTIVE;
 use crate::clock::Clock;
 use crate::error::{AppError, AppResult};
-use crate::events::{EventData, PostStatus};
+use crate::events::{EventData, PostStatusChanged};
 use chrono::{DateTime, Utc};
+use sellcast_domain::VariantStatus;
 use sellcast_platforms::Published;
 use sellcast_store::channels::ChannelRow;
 use sellcast_store::events::{self as store_events, NewEvent};
@@ -159,7 +159,7 @@ async fn round(db: &Db, now: DateTime<Utc>, begins: Vec<Begin>, finishes: Vec<Fi
         let mut after = loaded.variant.clone();
         let maybe_sent = count_attempt(&mut after, now);
         // Holding a variant or giving up on it notifies people: the one-at-a-time path does that.
-        if loaded.channel.status != ACTIVE || after.status == "failed" {
+        if !loaded.channel.status.can_publish() || after.status == VariantStatus::Failed {
             let _ = b.reply.send(Begun::Single);
             continue;
         }
@@ -288,13 +288,13 @@ async fn write(
     let statuses: Vec<PostStatusMark<'_>> = after
         .iter()
         .filter(|(_, _, changed)| *changed)
-        .map(|(p, _, _)| PostStatusMark { post_id: &p.id, status: &p.status, published_at: p.published_at })
+        .map(|(p, _, _)| PostStatusMark { post_id: &p.id, status: p.status, published_at: p.published_at })
         .collect();
     bulk::set_post_statuses(tx.conn(), &statuses, now).await?;
     let mut events = Vec::with_capacity(after.len());
     for (post, vs, _) in &after {
-        let data = serde_json::to_value(PostStatus::of(post, vs)).map_err(AppError::internal)?;
-        events.push(NewEvent { org_id: &post.org_id, user_id: None, kind: PostStatus::KIND, data });
+        let data = serde_json::to_value(PostStatusChanged::of(post, vs)).map_err(AppError::internal)?;
+        events.push(NewEvent { org_id: &post.org_id, user_id: None, kind: PostStatusChanged::KIND, data });
     }
     store_events::insert_many(tx.conn(), &events, now).await?;
     tx.commit().await?;

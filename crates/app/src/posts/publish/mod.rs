@@ -7,11 +7,12 @@
 //! - the platform's own idempotency key (Mastodon) or a deterministic record key (Bluesky)
 //!   is sent with every attempt.
 
-use crate::channels::{credentials, refresh, ACTIVE};
+use crate::channels::{credentials, refresh};
 use crate::error::{AppError, AppResult};
 use crate::notifications::{self, Notice};
 use crate::App;
 use chrono::{DateTime, Duration, Utc};
+use sellcast_domain::{PostStatus, VariantStatus};
 use sellcast_platforms::{PlatformError, PublishRequest, Published};
 use sellcast_queue::{ops as jobs, JobArgs, NewJob, Outcome};
 use sellcast_store::channels::{self, ChannelRow};
@@ -49,31 +50,6 @@ pub async fn enqueue(c: Conn<'_>, variant_id: &str, at: DateTime<Utc>, now: Date
         .unique_key(unique_key(variant_id));
     jobs::enqueue(c, &job, now).await?;
     Ok(())
-}
-
-/// The post's status from its variants.
-pub fn derive_status(variants: &[VariantRow], current: &str) -> String {
-    let count = |s: &str| variants.iter().filter(|v| v.status == s).count();
-    let n = variants.len();
-    let (published, failed) = (count("published"), count("failed"));
-    let in_flight = count("publishing") + count("unconfirmed");
-    let waiting = count("scheduled") + count("held");
-    let status = if n == 0 {
-        current
-    } else if published == n {
-        "published"
-    } else if failed == n {
-        "failed"
-    } else if published + failed == n {
-        "partially_published"
-    } else if in_flight > 0 || (waiting > 0 && published + failed > 0) {
-        "publishing"
-    } else if waiting > 0 {
-        "scheduled"
-    } else {
-        current
-    };
-    status.to_string()
 }
 
 /// The job's entry point: every error becomes a retry (the variant keeps its state).
@@ -137,19 +113,19 @@ async fn run_attempt(app: &App, variant_id: &str, last_attempt: bool) -> AppResu
 
 /// Nothing left to do for this variant.
 fn settled(v: &VariantRow) -> bool {
-    v.platform_post_id.is_some() || matches!(v.status.as_str(), "published" | "failed" | "draft")
+    v.platform_post_id.is_some() || v.status.is_settled()
 }
 
 /// Count the attempt on `v`; true when an earlier attempt may have reached the platform.
 fn count_attempt(v: &mut VariantRow, now: DateTime<Utc>) -> bool {
-    let maybe_sent = matches!(v.status.as_str(), "publishing" | "unconfirmed");
+    let maybe_sent = v.status.maybe_sent();
     v.first_attempt_at = v.first_attempt_at.or(Some(now));
     v.attempts += 1;
     if v.attempts > MAX_RUNS {
-        v.status = "failed".into();
+        v.status = VariantStatus::Failed;
         v.error = Some("gave up after too many attempts".into());
-    } else if !maybe_sent {
-        v.status = "publishing".into();
+    } else {
+        v.status = v.status.on_attempt();
     }
     v.updated_at = now;
     maybe_sent
@@ -183,14 +159,14 @@ async fn begin_attempt(app: &App, variant_id: &str) -> AppResult<Option<Loaded>>
     let mut tx = app.db.begin().await?;
     let mut v = l.variant.clone();
     let mut maybe_sent = count_attempt(&mut v, now);
-    if l.channel.status != ACTIVE || !posts::mark_attempt(tx.conn(), &v, &l.variant).await? {
+    if !l.channel.status.can_publish() || !posts::mark_attempt(tx.conn(), &v, &l.variant).await? {
         let Some(locked) = posts::variant_for_update(tx.conn(), variant_id).await? else { return Ok(None) };
         if settled(&locked) {
             return Ok(None);
         }
         v = locked;
-        if l.channel.status != ACTIVE {
-            v.status = "held".into();
+        if !l.channel.status.can_publish() {
+            v.status = VariantStatus::Held;
             v.error = Some(format!("{} needs to be reconnected; the post goes out once it is", l.channel.handle));
             v.updated_at = now;
             posts::update_variant(tx.conn(), &v).await?;
@@ -207,7 +183,7 @@ async fn begin_attempt(app: &App, variant_id: &str) -> AppResult<Option<Loaded>>
     }
     set_post_status(tx.conn(), &mut l.post, now).await?;
     tx.commit().await?;
-    if v.status == "failed" {
+    if v.status == VariantStatus::Failed {
         notify_failure(app, &l.post, &l.channel, "gave up after too many attempts").await?;
         return Ok(None);
     }
@@ -232,13 +208,9 @@ async fn build_request(app: &App, l: &Loaded, platform: sellcast_domain::Platfor
 }
 
 /// The post's status and publish time once its variants are these.
-fn next_status(post: &PostRow, variants: &[VariantRow], now: DateTime<Utc>) -> (String, Option<DateTime<Utc>>) {
-    let status = derive_status(variants, &post.status);
-    let published_at = if matches!(status.as_str(), "published" | "partially_published") {
-        post.published_at.or(Some(now))
-    } else {
-        post.published_at
-    };
+fn next_status(post: &PostRow, variants: &[VariantRow], now: DateTime<Utc>) -> (PostStatus, Option<DateTime<Utc>>) {
+    let status = post.status.from_variants(variants.iter().map(|v| v.status));
+    let published_at = if status.is_out() { post.published_at.or(Some(now)) } else { post.published_at };
     (status, published_at)
 }
 
@@ -255,7 +227,7 @@ async fn set_post_status(mut c: Conn<'_>, post: &mut PostRow, now: DateTime<Utc>
     if status != post.status || published_at != post.published_at {
         post.status = status;
         post.published_at = published_at;
-        posts::set_status(c.re(), &post.id, &post.status, post.published_at, now).await?;
+        posts::set_status(c.re(), &post.id, post.status, post.published_at, now).await?;
     }
     // Every caller has just changed a variant: tell the org's streams, in this transaction.
     crate::events::post_status(c, post, &variants, now).await
@@ -279,18 +251,18 @@ async fn finish_published(app: &App, l: &Loaded, p: Published) -> AppResult<Outc
 
 /// Park the variant until its channel is reconnected.
 async fn hold(app: &App, variant_id: &str, why: &str) -> AppResult<Outcome> {
-    set_variant(app, variant_id, "held", why).await?;
+    set_variant(app, variant_id, VariantStatus::Held, why).await?;
     Ok(Outcome::Done)
 }
 
-async fn set_variant(app: &App, variant_id: &str, status: &str, error: &str) -> AppResult<Option<PostRow>> {
+async fn set_variant(app: &App, variant_id: &str, status: VariantStatus, error: &str) -> AppResult<Option<PostRow>> {
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let Some(mut v) = posts::variant_for_update(tx.conn(), variant_id).await? else { return Ok(None) };
     if v.platform_post_id.is_some() {
         return Ok(None);
     }
-    v.status = status.into();
+    v.status = status;
     v.error = Some(error.chars().take(2000).collect());
     v.updated_at = now;
     posts::update_variant(tx.conn(), &v).await?;
@@ -317,7 +289,7 @@ async fn failed_attempt(
         PlatformError::RateLimited { message, retry_at } => {
             let at = retry_at.unwrap_or(now + Duration::seconds(60)).min(now + Duration::hours(1)).max(now);
             // A variant whose earlier attempt may have gone through stays unconfirmed.
-            let status = if l.maybe_sent || during_lookup { "unconfirmed" } else { "scheduled" };
+            let status = VariantStatus::on_retryable_failure(l.maybe_sent || during_lookup);
             set_variant(app, id, status, &format!("rate limited by the platform; trying again at {at}: {message}"))
                 .await?;
             Ok(Outcome::Snooze(at))
@@ -327,7 +299,7 @@ async fn failed_attempt(
             hold(app, id, &message).await
         }
         PlatformError::Permanent { message, .. } if !during_lookup => {
-            if let Some(post) = set_variant(app, id, "failed", &message).await? {
+            if let Some(post) = set_variant(app, id, VariantStatus::Failed, &message).await? {
                 notify_failure(app, &post, &l.channel, &message).await?;
             }
             Ok(Outcome::Discard(message))
@@ -341,11 +313,11 @@ async fn failed_attempt(
                 } else {
                     message.clone()
                 };
-                if let Some(post) = set_variant(app, id, "failed", &why).await? {
+                if let Some(post) = set_variant(app, id, VariantStatus::Failed, &why).await? {
                     notify_failure(app, &post, &l.channel, &why).await?;
                 }
             } else {
-                let status = if unknown { "unconfirmed" } else { "scheduled" };
+                let status = VariantStatus::on_retryable_failure(unknown);
                 if unknown {
                     // Operators should see these: the next attempt asks the platform first.
                     tracing::warn!(variant = %id, channel = %l.channel.id, error = %message,
