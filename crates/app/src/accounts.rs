@@ -6,9 +6,8 @@ use crate::error::{AppError, AppResult};
 use crate::security::passwords;
 use crate::security::tokens::{random_token, token_hash, ACCESS_TOKEN_SECS};
 use crate::App;
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use sellcast_domain::{ids, validation as v, Role, ValidationErrors};
-use sellcast_store::orgs::OrgRow;
 use sellcast_store::sessions::{self, RefreshTokenRow, SessionRow};
 use sellcast_store::users::{self, LoginFailures, UserRow};
 use sellcast_store::{Conn, Tx};
@@ -36,8 +35,8 @@ pub struct RegisterInput {
 }
 
 pub struct Registered {
-    pub user: UserRow,
-    pub organization: OrgRow,
+    pub user: User,
+    pub organization: crate::orgs::Org,
     pub role: Role,
     pub tokens: TokenPair,
 }
@@ -97,7 +96,7 @@ pub async fn register(app: &App, meta: &RequestMeta, input: RegisterInput) -> Ap
     };
     let tokens = start_session(app, tx.conn(), &user.id, meta).await?;
     tx.commit().await?;
-    Ok(Registered { user, organization, role, tokens })
+    Ok(Registered { user: user.into(), organization: organization.into(), role, tokens })
 }
 
 /// A new session with its first refresh token, and an access token for it.
@@ -147,7 +146,7 @@ async fn issue_refresh(app: &App, c: Conn<'_>, session_id: &str) -> AppResult<St
 }
 
 pub struct LoggedIn {
-    pub user: UserRow,
+    pub user: User,
     pub tokens: TokenPair,
 }
 
@@ -232,7 +231,7 @@ async fn finish_login(
     )
     .await?;
     tx.commit().await?;
-    Ok(LoggedIn { user, tokens })
+    Ok(LoggedIn { user: user.into(), tokens })
 }
 
 fn locked(remaining: Duration) -> AppError {
@@ -422,7 +421,7 @@ pub async fn create_user_admin(
     password: &str,
     instance_admin: bool,
     org_name: Option<&str>,
-) -> AppResult<UserRow> {
+) -> AppResult<User> {
     let email = v::normalize_email(email);
     let mut errs = ValidationErrors::new();
     errs.check("email", v::email(&email));
@@ -466,7 +465,7 @@ pub async fn create_user_admin(
         crate::orgs::create_in(&mut tx, &actor, o, now).await?;
     }
     tx.commit().await?;
-    Ok(user)
+    Ok(user.into())
 }
 
 /// Reset a password from the CLI; ends all sessions.
@@ -485,4 +484,32 @@ pub async fn reset_password_admin(app: &App, email: &str, password: &str) -> App
 /// Unix seconds of the app clock (TOTP checks).
 pub(crate) fn unix_now(app: &App) -> u64 {
     app.clock.now().timestamp().max(0) as u64
+}
+
+/// A user as the layers above see it: no password hash, no TOTP secret.
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub timezone: String,
+    pub is_instance_admin: bool,
+    pub mfa_enabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<UserRow> for User {
+    fn from(r: UserRow) -> Self {
+        User {
+            id: r.id,
+            email: r.email,
+            name: r.name,
+            timezone: r.timezone,
+            is_instance_admin: r.is_instance_admin,
+            mfa_enabled: r.totp_enabled,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
 }

@@ -10,6 +10,7 @@ use sellcast_domain::pagination::Page;
 use sellcast_domain::{ids, Permission};
 use sellcast_store::audit::{self, AuditFilter, AuditRow};
 use sellcast_store::Conn;
+use serde::Serialize;
 use serde_json::Value;
 
 /// Keys whose values are never written to the log.
@@ -67,7 +68,7 @@ pub async fn record(c: Conn<'_>, actor: Option<&Actor>, now: DateTime<Utc>, e: E
         action: e.action.to_string(),
         entity_type: e.entity_type.to_string(),
         entity_id: e.entity_id.map(str::to_string),
-        changes: sqlx_json(redact(e.changes)),
+        changes: redact(e.changes),
         ip: meta.ip,
         user_agent: meta.user_agent,
         request_id: meta.request_id,
@@ -77,21 +78,72 @@ pub async fn record(c: Conn<'_>, actor: Option<&Actor>, now: DateTime<Utc>, e: E
     Ok(())
 }
 
-fn sqlx_json(v: Value) -> sellcast_store::audit::JsonValue<Value> {
-    sellcast_store::audit::JsonValue(v)
-}
-
 pub async fn list(
     app: &App,
     actor: &Actor,
     org_id: &str,
-    filter: AuditFilter,
+    query: AuditQuery,
     page: &Page,
-) -> AppResult<(Vec<AuditRow>, Option<String>)> {
+) -> AppResult<(Vec<AuditEntry>, Option<String>)> {
     authorize(app, actor, org_id, Permission::AuditView).await?;
     let mut c = app.db.read().await?;
+    let filter = AuditFilter {
+        actor_id: query.actor_id,
+        action: query.action,
+        entity_type: query.entity_type,
+        entity_id: query.entity_id,
+        since: query.since,
+        until: query.until,
+    };
     let rows = audit::list(c.conn(), org_id, &filter, page.before.as_deref(), page.fetch_limit()).await?;
-    Ok(page.finish(rows, |r| &r.id))
+    let (rows, next) = page.finish(rows, |r| &r.id);
+    Ok((rows.into_iter().map(AuditEntry::from).collect(), next))
+}
+
+/// Which entries of an org's log to list; every field narrows.
+#[derive(Debug, Default, Clone)]
+pub struct AuditQuery {
+    pub actor_id: Option<String>,
+    pub action: Option<String>,
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// One entry of the audit log.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    pub id: String,
+    pub org_id: Option<String>,
+    pub actor_id: Option<String>,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: Option<String>,
+    /// What changed; secrets are redacted before they are recorded.
+    pub changes: Value,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub request_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<AuditRow> for AuditEntry {
+    fn from(r: AuditRow) -> Self {
+        AuditEntry {
+            id: r.id,
+            org_id: r.org_id,
+            actor_id: r.actor_id,
+            action: r.action,
+            entity_type: r.entity_type,
+            entity_id: r.entity_id,
+            changes: r.changes,
+            ip: r.ip,
+            user_agent: r.user_agent,
+            request_id: r.request_id,
+            created_at: r.created_at,
+        }
+    }
 }
 
 #[cfg(test)]

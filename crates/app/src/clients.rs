@@ -5,9 +5,11 @@ use crate::context::Actor;
 use crate::error::{AppError, AppResult};
 use crate::orgs::authorize;
 use crate::App;
+use chrono::{DateTime, Utc};
 use sellcast_domain::pagination::Page;
 use sellcast_domain::{ids, validation as v, Permission, ValidationErrors};
 use sellcast_store::clients::{self, ClientFilter, ClientRow};
+use serde::Serialize;
 use serde_json::{json, Value};
 
 pub const NOTES_MAX: usize = 10_000;
@@ -59,7 +61,39 @@ fn clean(o: &Option<Option<String>>) -> Option<Option<String>> {
     o.as_ref().map(|x| x.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()))
 }
 
-pub async fn create(app: &App, actor: &Actor, org_id: &str, input: ClientInput) -> AppResult<ClientRow> {
+/// A brand or customer the org manages (seed 000).
+#[derive(Debug, Clone, Serialize)]
+pub struct Client {
+    pub id: String,
+    pub org_id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub website: Option<String>,
+    pub notes: String,
+    pub archived: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<ClientRow> for Client {
+    fn from(r: ClientRow) -> Self {
+        Client {
+            id: r.id,
+            org_id: r.org_id,
+            name: r.name,
+            email: r.email,
+            phone: r.phone,
+            website: r.website,
+            notes: r.notes,
+            archived: r.archived,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+pub async fn create(app: &App, actor: &Actor, org_id: &str, input: ClientInput) -> AppResult<Client> {
     authorize(app, actor, org_id, Permission::ClientManage).await?;
     validate(&input, true)?;
     let now = app.clock.now();
@@ -91,13 +125,13 @@ pub async fn create(app: &App, actor: &Actor, org_id: &str, input: ClientInput) 
     )
     .await?;
     tx.commit().await?;
-    Ok(row)
+    Ok(row.into())
 }
 
-pub async fn get(app: &App, actor: &Actor, org_id: &str, id: &str) -> AppResult<ClientRow> {
+pub async fn get(app: &App, actor: &Actor, org_id: &str, id: &str) -> AppResult<Client> {
     authorize(app, actor, org_id, Permission::ClientRead).await?;
     let mut c = app.db.read().await?;
-    clients::by_id(c.conn(), org_id, id).await?.ok_or(AppError::NotFound("client"))
+    Ok(clients::by_id(c.conn(), org_id, id).await?.ok_or(AppError::NotFound("client"))?.into())
 }
 
 pub async fn list(
@@ -107,15 +141,16 @@ pub async fn list(
     archived: Option<bool>,
     q: Option<&str>,
     page: &Page,
-) -> AppResult<(Vec<ClientRow>, Option<String>)> {
+) -> AppResult<(Vec<Client>, Option<String>)> {
     authorize(app, actor, org_id, Permission::ClientRead).await?;
     let mut c = app.db.read().await?;
     let filter = ClientFilter { archived, q: q.filter(|s| !s.trim().is_empty()) };
     let rows = clients::list(c.conn(), org_id, &filter, page.before.as_deref(), page.fetch_limit()).await?;
-    Ok(page.finish(rows, |r| &r.id))
+    let (rows, next) = page.finish(rows, |r| &r.id);
+    Ok((rows.into_iter().map(Client::from).collect(), next))
 }
 
-pub async fn update(app: &App, actor: &Actor, org_id: &str, id: &str, input: ClientInput) -> AppResult<ClientRow> {
+pub async fn update(app: &App, actor: &Actor, org_id: &str, id: &str, input: ClientInput) -> AppResult<Client> {
     authorize(app, actor, org_id, Permission::ClientManage).await?;
     validate(&input, false)?;
     let now = app.clock.now();
@@ -156,7 +191,7 @@ pub async fn update(app: &App, actor: &Actor, org_id: &str, id: &str, input: Cli
     )
     .await?;
     tx.commit().await?;
-    Ok(after)
+    Ok(after.into())
 }
 
 pub async fn delete(app: &App, actor: &Actor, org_id: &str, id: &str) -> AppResult<()> {

@@ -144,7 +144,7 @@ async fn build(app: &App, opts: &DemoOptions, email: &str, faults: &Faults, now:
             users::by_email(c.conn(), &member_email).await?
         };
         let user = match existing {
-            Some(u) => u,
+            Some(u) => u.into(),
             None => accounts::create_user_admin(app, &member_email, name, &opts.password, false, None).await?,
         };
         let invite = invites::create(app, &owner, &org_id, &member_email, *role).await?;
@@ -189,7 +189,7 @@ async fn build(app: &App, opts: &DemoOptions, email: &str, faults: &Faults, now:
             media_ids: None,
         };
         let view = posts::create(app, author, &org_id, input).await?;
-        let variant_ids: Vec<&str> = view.variants.iter().map(|v| v.row.id.as_str()).collect();
+        let variant_ids: Vec<&str> = view.variants.iter().map(|v| v.variant.id.as_str()).collect();
         match p.fate {
             Fate::Failed(n) => {
                 variant_ids.iter().for_each(|id| faults.refuse(id, PlatformError::permanent(Some(422), FAILURES[n])))

@@ -17,7 +17,6 @@ use chrono::{DateTime, Duration, Utc};
 use sellcast_domain::{PostStatus, VariantStatus};
 use sellcast_queue::{JobArgs, NewJob, Outcome, Registry};
 use sellcast_store::events;
-use sellcast_store::notifications::NotificationRow;
 use sellcast_store::posts::{PostRow, VariantRow};
 use sellcast_store::Conn;
 use serde::{Deserialize, Serialize};
@@ -72,37 +71,8 @@ impl EventData for PostStatusChanged {
 /// recipient's unread count in the org.
 #[derive(Debug, Clone, Serialize)]
 pub struct NotificationNew {
-    pub notification: NotificationView,
+    pub notification: crate::notifications::Notification,
     pub unread_count: i64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct NotificationView {
-    pub id: String,
-    pub org_id: Option<String>,
-    pub kind: String,
-    pub title: String,
-    pub body: String,
-    pub link: Option<String>,
-    pub data: serde_json::Value,
-    pub read_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-}
-
-impl From<&NotificationRow> for NotificationView {
-    fn from(n: &NotificationRow) -> Self {
-        NotificationView {
-            id: n.id.clone(),
-            org_id: n.org_id.clone(),
-            kind: n.kind.clone(),
-            title: n.title.clone(),
-            body: n.body.clone(),
-            link: n.link.clone(),
-            data: n.data.0.clone(),
-            read_at: n.read_at,
-            created_at: n.created_at,
-        }
-    }
 }
 
 impl EventData for NotificationNew {
@@ -119,7 +89,31 @@ pub async fn post_status<'v>(
     emit(c, &post.org_id, None, &PostStatusChanged::of(post, variants), now).await
 }
 
+/// Emit `post:status` for a post as a use case returns it.
+pub async fn post_view_status(c: Conn<'_>, view: &crate::posts::PostView, now: DateTime<Utc>) -> AppResult<()> {
+    emit(c, &view.post.org_id, None, &PostStatusChanged::of_view(view), now).await
+}
+
 impl PostStatusChanged {
+    /// The event for a post as a use case returns it.
+    pub fn of_view(view: &crate::posts::PostView) -> PostStatusChanged {
+        PostStatusChanged {
+            post_id: view.post.id.clone(),
+            status: view.post.status,
+            variants: view
+                .variants
+                .iter()
+                .map(|v| VariantState {
+                    id: v.variant.id.clone(),
+                    channel_id: v.variant.channel_id.clone(),
+                    status: v.variant.status,
+                    platform_url: v.variant.platform_url.clone(),
+                    error: v.variant.error.clone(),
+                })
+                .collect(),
+        }
+    }
+
     /// The event for `post` with these (current) variants.
     pub fn of<'v>(post: &PostRow, variants: impl IntoIterator<Item = &'v VariantRow>) -> PostStatusChanged {
         PostStatusChanged {
@@ -141,11 +135,12 @@ impl PostStatusChanged {
 
 /// Emit `notification:new` to the notification's recipient (org notifications only: the
 /// stream is per org).
-pub async fn notification_new(mut c: Conn<'_>, n: &NotificationRow) -> AppResult<()> {
-    let Some(org_id) = n.org_id.as_deref() else { return Ok(()) };
-    let unread_count = sellcast_store::notifications::unread_count(c.re(), &n.user_id, Some(org_id)).await?;
-    let data = NotificationNew { notification: n.into(), unread_count };
-    emit(c, org_id, Some(&n.user_id), &data, n.created_at).await
+pub async fn notification_new(mut c: Conn<'_>, user_id: &str, n: crate::notifications::Notification) -> AppResult<()> {
+    let Some(org_id) = n.org_id.clone() else { return Ok(()) };
+    let unread_count = sellcast_store::notifications::unread_count(c.re(), user_id, Some(&org_id)).await?;
+    let at = n.created_at;
+    let data = NotificationNew { notification: n, unread_count };
+    emit(c, &org_id, Some(user_id), &data, at).await
 }
 
 /// Open the org's stream for `actor` (a member; others get the org's 404). `last_event_id`:

@@ -6,7 +6,7 @@ use crate::error::{AppError, AppResult};
 use crate::orgs::authorize;
 use crate::security::tokens::{random_token, token_hash};
 use crate::App;
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use sellcast_domain::pagination::Page;
 use sellcast_domain::roles::can_grant;
 use sellcast_domain::{ids, validation as v, Permission, Role};
@@ -20,7 +20,7 @@ pub const INVITE_DAYS: i64 = 7;
 
 /// A created invite and its token (returned once, so an admin can share the link directly).
 pub struct Created {
-    pub invite: InviteRow,
+    pub invite: Invite,
     pub token: String,
 }
 
@@ -50,7 +50,7 @@ pub async fn create(app: &App, actor: &Actor, org_id: &str, email: &str, role: R
         id: ids::new_id(),
         org_id: org_id.to_string(),
         email: email.clone(),
-        role: role.as_str().to_string(),
+        role,
         token_hash: token_hash(&token),
         invited_by: Some(actor.user_id.clone()),
         created_at: now,
@@ -85,7 +85,7 @@ pub async fn create(app: &App, actor: &Actor, org_id: &str, email: &str, role: R
     .await?;
     tx.commit().await?;
     app.db.job_wakeup().notify_waiters();
-    Ok(Created { invite, token })
+    Ok(Created { invite: invite.into(), token })
 }
 
 pub async fn list(
@@ -94,11 +94,12 @@ pub async fn list(
     org_id: &str,
     include_closed: bool,
     page: &Page,
-) -> AppResult<(Vec<InviteRow>, Option<String>)> {
+) -> AppResult<(Vec<Invite>, Option<String>)> {
     authorize(app, actor, org_id, Permission::TeamInvite).await?;
     let mut c = app.db.read().await?;
     let rows = invites::list(c.conn(), org_id, include_closed, page.before.as_deref(), page.fetch_limit()).await?;
-    Ok(page.finish(rows, |r| &r.id))
+    let (rows, next) = page.finish(rows, |r| &r.id);
+    Ok((rows.into_iter().map(Invite::from).collect(), next))
 }
 
 pub async fn revoke(app: &App, actor: &Actor, org_id: &str, invite_id: &str) -> AppResult<()> {
@@ -131,7 +132,7 @@ pub struct Preview {
     pub organization_id: String,
     pub organization_name: String,
     pub email: String,
-    pub role: String,
+    pub role: Role,
     pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
@@ -154,12 +155,12 @@ pub async fn preview(app: &App, token: &str) -> AppResult<Preview> {
 }
 
 /// Accept an invite as the signed-in user.
-pub async fn accept(app: &App, actor: &Actor, token: &str) -> AppResult<(OrgRow, Role)> {
+pub async fn accept(app: &App, actor: &Actor, token: &str) -> AppResult<(crate::orgs::Org, Role)> {
     let mut tx = app.db.begin().await?;
     let user = users::by_id(tx.conn(), &actor.user_id).await?.ok_or(AppError::InvalidToken)?;
-    let out = redeem(app, &mut tx, actor, &user.email, token).await?;
+    let (org, role) = redeem(app, &mut tx, actor, &user.email, token).await?;
     tx.commit().await?;
-    Ok(out)
+    Ok((org.into(), role))
 }
 
 /// Join the invite's org inside `tx`. The token is the proof: it was mailed to the invited
@@ -180,8 +181,8 @@ pub(crate) async fn redeem(
     if !invites::accept(tx.conn(), &invite.id, &actor.user_id, now).await? {
         return Err(invalid());
     }
-    let role: Role = invite.role.parse().map_err(|_| AppError::internal("unknown role in invite"))?;
-    orgs::add_member(tx.conn(), &invite.org_id, &actor.user_id, role.as_str(), now).await?;
+    let role = invite.role;
+    orgs::add_member(tx.conn(), &invite.org_id, &actor.user_id, role, now).await?;
     let org = orgs::by_id(tx.conn(), &invite.org_id).await?.ok_or_else(invalid)?;
     audit::record(tx.conn(), Some(actor), now, Entry {
         org_id: Some(&invite.org_id),
@@ -204,4 +205,36 @@ pub(crate) async fn redeem(
         crate::notifications::notify(tx.conn(), &[inviter.to_string()], &notice, now).await?;
     }
     Ok((org, role))
+}
+
+/// An invitation to join an org with a role (its token is only ever shown once, at creation).
+#[derive(Debug, Clone, Serialize)]
+pub struct Invite {
+    pub id: String,
+    pub org_id: String,
+    pub email: String,
+    pub role: Role,
+    pub invited_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub accepted_at: Option<DateTime<Utc>>,
+    pub accepted_by: Option<String>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<InviteRow> for Invite {
+    fn from(r: InviteRow) -> Self {
+        Invite {
+            id: r.id,
+            org_id: r.org_id,
+            email: r.email,
+            role: r.role,
+            invited_by: r.invited_by,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            accepted_at: r.accepted_at,
+            accepted_by: r.accepted_by,
+            revoked_at: r.revoked_at,
+        }
+    }
 }

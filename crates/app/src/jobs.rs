@@ -9,11 +9,15 @@ use crate::mail::DeliverEmail;
 use crate::media::{self, ProcessMedia};
 use crate::posts::{self, publish::PublishVariant};
 use crate::App;
+use chrono::{DateTime, Utc};
+use sellcast_domain::JobState;
+use sellcast_queue::job::JobError;
 use sellcast_queue::ops::{self, JobFilter};
 use sellcast_queue::{Backoff, JobArgs, JobRow, NewJob, Outcome, QueueError, Registry, Worker, WorkerConfig};
 use sellcast_store::{sessions, users};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -147,26 +151,27 @@ fn require_instance_admin(actor: &Actor) -> AppResult<()> {
 pub async fn list(
     app: &App,
     actor: &Actor,
-    filter: &JobFilter,
+    query: &JobQuery,
     before: Option<i64>,
     limit: i64,
-) -> AppResult<(Vec<JobRow>, Option<String>)> {
+) -> AppResult<(Vec<Job>, Option<String>)> {
     require_instance_admin(actor)?;
     let mut c = app.db.read().await?;
-    let mut rows = ops::list(c.conn(), filter, before, limit + 1).await?;
+    let filter = JobFilter { state: query.state, kind: query.kind.clone(), queue: query.queue.clone() };
+    let mut rows = ops::list(c.conn(), &filter, before, limit + 1).await?;
     let next = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
         rows.last().map(|r| r.id.to_string())
     } else {
         None
     };
-    Ok((rows, next))
+    Ok((rows.into_iter().map(Job::from).collect(), next))
 }
 
-pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<JobRow> {
+pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<Job> {
     require_instance_admin(actor)?;
     let mut c = app.db.read().await?;
-    ops::get(c.conn(), id).await?.ok_or(AppError::NotFound("job"))
+    Ok(ops::get(c.conn(), id).await?.ok_or(AppError::NotFound("job"))?.into())
 }
 
 /// How many jobs each (queue, state) pair holds.
@@ -177,16 +182,16 @@ pub async fn counts(app: &App, actor: &Actor) -> AppResult<Vec<(String, String, 
 }
 
 /// Run a dead, cancelled, completed or waiting job again now.
-pub async fn retry(app: &App, actor: &Actor, id: i64) -> AppResult<JobRow> {
+pub async fn retry(app: &App, actor: &Actor, id: i64) -> AppResult<Job> {
     change(app, actor, id, "job.retry").await
 }
 
 /// Cancel an unfinished job.
-pub async fn cancel(app: &App, actor: &Actor, id: i64) -> AppResult<JobRow> {
+pub async fn cancel(app: &App, actor: &Actor, id: i64) -> AppResult<Job> {
     change(app, actor, id, "job.cancel").await
 }
 
-async fn change(app: &App, actor: &Actor, id: i64, action: &str) -> AppResult<JobRow> {
+async fn change(app: &App, actor: &Actor, id: i64, action: &str) -> AppResult<Job> {
     require_instance_admin(actor)?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
@@ -206,5 +211,73 @@ async fn change(app: &App, actor: &Actor, id: i64, action: &str) -> AppResult<Jo
     let after = ops::get(tx.conn(), id).await?.ok_or(AppError::NotFound("job"))?;
     tx.commit().await?;
     app.db.job_wakeup().notify_waiters();
-    Ok(after)
+    Ok(after.into())
+}
+
+/// Which jobs to list; every field narrows.
+#[derive(Debug, Default, Clone)]
+pub struct JobQuery {
+    pub state: Option<JobState>,
+    pub kind: Option<String>,
+    pub queue: Option<String>,
+}
+
+/// A background job as instance administrators see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Job {
+    pub id: i64,
+    pub kind: String,
+    pub queue: String,
+    pub args: Value,
+    pub priority: i16,
+    pub state: JobState,
+    pub run_at: DateTime<Utc>,
+    pub attempt: i32,
+    pub max_attempts: i32,
+    /// One entry per failed attempt, oldest first.
+    pub errors: Vec<JobFailure>,
+    pub unique_key: Option<String>,
+    pub tags: Vec<String>,
+    pub meta: Value,
+    pub created_at: DateTime<Utc>,
+    pub attempted_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub lease_expires_at: Option<DateTime<Utc>>,
+}
+
+/// One failed attempt of a job.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobFailure {
+    pub attempt: i32,
+    pub at: DateTime<Utc>,
+    pub error: String,
+}
+
+impl From<JobRow> for Job {
+    fn from(j: JobRow) -> Self {
+        Job {
+            state: j.state,
+            id: j.id,
+            kind: j.kind,
+            queue: j.queue,
+            args: j.args.0,
+            priority: j.priority,
+            run_at: j.run_at,
+            attempt: j.attempt,
+            max_attempts: j.max_attempts,
+            errors: j
+                .errors
+                .0
+                .into_iter()
+                .map(|JobError { attempt, at, error }| JobFailure { attempt, at, error })
+                .collect(),
+            unique_key: j.unique_key,
+            tags: j.tags.0,
+            meta: j.meta.0,
+            created_at: j.created_at,
+            attempted_at: j.attempted_at,
+            finished_at: j.finished_at,
+            lease_expires_at: j.lease_expires_at,
+        }
+    }
 }

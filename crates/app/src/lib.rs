@@ -2,6 +2,7 @@
 //! call these functions; none of them talks to the database directly.
 
 pub mod accounts;
+pub mod admin;
 pub mod audit;
 pub mod calendar;
 pub mod channels;
@@ -19,6 +20,7 @@ pub mod me;
 pub mod media;
 pub mod mfa;
 pub mod notifications;
+pub mod operations;
 pub mod orgs;
 pub mod platforms;
 pub mod posts;
@@ -31,8 +33,6 @@ pub use clock::Clock;
 pub use config::Config;
 pub use context::{Actor, RequestMeta};
 pub use error::{AppError, AppResult};
-pub use sellcast_queue as queue;
-pub use sellcast_store as store;
 
 use security::secretbox::SecretBox;
 use security::tokens::JwtKeys;

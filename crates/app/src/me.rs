@@ -1,18 +1,24 @@
 //! The signed-in user's own account: profile, password, sessions, GDPR export and deletion.
 
-use crate::accounts::set_password_and_revoke;
+use crate::accounts::{set_password_and_revoke, User};
 use crate::audit::{self, Entry};
 use crate::context::Actor;
 use crate::error::{AppError, AppResult};
 use crate::security::passwords;
 use crate::App;
+use chrono::{DateTime, Utc};
 use sellcast_domain::pagination::Page;
 use sellcast_domain::{validation as v, Role, ValidationErrors};
 use sellcast_store::users::{self, UserRow};
 use sellcast_store::{audit as audit_store, invites, orgs, outbox, sessions};
+use serde::Serialize;
 use serde_json::{json, Value};
 
-pub async fn get(app: &App, actor: &Actor) -> AppResult<UserRow> {
+pub async fn get(app: &App, actor: &Actor) -> AppResult<User> {
+    Ok(load(app, actor).await?.into())
+}
+
+async fn load(app: &App, actor: &Actor) -> AppResult<UserRow> {
     let mut c = app.db.read().await?;
     users::by_id(c.conn(), &actor.user_id).await?.ok_or(AppError::InvalidToken)
 }
@@ -28,8 +34,8 @@ pub struct ProfilePatch {
 
 /// Update the profile. Changing email or password needs the current password; a new password
 /// ends every session, this one included (the client signs in again).
-pub async fn update(app: &App, actor: &Actor, patch: ProfilePatch) -> AppResult<UserRow> {
-    let user = get(app, actor).await?;
+pub async fn update(app: &App, actor: &Actor, patch: ProfilePatch) -> AppResult<User> {
+    let user = load(app, actor).await?;
     let mut errs = ValidationErrors::new();
     if let Some(n) = &patch.name {
         errs.check("name", v::name(n, v::NAME_MAX));
@@ -100,10 +106,11 @@ pub async fn update(app: &App, actor: &Actor, patch: ProfilePatch) -> AppResult<
     get(app, actor).await
 }
 
-pub async fn sessions(app: &App, actor: &Actor, page: &Page) -> AppResult<(Vec<sessions::SessionRow>, Option<String>)> {
+pub async fn sessions(app: &App, actor: &Actor, page: &Page) -> AppResult<(Vec<Session>, Option<String>)> {
     let mut c = app.db.read().await?;
     let rows = sessions::for_user(c.conn(), &actor.user_id, page.before.as_deref(), page.fetch_limit()).await?;
-    Ok(page.finish(rows, |r| &r.id))
+    let (rows, next) = page.finish(rows, |r| &r.id);
+    Ok((rows.into_iter().map(Session::from).collect(), next))
 }
 
 pub async fn revoke_session(app: &App, actor: &Actor, session_id: &str) -> AppResult<()> {
@@ -133,7 +140,7 @@ pub async fn revoke_session(app: &App, actor: &Actor, session_id: &str) -> AppRe
 
 /// Every row the user owns, as JSON (GDPR art. 15 and 20). Secrets are left out.
 pub async fn export(app: &App, actor: &Actor) -> AppResult<Value> {
-    let user = get(app, actor).await?;
+    let user = load(app, actor).await?;
     let mut c = app.db.read().await?;
     let memberships = orgs::for_user(c.conn(), &user.id, None, i64::MAX).await?;
     let sessions = sessions::for_user(c.conn(), &user.id, None, i64::MAX).await?;
@@ -161,14 +168,14 @@ pub async fn export(app: &App, actor: &Actor) -> AppResult<Value> {
 /// Delete the account (GDPR art. 17). Needs the password. Orgs where the user is the only
 /// member go with them; an org with other members must get another owner first.
 pub async fn delete(app: &App, actor: &Actor, password: &str) -> AppResult<()> {
-    let user = get(app, actor).await?;
+    let user = load(app, actor).await?;
     if !passwords::verify(password.to_string(), user.password_hash.clone()).await? {
         return Err(AppError::validation("password", "is not your current password"));
     }
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let standing = orgs::standing_of(tx.conn(), &user.id).await?;
-    if let Some(blocking) = standing.iter().find(|s| s.role == Role::Owner.as_str() && s.owners <= 1 && s.members > 1) {
+    if let Some(blocking) = standing.iter().find(|s| s.role == Role::Owner && s.owners <= 1 && s.members > 1) {
         return Err(AppError::Conflict(format!(
             "you are the last owner of organization {}; transfer ownership or remove its other members first",
             blocking.org_id
@@ -198,4 +205,30 @@ pub async fn delete(app: &App, actor: &Actor, password: &str) -> AppResult<()> {
     users::delete(tx.conn(), &user.id).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// One of the user's sign-in sessions (devices).
+#[derive(Debug, Clone, Serialize)]
+pub struct Session {
+    pub id: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl From<sessions::SessionRow> for Session {
+    fn from(r: sessions::SessionRow) -> Self {
+        Session {
+            id: r.id,
+            created_at: r.created_at,
+            last_used_at: r.last_used_at,
+            expires_at: r.expires_at,
+            revoked_at: r.revoked_at,
+            ip: r.ip,
+            user_agent: r.user_agent,
+        }
+    }
 }

@@ -7,6 +7,7 @@ use crate::error::{AppError, AppResult};
 use crate::orgs::authorize;
 use crate::App;
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use sellcast_domain::pagination::Page;
 use sellcast_domain::{ids, MediaStatus, Permission, Platform};
@@ -18,7 +19,6 @@ use sellcast_store::media::{self, MediaRow};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use sqlx::types::Json;
 use std::sync::Arc;
 
 pub const ALT_TEXT_MAX: usize = 1500;
@@ -62,7 +62,55 @@ fn clean_filename(name: &str, t: MediaType) -> String {
     }
 }
 
-pub async fn upload(app: &App, actor: &Actor, org_id: &str, up: Upload) -> AppResult<MediaRow> {
+/// An upload as the layers above see it (its blob key stays inside).
+#[derive(Debug, Clone, Serialize)]
+pub struct Media {
+    pub id: String,
+    pub org_id: String,
+    pub client_id: Option<String>,
+    pub uploaded_by: Option<String>,
+    /// `image` or `video`.
+    pub kind: String,
+    pub mime: String,
+    pub bytes: i64,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub filename: String,
+    pub alt_text: String,
+    pub sha256: String,
+    pub status: MediaStatus,
+    /// Derived copies by name (`thumbnail`, one per platform): mime, width, height, bytes.
+    pub variants: serde_json::Value,
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<MediaRow> for Media {
+    fn from(r: MediaRow) -> Self {
+        Media {
+            id: r.id,
+            org_id: r.org_id,
+            client_id: r.client_id,
+            uploaded_by: r.uploaded_by,
+            kind: r.kind,
+            mime: r.mime,
+            bytes: r.bytes,
+            width: r.width,
+            height: r.height,
+            filename: r.filename,
+            alt_text: r.alt_text,
+            sha256: r.sha256,
+            status: r.status,
+            variants: r.variants,
+            error: r.error,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+pub async fn upload(app: &App, actor: &Actor, org_id: &str, up: Upload) -> AppResult<Media> {
     authorize(app, actor, org_id, Permission::PostCreate).await?;
     let media_type = sellcast_media::sniff(&up.bytes).ok_or_else(|| bad_file(MediaError::UnsupportedType))?;
     sellcast_media::validate(up.bytes.len() as u64, media_type, &limits(app)).map_err(bad_file)?;
@@ -101,7 +149,7 @@ pub async fn upload(app: &App, actor: &Actor, org_id: &str, up: Upload) -> AppRe
         blob_key: key.clone(),
         sha256: hex::encode(Sha256::digest(&up.bytes)),
         status: MediaStatus::on_upload(is_image),
-        variants: Json(json!({})),
+        variants: json!({}),
         error: None,
         created_at: now,
         updated_at: now,
@@ -137,7 +185,7 @@ pub async fn upload(app: &App, actor: &Actor, org_id: &str, up: Upload) -> AppRe
         return Err(e);
     }
     app.db.job_wakeup().notify_waiters();
-    Ok(row)
+    Ok(row.into())
 }
 
 /// The `media.process` job: thumbnail and per-platform variants.
@@ -183,7 +231,7 @@ async fn process_inner(app: &App, media_id: &str) -> AppResult<()> {
     }
     let mut tx = app.db.begin().await?;
     if let Some(mut current) = media::by_id(tx.conn(), &row.org_id, &row.id).await? {
-        current.variants = Json(Value::Object(variants));
+        current.variants = Value::Object(variants);
         current.status = MediaStatus::on_processed(failure.is_some());
         current.error = failure;
         current.updated_at = app.clock.now();
@@ -193,7 +241,11 @@ async fn process_inner(app: &App, media_id: &str) -> AppResult<()> {
     Ok(())
 }
 
-pub async fn get(app: &App, actor: &Actor, org_id: &str, id: &str) -> AppResult<MediaRow> {
+pub async fn get(app: &App, actor: &Actor, org_id: &str, id: &str) -> AppResult<Media> {
+    Ok(load(app, actor, org_id, id).await?.into())
+}
+
+async fn load(app: &App, actor: &Actor, org_id: &str, id: &str) -> AppResult<MediaRow> {
     authorize(app, actor, org_id, Permission::PostRead).await?;
     let mut c = app.db.read().await?;
     media::by_id(c.conn(), org_id, id).await?.ok_or(AppError::NotFound("media"))
@@ -205,14 +257,15 @@ pub async fn list(
     org_id: &str,
     kind: Option<&str>,
     page: &Page,
-) -> AppResult<(Vec<MediaRow>, Option<String>)> {
+) -> AppResult<(Vec<Media>, Option<String>)> {
     authorize(app, actor, org_id, Permission::PostRead).await?;
     let mut c = app.db.read().await?;
     let rows = media::list(c.conn(), org_id, kind, page.before.as_deref(), page.fetch_limit()).await?;
-    Ok(page.finish(rows, |r| &r.id))
+    let (rows, next) = page.finish(rows, |r| &r.id);
+    Ok((rows.into_iter().map(Media::from).collect(), next))
 }
 
-pub async fn set_alt_text(app: &App, actor: &Actor, org_id: &str, id: &str, alt: &str) -> AppResult<MediaRow> {
+pub async fn set_alt_text(app: &App, actor: &Actor, org_id: &str, id: &str, alt: &str) -> AppResult<Media> {
     authorize(app, actor, org_id, Permission::PostUpdate).await?;
     if alt.chars().count() > ALT_TEXT_MAX {
         return Err(AppError::validation("alt_text", format!("must be at most {ALT_TEXT_MAX} characters")));
@@ -223,7 +276,7 @@ pub async fn set_alt_text(app: &App, actor: &Actor, org_id: &str, id: &str, alt:
     row.updated_at = app.clock.now();
     media::update(tx.conn(), &row).await?;
     tx.commit().await?;
-    Ok(row)
+    Ok(row.into())
 }
 
 /// Delete, unless a scheduled post still needs it.
@@ -243,8 +296,8 @@ pub async fn delete(app: &App, actor: &Actor, org_id: &str, id: &str) -> AppResu
     // Drafts that used it lose it, in their variants' own media lists too.
     for post_id in media::posts_using(tx.conn(), id).await? {
         for mut v in sellcast_store::posts::variants_of(tx.conn(), &post_id).await? {
-            if let Some(ids) = v.media_ids.as_mut().filter(|ids| ids.0.iter().any(|m| m == id)) {
-                ids.0.retain(|m| m != id);
+            if let Some(ids) = v.media_ids.as_mut().filter(|ids| ids.iter().any(|m| m == id)) {
+                ids.retain(|m| m != id);
                 v.updated_at = now;
                 sellcast_store::posts::update_variant(tx.conn(), &v).await?;
             }
@@ -275,7 +328,7 @@ pub async fn delete(app: &App, actor: &Actor, org_id: &str, id: &str) -> AppResu
 
 fn blob_keys(row: &MediaRow) -> Vec<String> {
     let mut keys = vec![row.blob_key.clone()];
-    if let Some(map) = row.variants.0.as_object() {
+    if let Some(map) = row.variants.as_object() {
         keys.extend(map.values().filter_map(|v| v.get("key")?.as_str().map(str::to_string)));
     }
     keys
@@ -288,7 +341,6 @@ fn variant_key(row: &MediaRow, name: &str) -> (String, String) {
         return (row.blob_key.clone(), row.mime.clone());
     }
     row.variants
-        .0
         .get(name)
         .and_then(|v| Some((v.get("key")?.as_str()?.to_string(), v.get("mime")?.as_str()?.to_string())))
         .unwrap_or_else(|| (row.blob_key.clone(), row.mime.clone()))
@@ -296,7 +348,7 @@ fn variant_key(row: &MediaRow, name: &str) -> (String, String) {
 
 /// The bytes of a variant, for download.
 pub async fn content(app: &App, actor: &Actor, org_id: &str, id: &str, variant: &str) -> AppResult<(Bytes, String)> {
-    let row = get(app, actor, org_id, id).await?;
+    let row = load(app, actor, org_id, id).await?;
     read_variant(app, &row, variant).await
 }
 
@@ -352,7 +404,6 @@ pub async fn publishable(app: &App, org_id: &str, id: &str, platform: Platform) 
     let (bytes, mime) = read_variant(app, &row, name).await?;
     let (width, height) = row
         .variants
-        .0
         .get(name)
         .map(|v| (v.get("width").and_then(Value::as_u64), v.get("height").and_then(Value::as_u64)))
         .unwrap_or((row.width.map(|w| w as u64), row.height.map(|h| h as u64)));

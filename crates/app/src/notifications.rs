@@ -5,12 +5,43 @@ use crate::context::Actor;
 use crate::error::AppResult;
 use crate::App;
 use chrono::{DateTime, Utc};
-use sellcast_domain::ids;
 use sellcast_domain::pagination::Page;
+use sellcast_domain::{ids, Role};
 use sellcast_store::notifications::{self, NotificationRow};
 use sellcast_store::{orgs, Conn};
-use sqlx::types::Json;
+use serde::Serialize;
 
+/// A notification as the notifications API and the event stream show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Notification {
+    pub id: String,
+    pub org_id: Option<String>,
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub link: Option<String>,
+    pub data: serde_json::Value,
+    pub read_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<NotificationRow> for Notification {
+    fn from(n: NotificationRow) -> Self {
+        Notification {
+            id: n.id,
+            org_id: n.org_id,
+            kind: n.kind,
+            title: n.title,
+            body: n.body,
+            link: n.link,
+            data: n.data,
+            read_at: n.read_at,
+            created_at: n.created_at,
+        }
+    }
+}
+
+/// What to tell people; one notification per recipient is made of it.
 pub struct Notice<'a> {
     pub org_id: Option<&'a str>,
     pub kind: &'a str,
@@ -31,12 +62,12 @@ pub async fn notify(mut c: Conn<'_>, user_ids: &[String], n: &Notice<'_>, now: D
             title: n.title.clone(),
             body: n.body.clone(),
             link: n.link.clone(),
-            data: Json(n.data.clone()),
+            data: n.data.clone(),
             read_at: None,
             created_at: now,
         };
         notifications::insert(c.re(), &row).await?;
-        crate::events::notification_new(c.re(), &row).await?;
+        crate::events::notification_new(c.re(), user_id, row.into()).await?;
     }
     Ok(())
 }
@@ -49,7 +80,9 @@ pub async fn org_admins(mut c: Conn<'_>, org_id: &str) -> AppResult<Vec<(String,
         let page = orgs::members(c.re(), org_id, before.as_deref(), 500).await?;
         let done = page.len() < 500;
         before = page.last().map(|m| m.user_id.clone());
-        out.extend(page.into_iter().filter(|m| m.role == "owner" || m.role == "admin").map(|m| (m.user_id, m.email)));
+        out.extend(
+            page.into_iter().filter(|m| matches!(m.role, Role::Owner | Role::Admin)).map(|m| (m.user_id, m.email)),
+        );
         if done {
             return Ok(out);
         }
@@ -62,7 +95,7 @@ pub async fn list(
     org_id: Option<&str>,
     unread_only: bool,
     page: &Page,
-) -> AppResult<(Vec<NotificationRow>, Option<String>, i64)> {
+) -> AppResult<(Vec<Notification>, Option<String>, i64)> {
     if let Some(org) = org_id {
         crate::orgs::member_role(app, actor, org).await?;
     }
@@ -72,7 +105,7 @@ pub async fn list(
             .await?;
     let unread = notifications::unread_count(c.conn(), &actor.user_id, org_id).await?;
     let (rows, next) = page.finish(rows, |r| &r.id);
-    Ok((rows, next, unread))
+    Ok((rows.into_iter().map(Notification::from).collect(), next, unread))
 }
 
 /// Mark one notification (or all, in the org when given) read; how many changed.

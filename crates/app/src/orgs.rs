@@ -11,6 +11,7 @@ use sellcast_domain::roles::can_grant;
 use sellcast_domain::{ids, validation as v, Permission, Role};
 use sellcast_store::orgs::{self, MemberRow, MyOrgRow, OrgRow};
 use sellcast_store::Tx;
+use serde::Serialize;
 use serde_json::json;
 
 /// The caller's role in `org_id` if it grants `permission`. Not a member → 404 (never reveal
@@ -30,14 +31,14 @@ pub async fn member_role(app: &App, actor: &Actor, org_id: &str) -> AppResult<Ro
     }
     let mut c = app.db.read().await?;
     let role = orgs::role_of(c.conn(), org_id, &actor.user_id).await?.ok_or(AppError::NotFound("organization"))?;
-    role.parse().map_err(|_| AppError::internal("unknown role in database"))
+    Ok(role)
 }
 
 /// Create an org with `actor` as owner inside an open transaction.
 pub(crate) async fn create_in(tx: &mut Tx, actor: &Actor, name: &str, now: DateTime<Utc>) -> AppResult<OrgRow> {
     let org = OrgRow { id: ids::new_id(), name: name.trim().to_string(), created_at: now, updated_at: now };
     orgs::insert(tx.conn(), &org).await?;
-    orgs::add_member(tx.conn(), &org.id, &actor.user_id, Role::Owner.as_str(), now).await?;
+    orgs::add_member(tx.conn(), &org.id, &actor.user_id, Role::Owner, now).await?;
     audit::record(
         tx.conn(),
         Some(actor),
@@ -54,28 +55,29 @@ pub(crate) async fn create_in(tx: &mut Tx, actor: &Actor, name: &str, now: DateT
     Ok(org)
 }
 
-pub async fn create(app: &App, actor: &Actor, name: &str) -> AppResult<OrgRow> {
+pub async fn create(app: &App, actor: &Actor, name: &str) -> AppResult<Org> {
     v::name(name, v::NAME_MAX).map_err(|m| AppError::validation("name", m))?;
     let mut tx = app.db.begin().await?;
     let org = create_in(&mut tx, actor, name, app.clock.now()).await?;
     tx.commit().await?;
-    Ok(org)
+    Ok(org.into())
 }
 
-pub async fn list_mine(app: &App, actor: &Actor, page: &Page) -> AppResult<(Vec<MyOrgRow>, Option<String>)> {
+pub async fn list_mine(app: &App, actor: &Actor, page: &Page) -> AppResult<(Vec<MyOrg>, Option<String>)> {
     let mut c = app.db.read().await?;
     let rows = orgs::for_user(c.conn(), &actor.user_id, page.before.as_deref(), page.fetch_limit()).await?;
-    Ok(page.finish(rows, |r| &r.id))
+    let (rows, next) = page.finish(rows, |r| &r.id);
+    Ok((rows.into_iter().map(MyOrg::from).collect(), next))
 }
 
-pub async fn get(app: &App, actor: &Actor, org_id: &str) -> AppResult<(OrgRow, Role)> {
+pub async fn get(app: &App, actor: &Actor, org_id: &str) -> AppResult<(Org, Role)> {
     let role = member_role(app, actor, org_id).await?;
     let mut c = app.db.read().await?;
     let org = orgs::by_id(c.conn(), org_id).await?.ok_or(AppError::NotFound("organization"))?;
-    Ok((org, role))
+    Ok((org.into(), role))
 }
 
-pub async fn rename(app: &App, actor: &Actor, org_id: &str, name: &str) -> AppResult<OrgRow> {
+pub async fn rename(app: &App, actor: &Actor, org_id: &str, name: &str) -> AppResult<Org> {
     authorize(app, actor, org_id, Permission::SettingsUpdate).await?;
     v::name(name, v::NAME_MAX).map_err(|m| AppError::validation("name", m))?;
     let now = app.clock.now();
@@ -96,7 +98,7 @@ pub async fn rename(app: &App, actor: &Actor, org_id: &str, name: &str) -> AppRe
     )
     .await?;
     tx.commit().await?;
-    Ok(OrgRow { name: name.trim().to_string(), updated_at: now, ..before })
+    Ok(OrgRow { name: name.trim().to_string(), updated_at: now, ..before }.into())
 }
 
 pub async fn delete(app: &App, actor: &Actor, org_id: &str) -> AppResult<()> {
@@ -115,20 +117,16 @@ pub async fn delete(app: &App, actor: &Actor, org_id: &str) -> AppResult<()> {
     Ok(())
 }
 
-pub async fn members(
-    app: &App,
-    actor: &Actor,
-    org_id: &str,
-    page: &Page,
-) -> AppResult<(Vec<MemberRow>, Option<String>)> {
+pub async fn members(app: &App, actor: &Actor, org_id: &str, page: &Page) -> AppResult<(Vec<Member>, Option<String>)> {
     member_role(app, actor, org_id).await?;
     let mut c = app.db.read().await?;
     let rows = orgs::members(c.conn(), org_id, page.before.as_deref(), page.fetch_limit()).await?;
-    Ok(page.finish(rows, |r| &r.user_id))
+    let (rows, next) = page.finish(rows, |r| &r.user_id);
+    Ok((rows.into_iter().map(Member::from).collect(), next))
 }
 
 /// Change a member's role (team:manage). The last owner cannot be demoted.
-pub async fn change_role(app: &App, actor: &Actor, org_id: &str, user_id: &str, role: Role) -> AppResult<MemberRow> {
+pub async fn change_role(app: &App, actor: &Actor, org_id: &str, user_id: &str, role: Role) -> AppResult<Member> {
     authorize(app, actor, org_id, Permission::TeamManage).await?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
@@ -139,10 +137,10 @@ pub async fn change_role(app: &App, actor: &Actor, org_id: &str, user_id: &str, 
         return Err(AppError::Forbidden(format!("your role ({mine}) cannot grant {role}")));
     }
     let member = orgs::member(tx.conn(), org_id, user_id).await?.ok_or(AppError::NotFound("member"))?;
-    if member.role == Role::Owner.as_str() && role != Role::Owner && orgs::count_owners(tx.conn(), org_id).await? <= 1 {
+    if member.role == Role::Owner && role != Role::Owner && orgs::count_owners(tx.conn(), org_id).await? <= 1 {
         return Err(AppError::Conflict("the last owner cannot be demoted; make someone else owner first".into()));
     }
-    orgs::set_role(tx.conn(), org_id, user_id, role.as_str(), now).await?;
+    orgs::set_role(tx.conn(), org_id, user_id, role, now).await?;
     audit::record(
         tx.conn(),
         Some(actor),
@@ -157,7 +155,7 @@ pub async fn change_role(app: &App, actor: &Actor, org_id: &str, user_id: &str, 
     )
     .await?;
     tx.commit().await?;
-    Ok(MemberRow { role: role.as_str().to_string(), updated_at: now, ..member })
+    Ok(MemberRow { role, updated_at: now, ..member }.into())
 }
 
 /// Remove a member (team:manage), or leave (anyone, for themselves). The last owner stays.
@@ -176,7 +174,7 @@ pub async fn remove_member(app: &App, actor: &Actor, org_id: &str, user_id: &str
         return Err(AppError::Forbidden(format!("your role ({mine}) does not allow this")));
     }
     let member = orgs::member(tx.conn(), org_id, user_id).await?.ok_or(AppError::NotFound("member"))?;
-    if member.role == Role::Owner.as_str() && orgs::count_owners(tx.conn(), org_id).await? <= 1 {
+    if member.role == Role::Owner && orgs::count_owners(tx.conn(), org_id).await? <= 1 {
         return Err(AppError::Conflict(
             "the last owner cannot leave or be removed; make someone else owner first".into(),
         ));
@@ -202,5 +200,60 @@ pub async fn remove_member(app: &App, actor: &Actor, org_id: &str, user_id: &str
 /// The caller's role read inside a transaction that holds the org lock.
 async fn locked_role(tx: &mut Tx, actor: &Actor, org_id: &str) -> AppResult<Role> {
     let role = orgs::role_of(tx.conn(), org_id, &actor.user_id).await?.ok_or(AppError::NotFound("organization"))?;
-    role.parse().map_err(|_| AppError::internal("unknown role in database"))
+    Ok(role)
+}
+
+/// An organization (the tenant).
+#[derive(Debug, Clone, Serialize)]
+pub struct Org {
+    pub id: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<OrgRow> for Org {
+    fn from(r: OrgRow) -> Self {
+        Org { id: r.id, name: r.name, created_at: r.created_at, updated_at: r.updated_at }
+    }
+}
+
+/// One of the caller's organizations, with the caller's role in it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MyOrg {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<MyOrgRow> for MyOrg {
+    fn from(r: MyOrgRow) -> Self {
+        MyOrg { id: r.id, name: r.name, role: r.role, created_at: r.created_at, updated_at: r.updated_at }
+    }
+}
+
+/// A member of an organization; `created_at` is when they joined.
+#[derive(Debug, Clone, Serialize)]
+pub struct Member {
+    pub user_id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<MemberRow> for Member {
+    fn from(r: MemberRow) -> Self {
+        Member {
+            user_id: r.user_id,
+            email: r.email,
+            name: r.name,
+            role: r.role,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! tokens belong to, so "sign out everywhere" and revocation cover both), signed with the
 //! instance key; CSRF tokens derived from the session, so nothing extra is stored.
 
+use crate::accounts::User;
 use crate::accounts::{self, LoggedIn, TokenPair};
 use crate::context::{Actor, RequestMeta};
 use crate::error::{AppError, AppResult};
@@ -9,7 +10,6 @@ use crate::App;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
-use sellcast_store::users::UserRow;
 use sellcast_store::{sessions, users};
 use sha2::{Digest, Sha256};
 
@@ -58,7 +58,7 @@ pub async fn authenticate(app: &App, cookie: &str, meta: RequestMeta) -> AppResu
 }
 
 /// `authenticate`, also returning the user row it loaded (pages show the user).
-pub async fn authenticate_user(app: &App, cookie: &str, meta: RequestMeta) -> AppResult<(Actor, UserRow)> {
+pub async fn authenticate_user(app: &App, cookie: &str, meta: RequestMeta) -> AppResult<(Actor, User)> {
     let (sid, signature) = cookie.split_once('.').ok_or(AppError::InvalidToken)?;
     if !verify(app, "session", sid, signature) {
         return Err(AppError::InvalidToken);
@@ -83,7 +83,7 @@ pub async fn authenticate_user(app: &App, cookie: &str, meta: RequestMeta) -> Ap
         is_instance_admin: user.is_instance_admin,
         meta,
     };
-    Ok((actor, user))
+    Ok((actor, user.into()))
 }
 
 /// The CSRF token of a session (for a form's hidden field).

@@ -45,8 +45,8 @@
 
 use chrono::{DateTime, Utc};
 use sellcast_app::jobs;
-use sellcast_app::store::{on, Db};
 use sellcast_app::Config;
+use sellcast_store::{on, Db};
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 use std::error::Error;

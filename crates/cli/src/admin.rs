@@ -1,8 +1,7 @@
 //! `sellcast admin …`: what a self-hoster needs without the UI.
 
 use clap::Subcommand;
-use sellcast_app::store::{orgs, outbox, users};
-use sellcast_app::{accounts, App};
+use sellcast_app::{accounts, admin, App};
 use std::process::ExitCode;
 
 #[derive(Subcommand)]
@@ -80,25 +79,22 @@ async fn execute(app: &App, cmd: AdminCommand) -> Result<(), String> {
             println!("password changed for {email}; all their sessions are signed out");
         }
         AdminCommand::ListOrgs => {
-            let mut c = app.db.read().await.map_err(|e| e.to_string())?;
-            let rows = orgs::list_all(c.conn()).await.map_err(|e| e.to_string())?;
+            let rows = admin::organizations(app).await.map_err(|e| e.to_string())?;
             println!("{:<36}  {:>7}  {:<20}  NAME", "ID", "MEMBERS", "CREATED");
             for o in rows {
                 println!("{:<36}  {:>7}  {:<20}  {}", o.id, o.members, o.created_at.format("%Y-%m-%d %H:%M"), o.name);
             }
         }
         AdminCommand::ListUsers => {
-            let mut c = app.db.read().await.map_err(|e| e.to_string())?;
-            let rows = users::list(c.conn(), 10_000).await.map_err(|e| e.to_string())?;
+            let rows = admin::users(app).await.map_err(|e| e.to_string())?;
             println!("{:<36}  {:<5}  {:<3}  EMAIL", "ID", "ADMIN", "MFA");
             for u in rows {
                 let yes = |b: bool| if b { "yes" } else { "no" };
-                println!("{:<36}  {:<5}  {:<3}  {}", u.id, yes(u.is_instance_admin), yes(u.totp_enabled), u.email);
+                println!("{:<36}  {:<5}  {:<3}  {}", u.id, yes(u.is_instance_admin), yes(u.mfa_enabled), u.email);
             }
         }
         AdminCommand::Outbox { limit } => {
-            let mut c = app.db.read().await.map_err(|e| e.to_string())?;
-            let rows = outbox::recent(c.conn(), limit.clamp(1, 1000)).await.map_err(|e| e.to_string())?;
+            let rows = admin::outbox(app, limit).await.map_err(|e| e.to_string())?;
             if rows.is_empty() {
                 println!("the outbox is empty");
             }

@@ -1,9 +1,9 @@
 //! `sellcast jobs …`: the job queue from the command line.
 
 use clap::Subcommand;
-use sellcast_app::queue::ops::JobFilter;
-use sellcast_app::queue::{JobRow, JobState};
+use sellcast_app::jobs::{Job, JobQuery};
 use sellcast_app::{jobs, Actor, App, RequestMeta};
+use sellcast_domain::JobState;
 use std::process::ExitCode;
 
 #[derive(Subcommand)]
@@ -48,7 +48,7 @@ pub async fn run(app: &App, cmd: JobsCommand) -> ExitCode {
     }
 }
 
-fn line(j: &JobRow) -> String {
+fn line(j: &Job) -> String {
     format!(
         "{:>8}  {:<10}  {:<16}  {:<8}  {:>3}/{:<3}  {}",
         j.id,
@@ -66,10 +66,10 @@ async fn execute(app: &App, cmd: JobsCommand) -> Result<(), String> {
     match cmd {
         JobsCommand::List { state, kind, queue, limit } => {
             let state = match state.as_deref() {
-                Some(s) => Some(JobState::parse(s).ok_or_else(|| format!("unknown state '{s}'"))?),
+                Some(s) => Some(s.parse::<JobState>().map_err(|_| format!("unknown state '{s}'"))?),
                 None => None,
             };
-            let filter = JobFilter { state, kind, queue };
+            let filter = JobQuery { state, kind, queue };
             let (rows, _) =
                 jobs::list(app, &actor, &filter, None, limit.clamp(1, 1000)).await.map_err(|e| e.to_string())?;
             println!("{:>8}  {:<10}  {:<16}  {:<8}  {:>7}  RUN AT", "ID", "STATE", "KIND", "QUEUE", "ATTEMPT");

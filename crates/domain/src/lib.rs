@@ -2,6 +2,7 @@
 
 pub mod channel;
 pub mod ids;
+pub mod job;
 pub mod media;
 pub mod pagination;
 pub mod platform;
@@ -13,6 +14,7 @@ pub mod validation;
 pub mod variant;
 
 pub use channel::ChannelStatus;
+pub use job::JobState;
 pub use media::MediaStatus;
 pub use platform::Platform;
 pub use post::PostStatus;

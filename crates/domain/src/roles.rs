@@ -59,6 +59,18 @@ impl FromStr for Role {
     }
 }
 
+/// What the store decodes a role column with.
+impl TryFrom<String> for Role {
+    type Error = crate::text_enum::UnknownValue;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse().map_err(|()| crate::text_enum::UnknownValue {
+            kind: "Role",
+            value: s.chars().take(40).collect(),
+            expected: &["owner", "admin", "manager", "editor", "viewer"],
+        })
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 pub enum Permission {
     #[serde(rename = "post:create")]

@@ -7,8 +7,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
-use sellcast_app::queue::metrics::QueueMetrics;
-use sellcast_app::store::Db;
+use sellcast_app::{operations, App};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -42,9 +41,9 @@ fn latency_histogram() -> Histogram {
 
 impl Metrics {
     /// HTTP and database metrics, plus the job queue's (shared with this process's workers).
-    pub fn new(queue: &QueueMetrics) -> Self {
+    pub fn new(app: &App) -> Self {
         let mut registry = Registry::default();
-        queue.register(&mut registry);
+        operations::register_metrics(app, &mut registry);
         let requests = Family::<RequestLabels, Counter>::default();
         let latency: HistogramFamily = Family::new_with_constructor(latency_histogram);
         let (pool_size, pool_idle, resident, virtual_mem) =
@@ -64,11 +63,10 @@ impl Metrics {
         self.latency.get_or_create(&RouteLabels { method, route }).observe(seconds);
     }
 
-    pub async fn render(&self, db: &Db, queue: &QueueMetrics) -> String {
-        queue.refresh(db).await;
-        let (size, idle) = db.pool_stats();
-        self.pool_size.set(size as i64);
-        self.pool_idle.set(idle as i64);
+    pub async fn render(&self, app: &App) -> String {
+        let pool = operations::refresh_metrics(app).await;
+        self.pool_size.set(pool.size as i64);
+        self.pool_idle.set(pool.idle as i64);
         if let Some((rss, vsz)) = process_memory() {
             self.resident.set(rss as i64);
             self.virtual_mem.set(vsz as i64);

@@ -7,54 +7,7 @@ use serde_json::Value;
 use sqlx::types::Json;
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum JobState {
-    /// Waiting for a future run_at.
-    Scheduled,
-    /// Ready to run.
-    Available,
-    /// Claimed by a worker holding a lease.
-    Running,
-    /// Failed an attempt; runs again at run_at.
-    Retryable,
-    Completed,
-    Cancelled,
-    /// Out of attempts or discarded: the dead-letter state.
-    Dead,
-}
-
-impl JobState {
-    pub const ALL: [JobState; 7] = [
-        JobState::Scheduled,
-        JobState::Available,
-        JobState::Running,
-        JobState::Retryable,
-        JobState::Completed,
-        JobState::Cancelled,
-        JobState::Dead,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JobState::Scheduled => "scheduled",
-            JobState::Available => "available",
-            JobState::Running => "running",
-            JobState::Retryable => "retryable",
-            JobState::Completed => "completed",
-            JobState::Cancelled => "cancelled",
-            JobState::Dead => "dead",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<JobState> {
-        JobState::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-
-    pub fn is_finished(self) -> bool {
-        matches!(self, JobState::Completed | JobState::Cancelled | JobState::Dead)
-    }
-}
+pub use sellcast_domain::JobState;
 
 /// One entry of a job's error history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,7 +24,8 @@ pub struct JobRow {
     pub queue: String,
     pub args: Json<Value>,
     pub priority: i16,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: JobState,
     pub run_at: DateTime<Utc>,
     pub attempt: i32,
     pub max_attempts: i32,
@@ -85,12 +39,6 @@ pub struct JobRow {
     pub created_at: DateTime<Utc>,
     pub attempted_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
-}
-
-impl JobRow {
-    pub fn state(&self) -> Option<JobState> {
-        JobState::parse(&self.state)
-    }
 }
 
 /// Typed job arguments: one type per kind.

@@ -4,7 +4,6 @@ use crate::{exec, on, Conn, StoreResult};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
-pub use sqlx::types::Json as JsonValue;
 use sqlx::types::Json;
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -15,7 +14,8 @@ pub struct AuditRow {
     pub action: String,
     pub entity_type: String,
     pub entity_id: Option<String>,
-    pub changes: Json<Value>,
+    #[sqlx(json)]
+    pub changes: Value,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub request_id: Option<String>,
@@ -36,7 +36,7 @@ pub async fn insert(c: Conn<'_>, a: &AuditRow) -> StoreResult<()> {
             .bind(&a.action)
             .bind(&a.entity_type)
             .bind(&a.entity_id)
-            .bind(&a.changes)
+            .bind(Json(&a.changes))
             .bind(&a.ip)
             .bind(&a.user_agent)
             .bind(&a.request_id)

@@ -181,6 +181,14 @@ impl Db {
         }
     }
 
+    /// `close` was called (the process is stopping).
+    pub fn is_closed(&self) -> bool {
+        match &self.pools {
+            Pools::Pg(p) => p.is_closed(),
+            Pools::Sqlite { write, .. } => write.is_closed(),
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         match self.pools {
             Pools::Sqlite { .. } => Backend::Sqlite,

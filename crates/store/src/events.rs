@@ -18,7 +18,8 @@ pub struct EventRow {
     /// Only this member sees the event; None: every member.
     pub user_id: Option<String>,
     pub kind: String,
-    pub data: Json<serde_json::Value>,
+    #[sqlx(json)]
+    pub data: serde_json::Value,
     pub created_at: DateTime<Utc>,
 }
 

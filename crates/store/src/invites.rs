@@ -2,6 +2,7 @@
 
 use crate::{exec, on, Conn, StoreResult};
 use chrono::{DateTime, Utc};
+use sellcast_domain::Role;
 use serde::Serialize;
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -9,7 +10,8 @@ pub struct InviteRow {
     pub id: String,
     pub org_id: String,
     pub email: String,
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
     #[serde(skip)]
     pub token_hash: String,
     pub invited_by: Option<String>,
@@ -31,7 +33,7 @@ pub async fn insert(c: Conn<'_>, i: &InviteRow) -> StoreResult<()> {
             .bind(&i.id)
             .bind(&i.org_id)
             .bind(&i.email)
-            .bind(&i.role)
+            .bind(i.role.as_str())
             .bind(&i.token_hash)
             .bind(&i.invited_by)
             .bind(i.created_at)

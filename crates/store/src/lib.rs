@@ -15,6 +15,7 @@ pub mod channels;
 pub mod clients;
 pub mod events;
 pub mod invites;
+pub mod listen;
 pub mod media;
 pub mod notifications;
 pub mod orgs;

@@ -25,7 +25,8 @@ pub struct MediaRow {
     #[sqlx(try_from = "String")]
     pub status: MediaStatus,
     /// name → {key, mime, width, height, bytes}
-    pub variants: Json<serde_json::Value>,
+    #[sqlx(json)]
+    pub variants: serde_json::Value,
     pub error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -55,7 +56,7 @@ pub async fn insert(c: Conn<'_>, r: &MediaRow) -> StoreResult<()> {
             .bind(&r.blob_key)
             .bind(&r.sha256)
             .bind(r.status.as_str())
-            .bind(&r.variants)
+            .bind(Json(&r.variants))
             .bind(&r.error)
             .bind(r.created_at)
             .bind(r.updated_at)
@@ -75,7 +76,7 @@ pub async fn update(c: Conn<'_>, r: &MediaRow) -> StoreResult<()> {
         .bind(r.width)
         .bind(r.height)
         .bind(r.status.as_str())
-        .bind(&r.variants)
+        .bind(Json(&r.variants))
         .bind(&r.error)
         .bind(r.updated_at)
         .bind(&r.org_id)

@@ -14,7 +14,8 @@ pub struct NotificationRow {
     pub title: String,
     pub body: String,
     pub link: Option<String>,
-    pub data: Json<serde_json::Value>,
+    #[sqlx(json)]
+    pub data: serde_json::Value,
     pub read_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
@@ -33,7 +34,7 @@ pub async fn insert(c: Conn<'_>, r: &NotificationRow) -> StoreResult<()> {
             .bind(&r.title)
             .bind(&r.body)
             .bind(&r.link)
-            .bind(&r.data)
+            .bind(Json(&r.data))
             .bind(r.read_at)
             .bind(r.created_at)
     )?;

@@ -2,6 +2,7 @@
 
 use crate::{exec, on, Conn, StoreResult};
 use chrono::{DateTime, Utc};
+use sellcast_domain::Role;
 use serde::Serialize;
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -17,7 +18,8 @@ pub struct OrgRow {
 pub struct MyOrgRow {
     pub id: String,
     pub name: String,
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -27,7 +29,8 @@ pub struct MemberRow {
     pub user_id: String,
     pub email: String,
     pub name: String,
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -87,13 +90,19 @@ pub async fn for_user(c: Conn<'_>, user_id: &str, before: Option<&str>, limit: i
         .bind(user_id).bind(before).bind(limit).fetch_all(c).await)?)
 }
 
-pub async fn role_of(c: Conn<'_>, org_id: &str, user_id: &str) -> StoreResult<Option<String>> {
-    Ok(on!(c, c => sqlx::query_scalar::<_, String>(
+pub async fn role_of(c: Conn<'_>, org_id: &str, user_id: &str) -> StoreResult<Option<Role>> {
+    #[derive(sqlx::FromRow)]
+    struct RoleRow {
+        #[sqlx(try_from = "String")]
+        role: Role,
+    }
+    let row = on!(c, c => sqlx::query_as::<_, RoleRow>(
         "SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2")
-        .bind(org_id).bind(user_id).fetch_optional(c).await)?)
+        .bind(org_id).bind(user_id).fetch_optional(c).await)?;
+    Ok(row.map(|r| r.role))
 }
 
-pub async fn add_member(c: Conn<'_>, org_id: &str, user_id: &str, role: &str, now: DateTime<Utc>) -> StoreResult<()> {
+pub async fn add_member(c: Conn<'_>, org_id: &str, user_id: &str, role: Role, now: DateTime<Utc>) -> StoreResult<()> {
     exec!(
         c,
         sqlx::query(
@@ -101,7 +110,7 @@ pub async fn add_member(c: Conn<'_>, org_id: &str, user_id: &str, role: &str, no
         )
         .bind(org_id)
         .bind(user_id)
-        .bind(role)
+        .bind(role.as_str())
         .bind(now)
     )?;
     Ok(())
@@ -122,11 +131,11 @@ pub async fn members(c: Conn<'_>, org_id: &str, before: Option<&str>, limit: i64
         .bind(org_id).bind(before).bind(limit).fetch_all(c).await)?)
 }
 
-pub async fn set_role(c: Conn<'_>, org_id: &str, user_id: &str, role: &str, now: DateTime<Utc>) -> StoreResult<()> {
+pub async fn set_role(c: Conn<'_>, org_id: &str, user_id: &str, role: Role, now: DateTime<Utc>) -> StoreResult<()> {
     exec!(
         c,
         sqlx::query("UPDATE memberships SET role = $1, updated_at = $2 WHERE org_id = $3 AND user_id = $4")
-            .bind(role)
+            .bind(role.as_str())
             .bind(now)
             .bind(org_id)
             .bind(user_id)
@@ -164,7 +173,8 @@ pub async fn count_members(c: Conn<'_>, org_id: &str) -> StoreResult<i64> {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MembershipStanding {
     pub org_id: String,
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
     pub owners: i64,
     pub members: i64,
 }

@@ -15,7 +15,8 @@ pub struct PostRow {
     pub text: String,
     #[serde(skip)]
     pub search_text: String,
-    pub tags: Json<Vec<String>>,
+    #[sqlx(json)]
+    pub tags: Vec<String>,
     pub campaign: Option<String>,
     #[sqlx(try_from = "String")]
     pub status: PostStatus,
@@ -42,7 +43,7 @@ pub async fn insert(mut c: Conn<'_>, r: &PostRow) -> StoreResult<()> {
             .bind(&r.author_id)
             .bind(&r.text)
             .bind(&r.search_text)
-            .bind(&r.tags)
+            .bind(Json(&r.tags))
             .bind(&r.campaign)
             .bind(r.status.as_str())
             .bind(r.scheduled_at)
@@ -50,7 +51,7 @@ pub async fn insert(mut c: Conn<'_>, r: &PostRow) -> StoreResult<()> {
             .bind(r.created_at)
             .bind(r.updated_at)
     )?;
-    set_tags(c, &r.id, &r.tags.0).await
+    set_tags(c, &r.id, &r.tags).await
 }
 
 pub async fn update(mut c: Conn<'_>, r: &PostRow) -> StoreResult<()> {
@@ -63,7 +64,7 @@ pub async fn update(mut c: Conn<'_>, r: &PostRow) -> StoreResult<()> {
         .bind(&r.client_id)
         .bind(&r.text)
         .bind(&r.search_text)
-        .bind(&r.tags)
+        .bind(Json(&r.tags))
         .bind(&r.campaign)
         .bind(r.status.as_str())
         .bind(r.scheduled_at)
@@ -72,7 +73,7 @@ pub async fn update(mut c: Conn<'_>, r: &PostRow) -> StoreResult<()> {
         .bind(&r.org_id)
         .bind(&r.id)
     )?;
-    set_tags(c, &r.id, &r.tags.0).await
+    set_tags(c, &r.id, &r.tags).await
 }
 
 /// Only the status (and publish time): what the publisher changes.
@@ -210,9 +211,11 @@ pub struct VariantRow {
     pub org_id: String,
     pub channel_id: String,
     pub text: Option<String>,
-    pub media_ids: Option<Json<Vec<String>>>,
+    #[sqlx(json(nullable))]
+    pub media_ids: Option<Vec<String>>,
     pub first_comment: Option<String>,
-    pub options: Json<serde_json::Value>,
+    #[sqlx(json)]
+    pub options: serde_json::Value,
     #[sqlx(try_from = "String")]
     pub status: VariantStatus,
     pub platform_post_id: Option<String>,
@@ -240,9 +243,9 @@ pub async fn insert_variant(c: Conn<'_>, r: &VariantRow) -> StoreResult<()> {
             .bind(&r.org_id)
             .bind(&r.channel_id)
             .bind(&r.text)
-            .bind(&r.media_ids)
+            .bind(r.media_ids.as_ref().map(Json))
             .bind(&r.first_comment)
-            .bind(&r.options)
+            .bind(Json(&r.options))
             .bind(r.status.as_str())
             .bind(&r.platform_post_id)
             .bind(&r.platform_url)
@@ -265,9 +268,9 @@ pub async fn update_variant(c: Conn<'_>, r: &VariantRow) -> StoreResult<()> {
              published_at = $11, updated_at = $12 WHERE id = $13"
         )
         .bind(&r.text)
-        .bind(&r.media_ids)
+        .bind(r.media_ids.as_ref().map(Json))
         .bind(&r.first_comment)
-        .bind(&r.options)
+        .bind(Json(&r.options))
         .bind(r.status.as_str())
         .bind(&r.platform_post_id)
         .bind(&r.platform_url)

@@ -11,7 +11,8 @@ pub struct SandboxPostRow {
     pub channel_id: String,
     pub idempotency_key: String,
     pub text: String,
-    pub media: Json<serde_json::Value>,
+    #[sqlx(json)]
+    pub media: serde_json::Value,
     pub reply_to: Option<String>,
     pub created_at: DateTime<Utc>,
     pub deleted_at: Option<DateTime<Utc>>,
@@ -32,7 +33,7 @@ pub async fn create(mut c: Conn<'_>, r: &SandboxPostRow) -> StoreResult<SandboxP
             .bind(&r.channel_id)
             .bind(&r.idempotency_key)
             .bind(&r.text)
-            .bind(&r.media)
+            .bind(Json(&r.media))
             .bind(&r.reply_to)
             .bind(r.created_at)
             .bind(r.deleted_at)

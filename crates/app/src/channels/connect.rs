@@ -40,7 +40,7 @@ pub struct ConnectInput {
 
 #[derive(Debug)]
 pub enum Started {
-    Connected(Vec<ChannelRow>),
+    Connected(Vec<super::Channel>),
     Authorize { authorize_url: String, expires_at: DateTime<Utc> },
 }
 
@@ -56,7 +56,7 @@ pub struct Callback {
 #[derive(Debug)]
 pub struct Finished {
     pub org_id: String,
-    pub channels: Vec<ChannelRow>,
+    pub channels: Vec<super::Channel>,
     pub redirect_after: Option<String>,
 }
 
@@ -110,7 +110,7 @@ pub async fn start(
     if let Some(id) = channel_id {
         let mut c = app.db.read().await?;
         let ch = channels::by_id(c.conn(), org_id, id).await?.ok_or(AppError::NotFound("channel"))?;
-        input.platform = Some(super::platform_of(&ch)?);
+        input.platform = Some(super::platform_of(&ch.platform)?);
         if !ch.server_url.is_empty() {
             input.server_url = Some(ch.server_url.clone());
         }
@@ -145,7 +145,7 @@ pub async fn start(
             let rows =
                 save_accounts(app, actor, org_id, platform, "", input.client_id.as_deref(), channel_id, vec![account])
                     .await?;
-            Ok(Started::Connected(rows))
+            Ok(Started::Connected(rows.into_iter().map(super::Channel::from).collect()))
         }
         ConnectFlow::AppPassword => {
             let server = server_url(app, input.server_url.as_deref(), Some(&app.config.bluesky_server))?;
@@ -170,7 +170,7 @@ pub async fn start(
                 vec![account],
             )
             .await?;
-            Ok(Started::Connected(rows))
+            Ok(Started::Connected(rows.into_iter().map(super::Channel::from).collect()))
         }
         ConnectFlow::OAuth2 { pkce } => {
             let oauth_app = configured_app(&app.config, platform).ok_or_else(|| {
@@ -377,6 +377,7 @@ async fn complete(
         accounts,
     )
     .await?;
+    let channels = channels.into_iter().map(super::Channel::from).collect();
     Ok(Finished { org_id: row.org_id, channels, redirect_after: row.redirect_after })
 }
 

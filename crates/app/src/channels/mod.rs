@@ -5,6 +5,9 @@ pub mod connect;
 pub mod credentials;
 pub mod refresh;
 pub mod sandbox;
+mod view;
+
+pub use view::{Channel, ChannelQuery};
 
 use crate::audit::{self, Entry};
 use crate::context::Actor;
@@ -14,14 +17,15 @@ use crate::App;
 use sellcast_domain::pagination::Page;
 use sellcast_domain::{ChannelStatus, Permission, Platform, VariantStatus};
 use sellcast_platforms::PlatformAdapter;
-use sellcast_store::channels::{self, ChannelFilter, ChannelRow};
+use sellcast_store::channels::{self, ChannelRow};
 use sellcast_store::{clients, posts};
 use serde::Serialize;
 use serde_json::json;
 use std::sync::Arc;
 
-pub fn platform_of(row: &ChannelRow) -> AppResult<Platform> {
-    row.platform.parse().map_err(AppError::internal)
+/// The platform a stored channel's `platform` names.
+pub fn platform_of(name: &str) -> AppResult<Platform> {
+    name.parse().map_err(AppError::internal)
 }
 
 pub fn adapter(app: &App, platform: Platform) -> AppResult<Arc<dyn PlatformAdapter>> {
@@ -32,16 +36,22 @@ pub async fn list(
     app: &App,
     actor: &Actor,
     org_id: &str,
-    filter: &ChannelFilter<'_>,
+    query: &ChannelQuery<'_>,
     page: &Page,
-) -> AppResult<(Vec<ChannelRow>, Option<String>)> {
+) -> AppResult<(Vec<Channel>, Option<String>)> {
     authorize(app, actor, org_id, Permission::PostRead).await?;
     let mut c = app.db.read().await?;
-    let rows = channels::list(c.conn(), org_id, filter, page.before.as_deref(), page.fetch_limit()).await?;
-    Ok(page.finish(rows, |r| &r.id))
+    let rows = channels::list(c.conn(), org_id, &query.into(), page.before.as_deref(), page.fetch_limit()).await?;
+    let (rows, next) = page.finish(rows, |r| &r.id);
+    Ok((rows.into_iter().map(Channel::from).collect(), next))
 }
 
-pub async fn get(app: &App, actor: &Actor, org_id: &str, id: &str) -> AppResult<ChannelRow> {
+pub async fn get(app: &App, actor: &Actor, org_id: &str, id: &str) -> AppResult<Channel> {
+    Ok(load(app, actor, org_id, id).await?.into())
+}
+
+/// The channel's row, credentials included (for the calls this module makes with them).
+async fn load(app: &App, actor: &Actor, org_id: &str, id: &str) -> AppResult<ChannelRow> {
     authorize(app, actor, org_id, Permission::PostRead).await?;
     let mut c = app.db.read().await?;
     channels::by_id(c.conn(), org_id, id).await?.ok_or(AppError::NotFound("channel"))
@@ -54,7 +64,7 @@ pub async fn set_client(
     org_id: &str,
     id: &str,
     client_id: Option<String>,
-) -> AppResult<ChannelRow> {
+) -> AppResult<Channel> {
     authorize(app, actor, org_id, Permission::SettingsUpdate).await?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
@@ -82,12 +92,12 @@ pub async fn set_client(
     )
     .await?;
     tx.commit().await?;
-    Ok(row)
+    Ok(row.into())
 }
 
 /// Disconnect: forget the credentials, keep the row so published history stays. Refused
 /// while posts are scheduled to it.
-pub async fn disconnect(app: &App, actor: &Actor, org_id: &str, id: &str) -> AppResult<ChannelRow> {
+pub async fn disconnect(app: &App, actor: &Actor, org_id: &str, id: &str) -> AppResult<Channel> {
     authorize(app, actor, org_id, Permission::SettingsUpdate).await?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
@@ -122,7 +132,7 @@ pub async fn disconnect(app: &App, actor: &Actor, org_id: &str, id: &str) -> App
     )
     .await?;
     tx.commit().await?;
-    Ok(row)
+    Ok(row.into())
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -138,12 +148,12 @@ pub struct Health {
 
 /// The channel's state, checked live against the platform.
 pub async fn health(app: &App, actor: &Actor, org_id: &str, id: &str) -> AppResult<Health> {
-    let row = get(app, actor, org_id, id).await?;
+    let row = load(app, actor, org_id, id).await?;
     let (reachable, detail) = if row.status == ChannelStatus::Disconnected {
         (false, Some(ChannelStatus::Disconnected.to_string()))
     } else {
         let creds = credentials::open(app, &row)?;
-        match adapter(app, platform_of(&row)?)?.profile(&creds).await {
+        match adapter(app, platform_of(&row.platform)?)?.profile(&creds).await {
             Ok(_) => (true, None),
             Err(e) => (false, Some(e.to_string())),
         }

@@ -78,7 +78,7 @@ fn oauth_app_for(app: &App, platform: Platform) -> OAuthApp {
 
 /// Refresh one channel's token now; the fresh credentials, or the platform's refusal.
 pub async fn refresh_now(app: &App, channel: &ChannelRow) -> AppResult<Result<Credentials, PlatformError>> {
-    let platform = super::platform_of(channel)?;
+    let platform = super::platform_of(&channel.platform)?;
     let creds = credentials::open(app, channel)?;
     let oauth_app = if platform == Platform::Mastodon {
         let mut c = app.db.read().await?;

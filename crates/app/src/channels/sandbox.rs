@@ -3,6 +3,7 @@
 //! like the best real APIs, so it also proves the exactly-once path end to end.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use sellcast_domain::{ids, Platform};
 use sellcast_platforms::{
     Capabilities, ConnectFlow, Credentials, OAuthApp, PlatformAdapter, PlatformError, PlatformResult, PostMetrics,
@@ -10,14 +11,39 @@ use sellcast_platforms::{
 };
 use sellcast_store::sandbox::{self, SandboxPostRow};
 use sellcast_store::Db;
-use sqlx::types::Json;
+use serde::Serialize;
 
 use crate::error::{AppError, AppResult};
 use crate::App;
 
+/// A post on the sandbox network.
+#[derive(Debug, Clone, Serialize)]
+pub struct SandboxPost {
+    pub id: String,
+    pub channel_id: String,
+    pub text: String,
+    /// What was attached: `[{url, mime, alt_text}]`.
+    pub media: serde_json::Value,
+    pub reply_to: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<SandboxPostRow> for SandboxPost {
+    fn from(r: SandboxPostRow) -> Self {
+        SandboxPost {
+            id: r.id,
+            channel_id: r.channel_id,
+            text: r.text,
+            media: r.media,
+            reply_to: r.reply_to,
+            created_at: r.created_at,
+        }
+    }
+}
+
 /// A sandbox post as "published", for the public link its variant points to. Deleted posts
 /// are gone, as on a real network.
-pub async fn post(app: &App, channel_id: &str, post_id: &str) -> AppResult<SandboxPostRow> {
+pub async fn post(app: &App, channel_id: &str, post_id: &str) -> AppResult<SandboxPost> {
     if !ids::is_valid_id(channel_id) || !ids::is_valid_id(post_id) {
         return Err(AppError::NotFound("sandbox post"));
     }
@@ -25,6 +51,7 @@ pub async fn post(app: &App, channel_id: &str, post_id: &str) -> AppResult<Sandb
     sandbox::by_id(c.conn(), channel_id, post_id)
         .await?
         .filter(|p| p.deleted_at.is_none())
+        .map(SandboxPost::from)
         .ok_or(AppError::NotFound("sandbox post"))
 }
 
@@ -83,7 +110,7 @@ impl PlatformAdapter for SandboxAdapter {
             channel_id: creds.account_id.clone(),
             idempotency_key: req.idempotency_key.clone(),
             text: req.text.clone(),
-            media: Json(serde_json::Value::Array(media)),
+            media: serde_json::Value::Array(media),
             reply_to: None,
             created_at: now,
             deleted_at: None,
@@ -94,7 +121,7 @@ impl PlatformAdapter for SandboxAdapter {
                 id: ids::new_id(),
                 idempotency_key: format!("{}:first-comment", req.idempotency_key),
                 text: comment.clone(),
-                media: Json(serde_json::json!([])),
+                media: serde_json::json!([]),
                 reply_to: Some(post.id.clone()),
                 ..row
             };

@@ -13,6 +13,7 @@
 
 use crate::error::AppResult;
 use sellcast_store::events::{self, EventRow};
+use sellcast_store::listen::{EventListener, Heard};
 use sellcast_store::{orgs, Backend, Db};
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::{Arc, Once, Weak};
@@ -106,7 +107,7 @@ async fn pump(hub: Weak<Inner>, db: Db) {
         Backend::Postgres => Duration::from_secs(15),
     };
     let mut commits = db.events_committed();
-    let mut listener: Option<sqlx::postgres::PgListener> = None;
+    let mut listener = EventListener::default();
     let mut seen_max = 0i64;
     let mut next_poll = Instant::now() + poll;
     let Some(mut closed) = hub.upgrade().map(|h| h.closed.subscribe()) else { return };
@@ -114,11 +115,11 @@ async fn pump(hub: Weak<Inner>, db: Db) {
         if *closed.borrow() {
             return;
         }
-        if let Some(pool) = db.pg_pool().filter(|_| listener.is_none()) {
-            if pool.is_closed() {
+        if db.backend() == Backend::Postgres && !listener.is_listening() {
+            if db.is_closed() {
                 return;
             }
-            listener = listen(pool).await;
+            listener = EventListener::connect(&db).await;
             // Whatever was committed while not listening is read now.
             send(&hub, Signal::Any);
         }
@@ -134,16 +135,10 @@ async fn pump(hub: Weak<Inner>, db: Db) {
                 }
                 send(&hub, Signal::Any);
             }
-            n = recv(&mut listener) => match n {
-                Ok(Some(n)) => {
-                    if let Some((org, id)) = n.payload().split_once(' ') {
-                        if let Ok(id) = id.parse() {
-                            send(&hub, Signal::Event(org.into(), id));
-                        }
-                    }
-                }
-                Ok(None) => listener = None,
-                Err(_) => return,
+            heard = listener.recv() => match heard {
+                Heard::Event(a) => send(&hub, Signal::Event(a.org_id.into(), a.id)),
+                Heard::Lost => {}
+                Heard::Closed => return,
             },
             _ = tokio::time::sleep_until(next_poll) => {
                 next_poll = Instant::now() + poll;
@@ -168,45 +163,6 @@ fn send(hub: &Weak<Inner>, s: Signal) {
     if let Some(h) = hub.upgrade() {
         // No receivers is fine: nobody is subscribed.
         let _ = h.signal.send(s);
-    }
-}
-
-async fn listen(pool: &sqlx::PgPool) -> Option<sqlx::postgres::PgListener> {
-    match sqlx::postgres::PgListener::connect_with(pool).await {
-        Ok(mut l) => match l.listen(events::CHANNEL).await {
-            Ok(()) => Some(l),
-            Err(e) => {
-                tracing::warn!(error = %e, "LISTEN for stream events failed; polling meanwhile");
-                None
-            }
-        },
-        Err(e) => {
-            tracing::warn!(error = %e, "LISTEN for stream events failed; polling meanwhile");
-            None
-        }
-    }
-}
-
-/// The next notification; Ok(None) when the connection was lost (or there is none to wait
-/// on, which then waits for a retry), Err when the pool closed.
-async fn recv(
-    listener: &mut Option<sqlx::postgres::PgListener>,
-) -> Result<Option<sqlx::postgres::PgNotification>, sqlx::Error> {
-    match listener {
-        Some(l) => match l.try_recv().await {
-            Err(sqlx::Error::PoolClosed) => Err(sqlx::Error::PoolClosed),
-            Err(e) => {
-                tracing::warn!(error = %e, "the LISTEN connection for stream events failed");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                Ok(None)
-            }
-            other => other,
-        },
-        None => {
-            // Not listening (SQLite, or PostgreSQL between retries): come back for a retry.
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            Ok(None)
-        }
     }
 }
 

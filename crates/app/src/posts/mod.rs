@@ -5,6 +5,9 @@
 pub mod publish;
 pub mod schedule;
 pub mod validate;
+mod view;
+
+pub use view::{Post, PostQuery, PostView, Variant, VariantView};
 
 use crate::audit::{self, Entry};
 use crate::context::Actor;
@@ -14,11 +17,9 @@ use crate::App;
 use sellcast_domain::pagination::Page;
 use sellcast_domain::{ids, Permission, VariantStatus};
 use sellcast_store::channels::{self, ChannelRow};
-use sellcast_store::posts::{self, PostFilter, PostRow, VariantRow};
+use sellcast_store::posts::{self, PostRow, VariantRow};
 use sellcast_store::{clients, Conn};
-use serde::Serialize;
 use serde_json::{json, Value};
-use sqlx::types::Json;
 
 pub const TEXT_MAX: usize = 63_206;
 pub const TAGS_MAX: usize = 30;
@@ -46,32 +47,15 @@ pub struct PostInput {
     pub variants: Option<Vec<VariantInput>>,
 }
 
-/// A variant with what the reader needs about its channel.
-#[derive(Debug, Clone, Serialize)]
-pub struct VariantView {
-    #[serde(flatten)]
-    pub row: VariantRow,
-    pub platform: String,
-    pub channel_handle: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PostView {
-    #[serde(flatten)]
-    pub post: PostRow,
-    pub media_ids: Vec<String>,
-    pub variants: Vec<VariantView>,
-}
-
 pub(crate) async fn load_view(mut c: Conn<'_>, post: PostRow) -> AppResult<PostView> {
     let media_ids = posts::media_of(c.re(), &post.id).await?;
     let mut variants = Vec::new();
     for v in posts::variants_of(c.re(), &post.id).await? {
         let ch = channels::by_id(c.re(), &post.org_id, &v.channel_id).await?;
         let (platform, channel_handle) = ch.map(|c| (c.platform, c.handle)).unwrap_or_default();
-        variants.push(VariantView { row: v, platform, channel_handle });
+        variants.push(VariantView { variant: v.into(), platform, channel_handle });
     }
-    Ok(PostView { post, media_ids, variants })
+    Ok(PostView { post: post.into(), media_ids, variants })
 }
 
 fn clean_tags(tags: &[String]) -> AppResult<Vec<String>> {
@@ -148,7 +132,7 @@ async fn create_in(
         author_id: Some(actor.user_id.clone()),
         search_text: text.to_lowercase(),
         text,
-        tags: Json(clean_tags(input.tags.as_deref().unwrap_or_default())?),
+        tags: clean_tags(input.tags.as_deref().unwrap_or_default())?,
         campaign: clean_campaign(&input.campaign.clone().flatten())?,
         status: sellcast_domain::PostStatus::Draft,
         scheduled_at: None,
@@ -169,7 +153,7 @@ async fn create_in(
     record(c.re(), actor, &post, "post.create", json!({"text": post.text.chars().take(200).collect::<String>()}))
         .await?;
     let view = load_view(c.re(), post).await?;
-    crate::events::post_status(c, &view.post, view.variants.iter().map(|v| &v.row), now).await?;
+    crate::events::post_view_status(c, &view, now).await?;
     Ok(view)
 }
 
@@ -195,8 +179,8 @@ async fn replace_variants(
         }
     }
     for input in inputs {
-        let media = input.media_ids.clone().map(Json);
-        let options = Json(input.options.clone().unwrap_or_else(|| json!({})));
+        let media = input.media_ids.clone();
+        let options = input.options.clone().unwrap_or_else(|| json!({}));
         let first_comment = input.first_comment.clone().filter(|s| !s.trim().is_empty());
         match existing.iter().find(|v| v.channel_id == input.channel_id) {
             Some(v) => {
@@ -250,12 +234,12 @@ pub async fn list(
     app: &App,
     actor: &Actor,
     org_id: &str,
-    filter: &PostFilter<'_>,
+    query: &PostQuery<'_>,
     page: &Page,
 ) -> AppResult<(Vec<PostView>, Option<String>)> {
     authorize(app, actor, org_id, Permission::PostRead).await?;
     let mut c = app.db.read().await?;
-    let rows = posts::list(c.conn(), org_id, filter, page.before.as_deref(), page.fetch_limit()).await?;
+    let rows = posts::list(c.conn(), org_id, &query.into(), page.before.as_deref(), page.fetch_limit()).await?;
     let (rows, next) = page.finish(rows, |r| &r.id);
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
@@ -277,7 +261,7 @@ pub async fn update(app: &App, actor: &Actor, org_id: &str, id: &str, input: Pos
         post.search_text = t.to_lowercase();
     }
     if let Some(tags) = &input.tags {
-        post.tags = Json(clean_tags(tags)?);
+        post.tags = clean_tags(tags)?;
     }
     if let Some(c) = &input.campaign {
         post.campaign = clean_campaign(c)?;
@@ -308,7 +292,7 @@ pub async fn update(app: &App, actor: &Actor, org_id: &str, id: &str, input: Pos
     let view = load_view(tx.conn(), post).await?;
     if input.variants.is_some() {
         // Targets added or removed: the set of variant statuses changed.
-        crate::events::post_status(tx.conn(), &view.post, view.variants.iter().map(|v| &v.row), now).await?;
+        crate::events::post_view_status(tx.conn(), &view, now).await?;
     }
     tx.commit().await?;
     Ok(view)
@@ -338,9 +322,9 @@ pub(crate) async fn current_inputs(c: Conn<'_>, post_id: &str) -> AppResult<Vec<
         .map(|v| VariantInput {
             channel_id: v.channel_id,
             text: v.text,
-            media_ids: v.media_ids.map(|m| m.0),
+            media_ids: v.media_ids,
             first_comment: v.first_comment,
-            options: Some(v.options.0),
+            options: Some(v.options),
         })
         .collect())
 }
@@ -352,17 +336,17 @@ pub async fn duplicate(app: &App, actor: &Actor, org_id: &str, id: &str) -> AppR
         .variants
         .iter()
         .map(|v| VariantInput {
-            channel_id: v.row.channel_id.clone(),
-            text: v.row.text.clone(),
-            media_ids: v.row.media_ids.clone().map(|m| m.0),
-            first_comment: v.row.first_comment.clone(),
-            options: Some(v.row.options.0.clone()),
+            channel_id: v.variant.channel_id.clone(),
+            text: v.variant.text.clone(),
+            media_ids: v.variant.media_ids.clone(),
+            first_comment: v.variant.first_comment.clone(),
+            options: Some(v.variant.options.clone()),
         })
         .collect();
     let input = PostInput {
         text: Some(source.post.text.clone()),
         media_ids: Some(source.media_ids.clone()),
-        tags: Some(source.post.tags.0.clone()),
+        tags: Some(source.post.tags.clone()),
         campaign: Some(source.post.campaign.clone()),
         client_id: Some(source.post.client_id.clone()),
         variants: Some(variants),

@@ -99,7 +99,7 @@ pub(super) async fn schedule_in(
     posts::update(c.re(), &post).await?;
     record(c.re(), actor, &post, action, json!({"scheduled_at": {"from": from, "to": at}})).await?;
     let view = load_view(c.re(), post).await?;
-    crate::events::post_status(c, &view.post, view.variants.iter().map(|v| &v.row), now).await?;
+    crate::events::post_view_status(c, &view, now).await?;
     Ok(view)
 }
 
@@ -129,7 +129,7 @@ pub async fn unschedule(app: &App, actor: &Actor, org_id: &str, id: &str) -> App
     posts::update(tx.conn(), &post).await?;
     record(tx.conn(), actor, &post, "post.unschedule", json!({})).await?;
     let view = load_view(tx.conn(), post).await?;
-    crate::events::post_status(tx.conn(), &view.post, view.variants.iter().map(|v| &v.row), now).await?;
+    crate::events::post_view_status(tx.conn(), &view, now).await?;
     tx.commit().await?;
     Ok(view)
 }
@@ -207,7 +207,7 @@ pub async fn retry_variant(
     posts::update(tx.conn(), &post).await?;
     record(tx.conn(), actor, &post, "post.retry", json!({"variant_id": variant_id})).await?;
     let view = load_view(tx.conn(), post).await?;
-    crate::events::post_status(tx.conn(), &view.post, view.variants.iter().map(|v| &v.row), now).await?;
+    crate::events::post_view_status(tx.conn(), &view, now).await?;
     tx.commit().await?;
     app.db.job_wakeup().notify_waiters();
     Ok(view)

@@ -118,7 +118,7 @@ pub fn facts_of(m: &MediaRow, platform: Platform) -> MediaFacts<'_> {
     if kind != MediaKind::Image {
         return MediaFacts { kind, mime: &m.mime, bytes: m.bytes.max(0) as u64 };
     }
-    let derived = m.variants.0.get(platform.as_str());
+    let derived = m.variants.get(platform.as_str());
     let mime = derived.and_then(|v| v.get("mime")?.as_str()).unwrap_or_else(|| {
         let spec = sellcast_media::Variant::For(platform).spec();
         if m.mime == "image/png" && spec.output == sellcast_media::OutputFormat::JpegOrPng {

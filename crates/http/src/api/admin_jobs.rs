@@ -7,9 +7,8 @@ use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use sellcast_app::jobs;
-use sellcast_app::queue::job::JobError;
-use sellcast_app::queue::ops::JobFilter;
-use sellcast_app::queue::{JobRow, JobState};
+use sellcast_app::jobs::JobFailure;
+use sellcast_domain::JobState;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -46,27 +45,26 @@ pub struct Job {
     pub lease_expires_at: Option<DateTime<Utc>>,
 }
 
-impl From<JobRow> for Job {
-    fn from(j: JobRow) -> Self {
+impl From<jobs::Job> for Job {
+    fn from(j: jobs::Job) -> Self {
         Job {
             id: j.id,
             kind: j.kind,
             queue: j.queue,
-            args: j.args.0,
+            args: j.args,
             priority: j.priority,
-            state: j.state,
+            state: j.state.to_string(),
             run_at: j.run_at,
             attempt: j.attempt,
             max_attempts: j.max_attempts,
             errors: j
                 .errors
-                .0
                 .into_iter()
-                .map(|JobError { attempt, at, error }| JobErrorEntry { attempt, at, error })
+                .map(|JobFailure { attempt, at, error }| JobErrorEntry { attempt, at, error })
                 .collect(),
             unique_key: j.unique_key,
-            tags: j.tags.0,
-            meta: j.meta.0,
+            tags: j.tags,
+            meta: j.meta,
             created_at: j.created_at,
             attempted_at: j.attempted_at,
             finished_at: j.finished_at,
@@ -112,10 +110,10 @@ pub async fn list(
         None => None,
     };
     let state = match q.state.as_deref() {
-        Some(st) => Some(JobState::parse(st).ok_or_else(|| ApiError::field("state", "is not a job state"))?),
+        Some(st) => Some(st.parse::<JobState>().ok().ok_or_else(|| ApiError::field("state", "is not a job state"))?),
         None => None,
     };
-    let filter = JobFilter { state, kind: q.kind, queue: q.queue };
+    let filter = jobs::JobQuery { state, kind: q.kind, queue: q.queue };
     let (rows, next_cursor) = jobs::list(&s.app, &actor, &filter, before, limit).await?;
     Ok(Json(JobList { items: rows.into_iter().map(Job::from).collect(), next_cursor }))
 }

@@ -8,7 +8,6 @@ use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use sellcast_app::audit;
-use sellcast_app::store::audit::AuditFilter;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -41,7 +40,7 @@ pub async fn list(
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Json<AuditList>> {
     let p = page(q.limit, q.cursor.as_deref())?;
-    let filter = AuditFilter {
+    let filter = audit::AuditQuery {
         actor_id: q.actor_id,
         action: q.action,
         entity_type: q.entity_type,

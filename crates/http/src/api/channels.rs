@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use sellcast_app::channels;
 use sellcast_app::channels::connect::{self, ConnectInput, Started};
-use sellcast_app::store::channels::ChannelFilter;
 use sellcast_domain::ChannelStatus;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -51,7 +50,8 @@ pub async fn list(
         .map(|st| st.parse::<ChannelStatus>())
         .transpose()
         .map_err(|_| ApiError::field("status", "must be one of active, needs_reconnect, disconnected"))?;
-    let filter = ChannelFilter { platform: platform.map(|p| p.as_str()), status, client_id: q.client_id.as_deref() };
+    let filter =
+        channels::ChannelQuery { platform: platform.map(|p| p.as_str()), status, client_id: q.client_id.as_deref() };
     let (rows, next_cursor) = channels::list(&s.app, &actor, &org_id, &filter, &p).await?;
     Ok(Json(ChannelList { items: rows.into_iter().map(Channel::from).collect(), next_cursor }))
 }

@@ -1,9 +1,7 @@
 //! The API's request and response shapes (the contract; store rows never leak through).
 
 use chrono::{DateTime, Utc};
-use sellcast_app::store::{
-    audit::AuditRow, clients::ClientRow, invites::InviteRow, orgs, sessions::SessionRow, users::UserRow,
-};
+use sellcast_app::{accounts, audit, clients, invites, me, orgs};
 use sellcast_domain::pagination::Page;
 use sellcast_domain::Role;
 use serde::{Deserialize, Serialize};
@@ -58,15 +56,15 @@ pub struct User {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<UserRow> for User {
-    fn from(u: UserRow) -> Self {
+impl From<accounts::User> for User {
+    fn from(u: accounts::User) -> Self {
         User {
             id: u.id,
             email: u.email,
             name: u.name,
             timezone: u.timezone,
             is_instance_admin: u.is_instance_admin,
-            mfa_enabled: u.totp_enabled,
+            mfa_enabled: u.mfa_enabled,
             created_at: u.created_at,
             updated_at: u.updated_at,
         }
@@ -84,20 +82,14 @@ pub struct Organization {
 }
 
 impl Organization {
-    pub fn with_role(o: orgs::OrgRow, role: Role) -> Self {
+    pub fn with_role(o: orgs::Org, role: Role) -> Self {
         Organization { id: o.id, name: o.name, role, created_at: o.created_at, updated_at: o.updated_at }
     }
 }
 
-impl From<orgs::MyOrgRow> for Organization {
-    fn from(o: orgs::MyOrgRow) -> Self {
-        Organization {
-            id: o.id,
-            name: o.name,
-            role: o.role.parse().unwrap_or(Role::Viewer),
-            created_at: o.created_at,
-            updated_at: o.updated_at,
-        }
+impl From<orgs::MyOrg> for Organization {
+    fn from(o: orgs::MyOrg) -> Self {
+        Organization { id: o.id, name: o.name, role: o.role, created_at: o.created_at, updated_at: o.updated_at }
     }
 }
 list_of!(OrganizationList, Organization);
@@ -112,13 +104,13 @@ pub struct Member {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<orgs::MemberRow> for Member {
-    fn from(m: orgs::MemberRow) -> Self {
+impl From<orgs::Member> for Member {
+    fn from(m: orgs::Member) -> Self {
         Member {
             user_id: m.user_id,
             email: m.email,
             name: m.name,
-            role: m.role.parse().unwrap_or(Role::Viewer),
+            role: m.role,
             joined_at: m.created_at,
             updated_at: m.updated_at,
         }
@@ -153,7 +145,7 @@ pub struct Invite {
 
 impl Invite {
     /// The invite as of `now` (the app clock, the one accept and preview use).
-    pub fn at(i: InviteRow, now: DateTime<Utc>) -> Self {
+    pub fn at(i: invites::Invite, now: DateTime<Utc>) -> Self {
         let status = if i.accepted_at.is_some() {
             InviteStatus::Accepted
         } else if i.revoked_at.is_some() {
@@ -167,7 +159,7 @@ impl Invite {
             id: i.id,
             org_id: i.org_id,
             email: i.email,
-            role: i.role.parse().unwrap_or(Role::Viewer),
+            role: i.role,
             status,
             invited_by: i.invited_by,
             created_at: i.created_at,
@@ -193,8 +185,8 @@ pub struct Client {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<ClientRow> for Client {
-    fn from(c: ClientRow) -> Self {
+impl From<clients::Client> for Client {
+    fn from(c: clients::Client) -> Self {
         Client {
             id: c.id,
             org_id: c.org_id,
@@ -228,8 +220,8 @@ pub struct AuditEntry {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<AuditRow> for AuditEntry {
-    fn from(a: AuditRow) -> Self {
+impl From<audit::AuditEntry> for AuditEntry {
+    fn from(a: audit::AuditEntry) -> Self {
         AuditEntry {
             id: a.id,
             org_id: a.org_id,
@@ -237,7 +229,7 @@ impl From<AuditRow> for AuditEntry {
             action: a.action,
             entity_type: a.entity_type,
             entity_id: a.entity_id,
-            changes: a.changes.0,
+            changes: a.changes,
             ip: a.ip,
             user_agent: a.user_agent,
             request_id: a.request_id,
@@ -261,7 +253,7 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn from_row(s: SessionRow, current: Option<&str>) -> Self {
+    pub fn from_view(s: me::Session, current: Option<&str>) -> Self {
         Session {
             current: current == Some(s.id.as_str()),
             id: s.id,

@@ -5,10 +5,7 @@ use chrono::{DateTime, Utc};
 use sellcast_app::calendar::{CalendarChannel, CalendarPost, Day};
 use sellcast_app::channels::Health;
 use sellcast_app::posts::{PostView, VariantView};
-use sellcast_app::store::channels::ChannelRow;
-use sellcast_app::store::media::MediaRow;
-use sellcast_app::store::notifications::NotificationRow;
-use sellcast_app::store::sandbox::SandboxPostRow;
+use sellcast_app::{channels, media, notifications};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -38,8 +35,8 @@ pub struct Channel {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<ChannelRow> for Channel {
-    fn from(c: ChannelRow) -> Self {
+impl From<channels::Channel> for Channel {
+    fn from(c: channels::Channel) -> Self {
         Channel {
             id: c.id,
             platform: c.platform,
@@ -150,12 +147,11 @@ pub struct Media {
 }
 
 impl Media {
-    pub fn from_row(m: MediaRow, public_url: &str) -> Self {
+    pub fn from_view(m: media::Media, public_url: &str) -> Self {
         let url = format!("{public_url}/api/v1/orgs/{}/media/{}/content", m.org_id, m.id);
         let thumbnail_url = (m.kind == "image").then(|| format!("{url}?variant=thumbnail"));
         let variants = m
             .variants
-            .0
             .as_object()
             .map(|map| {
                 map.iter()
@@ -229,16 +225,16 @@ pub struct PostVariant {
 
 impl From<VariantView> for PostVariant {
     fn from(v: VariantView) -> Self {
-        let r = v.row;
+        let r = v.variant;
         PostVariant {
             id: r.id,
             channel_id: r.channel_id,
             platform: v.platform,
             channel_handle: v.channel_handle,
             text: r.text,
-            media_ids: r.media_ids.map(|m| m.0),
+            media_ids: r.media_ids,
             first_comment: r.first_comment,
-            options: r.options.0,
+            options: r.options,
             status: r.status.to_string(),
             platform_post_id: r.platform_post_id,
             platform_url: r.platform_url,
@@ -282,7 +278,7 @@ impl From<PostView> for Post {
             client_id: p.client_id,
             author_id: p.author_id,
             text: p.text,
-            tags: p.tags.0,
+            tags: p.tags,
             campaign: p.campaign,
             status: p.status.to_string(),
             scheduled_at: p.scheduled_at,
@@ -391,8 +387,8 @@ pub struct Notification {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<NotificationRow> for Notification {
-    fn from(n: NotificationRow) -> Self {
+impl From<notifications::Notification> for Notification {
+    fn from(n: notifications::Notification) -> Self {
         Notification {
             id: n.id,
             org_id: n.org_id,
@@ -400,7 +396,7 @@ impl From<NotificationRow> for Notification {
             title: n.title,
             body: n.body,
             link: n.link,
-            data: n.data.0,
+            data: n.data,
             read_at: n.read_at,
             created_at: n.created_at,
         }
@@ -436,13 +432,13 @@ pub struct SandboxPost {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<SandboxPostRow> for SandboxPost {
-    fn from(p: SandboxPostRow) -> Self {
+impl From<channels::sandbox::SandboxPost> for SandboxPost {
+    fn from(p: channels::sandbox::SandboxPost) -> Self {
         SandboxPost {
             id: p.id,
             channel_id: p.channel_id,
             text: p.text,
-            media: p.media.0,
+            media: p.media,
             reply_to: p.reply_to,
             created_at: p.created_at,
         }

@@ -95,7 +95,7 @@ pub async fn preview(State(s): State<AppState>, ApiPath(token): ApiPath<String>)
         organization_id: p.organization_id,
         organization_name: p.organization_name,
         email: p.email,
-        role: p.role,
+        role: p.role.to_string(),
         expires_at: p.expires_at,
     }))
 }

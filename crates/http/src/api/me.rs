@@ -87,7 +87,7 @@ pub async fn sessions(
     let p = page(q.limit, q.cursor.as_deref())?;
     let (rows, next_cursor) = me::sessions(&s.app, &actor, &p).await?;
     let current = actor.session_id.as_deref();
-    Ok(Json(SessionList { items: rows.into_iter().map(|r| Session::from_row(r, current)).collect(), next_cursor }))
+    Ok(Json(SessionList { items: rows.into_iter().map(|r| Session::from_view(r, current)).collect(), next_cursor }))
 }
 
 /// Sign out one session.

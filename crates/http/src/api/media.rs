@@ -101,7 +101,7 @@ pub async fn upload(
         }
     };
     match media::upload(&s.app, &actor, &org_id, up).await {
-        Ok(row) => (StatusCode::CREATED, Json(Media::from_row(row, &s.app.config.public_url()))).into_response(),
+        Ok(row) => (StatusCode::CREATED, Json(Media::from_view(row, &s.app.config.public_url()))).into_response(),
         Err(e) => ApiError::from(e).into_response(),
     }
 }
@@ -188,7 +188,7 @@ pub async fn list(
     }
     let (rows, next_cursor) = media::list(&s.app, &actor, &org_id, q.kind.as_deref(), &p).await?;
     let base = s.app.config.public_url();
-    Ok(Json(MediaList { items: rows.into_iter().map(|r| Media::from_row(r, &base)).collect(), next_cursor }))
+    Ok(Json(MediaList { items: rows.into_iter().map(|r| Media::from_view(r, &base)).collect(), next_cursor }))
 }
 
 /// One file's details.
@@ -200,7 +200,7 @@ pub async fn get(
     ApiPath((org_id, media_id)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<Media>> {
     let row = media::get(&s.app, &actor, &org_id, &media_id).await?;
-    Ok(Json(Media::from_row(row, &s.app.config.public_url())))
+    Ok(Json(Media::from_view(row, &s.app.config.public_url())))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -222,7 +222,7 @@ pub async fn update(
     ApiJson(r): ApiJson<UpdateMediaRequest>,
 ) -> ApiResult<Json<Media>> {
     let row = media::set_alt_text(&s.app, &actor, &org_id, &media_id, &r.alt_text).await?;
-    Ok(Json(Media::from_row(row, &s.app.config.public_url())))
+    Ok(Json(Media::from_view(row, &s.app.config.public_url())))
 }
 
 /// Delete the file and its copies (owner, admin). 409 while a scheduled post uses it.

@@ -11,7 +11,6 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use sellcast_app::posts::{self, schedule, PostInput, VariantInput};
-use sellcast_app::store::posts::PostFilter;
 use sellcast_domain::PostStatus;
 use serde::Deserialize;
 use serde_json::Value;
@@ -171,7 +170,7 @@ pub async fn list(
     let p = page(q.limit, q.cursor.as_deref())?;
     // Tags are stored lower-cased without '#', text is searched lower-cased.
     let tag = q.tag.as_deref().map(|t| t.trim().trim_start_matches('#').to_lowercase()).filter(|t| !t.is_empty());
-    let filter = PostFilter {
+    let filter = posts::PostQuery {
         statuses: statuses(q.status.as_deref())?,
         channel_id: q.channel_id.as_deref(),
         client_id: q.client_id.as_deref(),

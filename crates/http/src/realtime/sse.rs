@@ -75,7 +75,7 @@ fn stream(sub: Subscription) -> impl Stream<Item = Result<Event, Infallible>> {
         match sub.next().await {
             Ok(Some(e)) => {
                 // Compact JSON has no newline, so the data is one `data:` line.
-                let event = Event::default().id(e.id.to_string()).event(&e.kind).data(e.data.0.to_string());
+                let event = Event::default().id(e.id.to_string()).event(&e.kind).data(e.data.to_string());
                 Some((Ok(event), sub))
             }
             Ok(None) => None,

@@ -14,9 +14,9 @@ use axum::routing::{get, post};
 use axum::Router;
 use maud::{html, Markup};
 use sellcast_app::jobs;
-use sellcast_app::queue::ops::JobFilter;
-use sellcast_app::queue::{JobRow, JobState};
+use sellcast_app::jobs::{Job, JobQuery};
 use sellcast_app::AppError;
+use sellcast_domain::JobState;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -44,14 +44,6 @@ fn job_id(raw: &str) -> WebResult<i64> {
     raw.parse::<i64>().map_err(|_| WebError::not_found())
 }
 
-fn can_retry(state: &str) -> bool {
-    matches!(state, "dead" | "cancelled" | "retryable" | "scheduled" | "completed")
-}
-
-fn can_cancel(state: &str) -> bool {
-    JobState::parse(state).is_some_and(|s| !s.is_finished())
-}
-
 fn short(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
@@ -69,16 +61,16 @@ pub struct ListQuery {
     cursor: Option<String>,
 }
 
-fn job_actions(s: &Signed, j: &JobRow) -> Markup {
+fn job_actions(s: &Signed, j: &Job) -> Markup {
     html! {
         div.actions {
-            @if can_retry(&j.state) {
+            @if j.state.can_retry() {
                 form method="post" action={ "/admin/jobs/" (j.id) "/retry" } {
                     (ui::csrf(&s.shell.csrf))
                     button.small type="submit" { "Retry" span.visually-hidden { " job " (j.id) } }
                 }
             }
-            @if can_cancel(&j.state) {
+            @if j.state.can_cancel() {
                 form method="post" action={ "/admin/jobs/" (j.id) "/cancel" } {
                     (ui::csrf(&s.shell.csrf))
                     button.small.ghost type="submit" data-confirm={ "Cancel job " (j.id) "?" } {
@@ -96,12 +88,12 @@ pub async fn list(State(state): State<AppState>, s: Signed, Query(q): Query<List
     let state_name = q.state.as_deref().filter(|v| !v.is_empty()).unwrap_or("dead");
     let job_state = match state_name {
         "all" => None,
-        other => Some(JobState::parse(other).ok_or_else(WebError::not_found)?),
+        other => Some(other.parse::<JobState>().map_err(|_| WebError::not_found())?),
     };
     let kind = q.kind.as_deref().map(str::trim).filter(|k| !k.is_empty());
     let queue = q.queue.as_deref().map(str::trim).filter(|k| !k.is_empty());
     let before = q.cursor.as_deref().filter(|c| !c.is_empty()).and_then(|c| c.parse::<i64>().ok());
-    let filter = JobFilter { state: job_state, kind: kind.map(String::from), queue: queue.map(String::from) };
+    let filter = JobQuery { state: job_state, kind: kind.map(String::from), queue: queue.map(String::from) };
     let (rows, next) = jobs::list(app, &s.viewer.actor, &filter, before, PAGE_SIZE).await?;
     let mut per_state: BTreeMap<String, i64> = BTreeMap::new();
     let mut queues: Vec<String> = Vec::new();
@@ -182,7 +174,7 @@ pub async fn list(State(state): State<AppState>, s: Signed, Query(q): Query<List
                                     td { (ui::status_badge(&j.state)) }
                                     td { (j.attempt) " / " (j.max_attempts) }
                                     td.nowrap { (ui::time(j.run_at, tz)) }
-                                    td { @if let Some(e) = j.errors.0.last() { (short(&e.error, ERROR_SHOWN)) } @else { span.muted { "—" } } }
+                                    td { @if let Some(e) = j.errors.last() { (short(&e.error, ERROR_SHOWN)) } @else { span.muted { "—" } } }
                                     td { (job_actions(&s, j)) }
                                 }
                             }
@@ -224,16 +216,16 @@ pub async fn detail(State(state): State<AppState>, s: Signed, Path(raw): Path<St
                 dt { "Last attempt" } dd { (when(j.attempted_at)) }
                 dt { "Finished" } dd { (when(j.finished_at)) }
                 @if let Some(k) = &j.unique_key { dt { "Unique key" } dd { code { (k) } } }
-                @if !j.tags.0.is_empty() { dt { "Tags" } dd { (j.tags.0.join(", ")) } }
+                @if !j.tags.is_empty() { dt { "Tags" } dd { (j.tags.join(", ")) } }
             }
         }
         section.card aria-labelledby="errors-heading" {
             h2 #errors-heading { "Error history" }
-            @if j.errors.0.is_empty() {
+            @if j.errors.is_empty() {
                 p.muted { "No failed attempts." }
             } @else {
                 ol.error-history {
-                    @for e in &j.errors.0 {
+                    @for e in &j.errors {
                         li {
                             strong { "Attempt " (e.attempt) } " · " (ui::time(e.at, tz))
                             pre { (e.error) }
@@ -244,7 +236,7 @@ pub async fn detail(State(state): State<AppState>, s: Signed, Path(raw): Path<St
         }
         section.card aria-labelledby="args-heading" {
             h2 #args-heading { "Arguments" }
-            pre { (pretty(&j.args.0)) }
+            pre { (pretty(&j.args)) }
         }
     };
     Ok(layout::page_with(&s.shell, Nav::Admin, &format!("Job #{}", j.id), body, &["settings.css"]))

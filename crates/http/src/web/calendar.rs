@@ -15,7 +15,7 @@ use chrono::{Datelike, Duration, Months, NaiveDate};
 use chrono_tz::Tz;
 use maud::{html, Markup};
 use sellcast_app::calendar::{self, CalendarPost, Day};
-use sellcast_app::store::channels::ChannelFilter;
+use sellcast_app::channels::ChannelQuery;
 use sellcast_app::{channels, clients};
 use sellcast_domain::pagination::Page;
 use sellcast_domain::Permission;
@@ -133,7 +133,7 @@ pub async fn show(State(state): State<AppState>, s: OrgScope, Query(q): Query<Ca
     let (from, to) = range(view, date);
     let cq = calendar::Query { from, to, tz: tz.name(), channel_id: channel, client_id: client };
     let days = calendar::days(app, s.actor(), s.org_id(), &cq).await?;
-    let (chans, _) = channels::list(app, s.actor(), s.org_id(), &ChannelFilter::default(), &Page::first(200)).await?;
+    let (chans, _) = channels::list(app, s.actor(), s.org_id(), &ChannelQuery::default(), &Page::first(200)).await?;
     // Roles without client access simply get no client filter.
     let clients = clients::list(app, s.actor(), s.org_id(), Some(false), None, &Page::first(200))
         .await

@@ -22,8 +22,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use maud::{html, Markup};
 use sellcast_app::channels::{self, connect};
-use sellcast_app::store::channels::{ChannelFilter, ChannelRow};
-use sellcast_app::store::clients::ClientRow;
+use sellcast_app::channels::{Channel, ChannelQuery};
+use sellcast_app::clients::Client;
 use sellcast_app::{clients, AppError};
 use sellcast_domain::pagination::Page;
 use sellcast_domain::ChannelStatus;
@@ -68,7 +68,7 @@ pub(super) async fn render(
 ) -> WebResult<Markup> {
     let app = &state.app;
     let page = Page { limit: PAGE_SIZE, before: q.cursor.clone().filter(|c| !c.is_empty()) };
-    let (rows, next) = channels::list(app, scope.actor(), scope.org_id(), &ChannelFilter::default(), &page).await?;
+    let (rows, next) = channels::list(app, scope.actor(), scope.org_id(), &ChannelQuery::default(), &page).await?;
     let (client_rows, _) =
         clients::list(app, scope.actor(), scope.org_id(), Some(false), None, &Page::first(CLIENTS_MAX)).await?;
     let checked = match q.check.as_deref().filter(|id| rows.iter().any(|r| r.id == *id)) {
@@ -126,14 +126,14 @@ pub(super) async fn render(
     Ok(layout::page_with(&scope.shell, Nav::Channels, "Channels", body, &["settings.css"]))
 }
 
-fn platform_label(row: &ChannelRow) -> String {
+fn platform_label(row: &Channel) -> String {
     row.platform.parse::<Platform>().map(|p| p.label().to_string()).unwrap_or_else(|_| row.platform.clone())
 }
 
 fn channel_row(
     scope: &OrgScope,
-    row: &ChannelRow,
-    client_rows: &[ClientRow],
+    row: &Channel,
+    client_rows: &[Client],
     can_manage: bool,
     checked: Option<&(String, channels::Health)>,
 ) -> Markup {
@@ -264,7 +264,7 @@ pub async fn reconnect(
 ) -> WebResult<Response> {
     scope.require(Permission::SettingsUpdate)?;
     let row = channels::get(&state.app, scope.actor(), scope.org_id(), &channel_id).await?;
-    let platform = channels::platform_of(&row)?;
+    let platform = channels::platform_of(&row.platform)?;
     // Bluesky needs a fresh app password: ask for it first.
     if platform == Platform::Bluesky && f.app_password.as_deref().unwrap_or("").is_empty() {
         return Ok(connect_ui::bluesky_reconnect_page(&scope, &row, &FormState::blank(platform)).into_response());

@@ -10,8 +10,8 @@ use crate::state::AppState;
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use sellcast_app::channels::connect::{ConnectInput, Started};
+use sellcast_app::channels::Channel;
 use sellcast_app::platforms::{configured_app, missing_settings};
-use sellcast_app::store::channels::ChannelRow;
 use sellcast_app::AppError;
 use sellcast_domain::Platform;
 use serde::Deserialize;
@@ -235,7 +235,7 @@ pub fn started(state: &AppState, scope: &OrgScope, platform: Platform, started: 
 }
 
 /// Reconnecting a Bluesky channel takes a new app password.
-pub fn bluesky_reconnect_page(scope: &OrgScope, row: &ChannelRow, st: &FormState) -> Markup {
+pub fn bluesky_reconnect_page(scope: &OrgScope, row: &Channel, st: &FormState) -> Markup {
     let p = Platform::Bluesky;
     let identifier = if st.identifier.is_empty() { row.handle.as_str() } else { st.identifier.as_str() };
     let body = html! {

@@ -24,10 +24,10 @@ use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use form::ComposeForm;
 use maud::Markup;
+use sellcast_app::channels::{Channel, ChannelQuery};
+use sellcast_app::media::Media;
 use sellcast_app::media::{self, Upload};
 use sellcast_app::posts::{self, schedule, PostView};
-use sellcast_app::store::channels::{ChannelFilter, ChannelRow};
-use sellcast_app::store::media::MediaRow;
 use sellcast_app::{channels, clients, AppError};
 use sellcast_domain::pagination::Page;
 use sellcast_domain::{ChannelStatus, Permission};
@@ -53,17 +53,17 @@ pub fn router() -> Router<AppState> {
 }
 
 struct Choices {
-    channels: Vec<ChannelRow>,
-    media: Vec<MediaRow>,
-    clients: Vec<sellcast_app::store::clients::ClientRow>,
+    channels: Vec<Channel>,
+    media: Vec<Media>,
+    clients: Vec<sellcast_app::clients::Client>,
 }
 
 /// Active channels (and the ones the post already targets), recent media (the attached ones
 /// first, in order) and the clients.
 async fn choices(state: &AppState, scope: &OrgScope, form: &ComposeForm) -> WebResult<Choices> {
     let (app, actor, org) = (&state.app, scope.actor(), scope.org_id());
-    let (all, _) = channels::list(app, actor, org, &ChannelFilter::default(), &Page::first(LIST_MAX)).await?;
-    let mut chans: Vec<ChannelRow> =
+    let (all, _) = channels::list(app, actor, org, &ChannelQuery::default(), &Page::first(LIST_MAX)).await?;
+    let mut chans: Vec<Channel> =
         all.into_iter().filter(|c| c.status == ChannelStatus::Active || form.channels.contains(&c.id)).collect();
     chans.sort_by(|a, b| (&a.platform, &a.handle).cmp(&(&b.platform, &b.handle)));
     let (recent, _) = media::list(app, actor, org, None, &Page::first(MEDIA_SHOWN)).await?;
@@ -147,7 +147,7 @@ pub async fn new_post(State(state): State<AppState>, scope: OrgScope, Query(q): 
     form.media.extend(q.media.filter(|m| !m.is_empty()));
     // A workspace with one channel: it is the obvious target.
     let (all, _) =
-        channels::list(&state.app, scope.actor(), scope.org_id(), &ChannelFilter::default(), &Page::first(2)).await?;
+        channels::list(&state.app, scope.actor(), scope.org_id(), &ChannelQuery::default(), &Page::first(2)).await?;
     if let [only] = all.as_slice() {
         if only.status == ChannelStatus::Active {
             form.channels.push(only.id.clone());
@@ -276,7 +276,7 @@ pub async fn save(
         Err(errors) => return rerender(&state, &scope, Some(&view), &form, &errors, None).await,
     };
     let options: HashMap<String, serde_json::Value> =
-        view.variants.iter().map(|v| (v.row.channel_id.clone(), v.row.options.0.clone())).collect();
+        view.variants.iter().map(|v| (v.variant.channel_id.clone(), v.variant.options.clone())).collect();
     match posts::update(&state.app, scope.actor(), scope.org_id(), &post_id, form.input(&options)).await {
         Ok(updated) => finish(&state, &scope, updated, &form, at, "Changes saved.").await,
         Err(AppError::Validation(e)) => {
@@ -322,7 +322,7 @@ pub async fn count(State(state): State<AppState>, scope: OrgScope, req: Request)
     })?;
     let r: CountRequest = serde_json::from_slice(&bytes).map_err(|e| bad_request(format!("Expected JSON: {e}.")))?;
     let (chans, _) =
-        channels::list(&state.app, scope.actor(), scope.org_id(), &ChannelFilter::default(), &Page::first(LIST_MAX))
+        channels::list(&state.app, scope.actor(), scope.org_id(), &ChannelQuery::default(), &Page::first(LIST_MAX))
             .await?;
     let items: Vec<view::Count> = r
         .items

@@ -69,18 +69,18 @@ impl ComposeForm {
         let mut f = ComposeForm {
             text: view.post.text.clone(),
             media: view.media_ids.clone(),
-            tags: view.post.tags.0.join(", "),
+            tags: view.post.tags.join(", "),
             campaign: view.post.campaign.clone().unwrap_or_default(),
             client_id: view.post.client_id.clone().unwrap_or_default(),
             ..Default::default()
         };
         for v in &view.variants {
-            f.channels.push(v.row.channel_id.clone());
-            if let Some(t) = &v.row.text {
-                f.overrides.insert(v.row.channel_id.clone(), t.clone());
+            f.channels.push(v.variant.channel_id.clone());
+            if let Some(t) = &v.variant.text {
+                f.overrides.insert(v.variant.channel_id.clone(), t.clone());
             }
-            if let Some(c) = &v.row.first_comment {
-                f.comments.insert(v.row.channel_id.clone(), c.clone());
+            if let Some(c) = &v.variant.first_comment {
+                f.comments.insert(v.variant.channel_id.clone(), c.clone());
             }
         }
         if let Some(at) = view.post.scheduled_at {

@@ -7,10 +7,10 @@ use crate::web::layout::Shell;
 use crate::web::session::CSRF_FIELD;
 use crate::web::ui::{self, Errors, Field};
 use maud::{html, Markup};
+use sellcast_app::channels::Channel;
+use sellcast_app::clients::Client;
+use sellcast_app::media::Media;
 use sellcast_app::posts::PostView;
-use sellcast_app::store::channels::ChannelRow;
-use sellcast_app::store::clients::ClientRow;
-use sellcast_app::store::media::MediaRow;
 use sellcast_domain::{rules, ChannelStatus, Permission, Platform, PostStatus};
 use serde::Serialize;
 
@@ -26,7 +26,7 @@ pub struct Count {
     pub method: &'static str,
 }
 
-pub fn count(channel: &ChannelRow, text: &str) -> Option<Count> {
+pub fn count(channel: &Channel, text: &str) -> Option<Count> {
     let platform: Platform = channel.platform.parse().ok()?;
     let count = rules::count(platform, text);
     let limit = rules::limits(platform).max_chars;
@@ -54,9 +54,9 @@ pub struct ComposePage<'a> {
     pub return_to: String,
     pub post: Option<&'a PostView>,
     pub form: &'a ComposeForm,
-    pub channels: &'a [ChannelRow],
-    pub media: &'a [MediaRow],
-    pub clients: &'a [ClientRow],
+    pub channels: &'a [Channel],
+    pub media: &'a [Media],
+    pub clients: &'a [Client],
     pub errors: &'a Errors,
     pub general: Option<String>,
     pub media_path: String,
@@ -103,7 +103,7 @@ fn summary(p: &ComposePage<'_>) -> Markup {
     }
 }
 
-fn counter(c: Option<&Count>, channel: &ChannelRow) -> Markup {
+fn counter(c: Option<&Count>, channel: &Channel) -> Markup {
     let label = platform_label(&channel.platform);
     match c {
         Some(c) => html! {
@@ -119,7 +119,7 @@ fn counter(c: Option<&Count>, channel: &ChannelRow) -> Markup {
     }
 }
 
-fn channel_card(p: &ComposePage<'_>, ch: &ChannelRow) -> Markup {
+fn channel_card(p: &ComposePage<'_>, ch: &Channel) -> Markup {
     let f = p.form;
     let selected = f.channels.contains(&ch.id);
     let platform: Option<Platform> = ch.platform.parse().ok();
@@ -168,7 +168,7 @@ fn channel_card(p: &ComposePage<'_>, ch: &ChannelRow) -> Markup {
     }
 }
 
-fn media_item(p: &ComposePage<'_>, m: &MediaRow) -> Markup {
+fn media_item(p: &ComposePage<'_>, m: &Media) -> Markup {
     let checked = p.form.media.contains(&m.id);
     let alt = if m.alt_text.is_empty() { m.filename.as_str() } else { m.alt_text.as_str() };
     html! {
@@ -278,7 +278,7 @@ fn when_section(p: &ComposePage<'_>) -> Markup {
 pub fn render(p: &ComposePage<'_>) -> Markup {
     let f = p.form;
     let text_error = p.errors.get("text").is_some();
-    let counts: Vec<(Option<Count>, &ChannelRow)> =
+    let counts: Vec<(Option<Count>, &Channel)> =
         p.channels.iter().map(|ch| (count(ch, f.text_for(&ch.id)), ch)).collect();
     html! {
         div.page-head {

@@ -15,9 +15,9 @@ use chrono_tz::Tz;
 use maud::{html, Markup};
 use sellcast_app::calendar::{self, CalendarPost};
 use sellcast_app::channels;
+use sellcast_app::channels::{Channel, ChannelQuery};
+use sellcast_app::posts::PostQuery;
 use sellcast_app::posts::{self, PostView};
-use sellcast_app::store::channels::{ChannelFilter, ChannelRow};
-use sellcast_app::store::posts::PostFilter;
 use sellcast_domain::pagination::Page;
 use sellcast_domain::Permission;
 use sellcast_domain::{ChannelStatus, PostStatus, VariantStatus};
@@ -81,18 +81,17 @@ async fn upcoming(state: &AppState, s: &OrgScope, tz: Tz, now: DateTime<Utc>) ->
 struct Attention {
     /// (post, why) pairs.
     posts: Vec<(PostView, String)>,
-    channels: Vec<ChannelRow>,
+    channels: Vec<Channel>,
 }
 
 async fn attention(state: &AppState, s: &OrgScope, now: DateTime<Utc>) -> WebResult<Attention> {
     let app = &state.app;
-    let failed =
-        PostFilter { statuses: vec![PostStatus::Failed, PostStatus::PartiallyPublished], ..Default::default() };
+    let failed = PostQuery { statuses: vec![PostStatus::Failed, PostStatus::PartiallyPublished], ..Default::default() };
     let (failed, _) = posts::list(app, s.actor(), s.org_id(), &failed, &Page::first(10)).await?;
     let mut out: Vec<(PostView, String)> = failed
         .into_iter()
         .map(|p| {
-            let why = p.variants.iter().find_map(|v| v.row.error.clone()).unwrap_or_else(|| {
+            let why = p.variants.iter().find_map(|v| v.variant.error.clone()).unwrap_or_else(|| {
                 if p.post.status == PostStatus::Failed { "Publishing failed." } else { "Some channels failed." }
                     .to_string()
             });
@@ -100,7 +99,7 @@ async fn attention(state: &AppState, s: &OrgScope, now: DateTime<Utc>) -> WebRes
         })
         .collect();
     // Held variants wait on a channel to reconnect; their posts were due already.
-    let due = PostFilter {
+    let due = PostQuery {
         statuses: vec![PostStatus::Scheduled, PostStatus::Publishing],
         from: Some(now - Duration::days(HELD_LOOKBACK_DAYS)),
         to: Some(now + Duration::minutes(1)),
@@ -108,12 +107,13 @@ async fn attention(state: &AppState, s: &OrgScope, now: DateTime<Utc>) -> WebRes
     };
     let (due, _) = posts::list(app, s.actor(), s.org_id(), &due, &Page::first(50)).await?;
     for p in due {
-        if let Some(v) = p.variants.iter().find(|v| v.row.status == VariantStatus::Held) {
-            let why = v.row.error.clone().unwrap_or_else(|| format!("Held: {} needs reconnecting.", v.channel_handle));
+        if let Some(v) = p.variants.iter().find(|v| v.variant.status == VariantStatus::Held) {
+            let why =
+                v.variant.error.clone().unwrap_or_else(|| format!("Held: {} needs reconnecting.", v.channel_handle));
             out.push((p, why));
         }
     }
-    let filter = ChannelFilter { status: Some(ChannelStatus::NeedsReconnect), ..Default::default() };
+    let filter = ChannelQuery { status: Some(ChannelStatus::NeedsReconnect), ..Default::default() };
     let (chans, _) = channels::list(app, s.actor(), s.org_id(), &filter, &Page::first(20)).await?;
     Ok(Attention { posts: out, channels: chans })
 }
@@ -123,14 +123,14 @@ pub async fn show(State(state): State<AppState>, s: OrgScope) -> WebResult<Marku
     let tz: Tz = s.shell.timezone.parse().unwrap_or(chrono_tz::UTC);
     let now = app.clock.now();
     let (any_channel, _) =
-        channels::list(app, s.actor(), s.org_id(), &ChannelFilter::default(), &Page::first(1)).await?;
-    let (any_post, _) = posts::list(app, s.actor(), s.org_id(), &PostFilter::default(), &Page::first(1)).await?;
+        channels::list(app, s.actor(), s.org_id(), &ChannelQuery::default(), &Page::first(1)).await?;
+    let (any_post, _) = posts::list(app, s.actor(), s.org_id(), &PostQuery::default(), &Page::first(1)).await?;
     let title = format!("{} · Dashboard", s.org.name);
     if any_channel.is_empty() && any_post.is_empty() {
         return Ok(layout::page_with(&s.shell, Nav::Dashboard, &title, empty(&s), &["dashboard.css"]));
     }
     let up = upcoming(&state, &s, tz, now).await?;
-    let recent = PostFilter {
+    let recent = PostQuery {
         statuses: vec![PostStatus::Published, PostStatus::PartiallyPublished, PostStatus::Publishing],
         ..Default::default()
     };
@@ -242,12 +242,12 @@ fn recent_card(s: &OrgScope, recent: &[PostView]) -> Markup {
                             (post_badge(&p.post.status))
                             ul.dash-variants {
                                 @for v in &p.variants {
-                                    li data-variant-id=(v.row.id) {
+                                    li data-variant-id=(v.variant.id) {
                                         span { (v.channel_handle) } " "
-                                        (ui::status_badge(&v.row.status))
+                                        (ui::status_badge(&v.variant.status))
                                         " "
-                                        a data-platform-link href=(v.row.platform_url.as_deref().unwrap_or("#"))
-                                            hidden[v.row.platform_url.is_none()] rel="noopener" {
+                                        a data-platform-link href=(v.variant.platform_url.as_deref().unwrap_or("#"))
+                                            hidden[v.variant.platform_url.is_none()] rel="noopener" {
                                             "View on " (v.platform)
                                         }
                                     }
@@ -262,7 +262,7 @@ fn recent_card(s: &OrgScope, recent: &[PostView]) -> Markup {
     }
 }
 
-fn channels_card(s: &OrgScope, needs: &[ChannelRow]) -> Markup {
+fn channels_card(s: &OrgScope, needs: &[Channel]) -> Markup {
     html! {
         section.card.dash-card aria-labelledby="dash-channels" {
             h2 #dash-channels { "Channel health" }

@@ -10,9 +10,9 @@ use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
+use sellcast_app::channels::ChannelQuery;
 use sellcast_app::channels::{self, connect};
-use sellcast_app::store::channels::ChannelFilter;
-use sellcast_app::store::posts::PostFilter;
+use sellcast_app::posts::PostQuery;
 use sellcast_app::{orgs, posts, AppError};
 use sellcast_domain::pagination::Page;
 use sellcast_domain::{Platform, PostStatus};
@@ -71,8 +71,8 @@ pub async fn show(State(state): State<AppState>, s: Signed, Query(q): Query<Show
         return Ok(layout::page(&s.shell, Nav::Onboarding, "Get started", body));
     };
     let app = &state.app;
-    let (chans, _) = channels::list(app, &s.viewer.actor, &org_id, &ChannelFilter::default(), &Page::first(1)).await?;
-    let scheduled = PostFilter {
+    let (chans, _) = channels::list(app, &s.viewer.actor, &org_id, &ChannelQuery::default(), &Page::first(1)).await?;
+    let scheduled = PostQuery {
         statuses: vec![PostStatus::Scheduled, PostStatus::Publishing, PostStatus::Published],
         ..Default::default()
     };

@@ -16,10 +16,10 @@ use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use maud::{html, Markup};
+use sellcast_app::channels::{Channel, ChannelQuery};
+use sellcast_app::clients::Client;
+use sellcast_app::posts::PostQuery;
 use sellcast_app::posts::{self, PostView};
-use sellcast_app::store::channels::{ChannelFilter, ChannelRow};
-use sellcast_app::store::clients::ClientRow;
-use sellcast_app::store::posts::PostFilter;
 use sellcast_app::{channels, clients, AppError};
 use sellcast_domain::pagination::Page;
 use sellcast_domain::{Permission, Platform, PostStatus};
@@ -122,13 +122,13 @@ fn day_start(raw: &str, tz: &str, days: i64) -> Option<DateTime<Utc>> {
 }
 
 struct Lists {
-    channels: Vec<ChannelRow>,
-    clients: Vec<ClientRow>,
+    channels: Vec<Channel>,
+    clients: Vec<Client>,
 }
 
 async fn lists(state: &AppState, scope: &OrgScope) -> WebResult<Lists> {
     let (app, actor, org) = (&state.app, scope.actor(), scope.org_id());
-    let (chans, _) = channels::list(app, actor, org, &ChannelFilter::default(), &Page::first(LIST_MAX)).await?;
+    let (chans, _) = channels::list(app, actor, org, &ChannelQuery::default(), &Page::first(LIST_MAX)).await?;
     let clients = match clients::list(app, actor, org, None, None, &Page::first(LIST_MAX)).await {
         Ok((rows, _)) => rows,
         Err(AppError::Forbidden(_)) => Vec::new(),
@@ -217,16 +217,16 @@ fn row(scope: &OrgScope, v: &PostView) -> Markup {
             td {
                 ul.variant-chips {
                     @for var in &v.variants {
-                        li data-variant-id=(var.row.id) {
+                        li data-variant-id=(var.variant.id) {
                             span.chip-name { (platform_label(&var.platform)) " · " (var.channel_handle) }
-                            " " (ui::status_badge(&var.row.status))
+                            " " (ui::status_badge(&var.variant.status))
                         }
                     }
                 }
             }
             td { (post_badge(&v.post.status)) }
             td { (when_cell(v, tz)) }
-            td.tags { @for t in &v.post.tags.0 { span.tag { "#" (t) } " " } }
+            td.tags { @for t in &v.post.tags { span.tag { "#" (t) } " " } }
         }
     }
 }
@@ -250,7 +250,7 @@ pub async fn list(State(state): State<AppState>, scope: OrgScope, Query(q): Quer
         .map(|s| vec![s])
         .unwrap_or_default();
     let tag = nonempty(&q.tag).map(|t| t.trim_start_matches('#').to_lowercase());
-    let filter = PostFilter {
+    let filter = PostQuery {
         statuses,
         channel_id: nonempty(&q.channel),
         client_id: nonempty(&q.client),

@@ -57,37 +57,37 @@ fn actions(scope: &OrgScope, v: &PostView) -> Markup {
 fn attempts(scope: &OrgScope, v: &VariantView) -> Markup {
     let tz = &scope.shell.timezone;
     html! {
-        @if v.row.attempts > 0 {
-            span { (v.row.attempts) @if v.row.attempts == 1 { " attempt" } @else { " attempts" } }
-            @if let Some(at) = v.row.first_attempt_at { br; span.muted { "First " (ui::time(at, tz)) } }
+        @if v.variant.attempts > 0 {
+            span { (v.variant.attempts) @if v.variant.attempts == 1 { " attempt" } @else { " attempts" } }
+            @if let Some(at) = v.variant.first_attempt_at { br; span.muted { "First " (ui::time(at, tz)) } }
         } @else {
             span.muted { "Not tried yet" }
         }
-        @if let Some(at) = v.row.published_at { br; span.muted { "Published " (ui::time(at, tz)) } }
+        @if let Some(at) = v.variant.published_at { br; span.muted { "Published " (ui::time(at, tz)) } }
     }
 }
 
 fn variant_row(scope: &OrgScope, post: &PostView, v: &VariantView) -> Markup {
     let platform = platform_label(&v.platform);
     html! {
-        tr data-variant-id=(v.row.id) {
+        tr data-variant-id=(v.variant.id) {
             th scope="row" { (platform) span.muted { " · " (v.channel_handle) } }
-            td { (ui::status_badge(&v.row.status)) }
+            td { (ui::status_badge(&v.variant.status)) }
             td.variant-text {
-                @match &v.row.text { Some(t) => { (excerpt(t, 140)) }, None => { span.muted { "Main text" } } }
-                @if let Some(c) = &v.row.first_comment { br; span.muted { "First comment: " (excerpt(c, 80)) } }
+                @match &v.variant.text { Some(t) => { (excerpt(t, 140)) }, None => { span.muted { "Main text" } } }
+                @if let Some(c) = &v.variant.first_comment { br; span.muted { "First comment: " (excerpt(c, 80)) } }
             }
             td {
-                a data-platform-link href=(v.row.platform_url.as_deref().unwrap_or("#")) hidden[v.row.platform_url.is_none()]
+                a data-platform-link href=(v.variant.platform_url.as_deref().unwrap_or("#")) hidden[v.variant.platform_url.is_none()]
                     rel="noopener noreferrer" target="_blank" { "View on " (platform) }
-                @if let Some(e) = &v.row.error { p.variant-error role="note" { (e) } }
+                @if let Some(e) = &v.variant.error { p.variant-error role="note" { (e) } }
             }
             td { (attempts(scope, v)) }
             td {
-                @if v.row.status.can_retry() && scope.shell.can(Permission::PostUpdate) {
+                @if v.variant.status.can_retry() && scope.shell.can(Permission::PostUpdate) {
                     form method="post" action=(scope.path(&format!("/posts/{}/retry", post.post.id))) {
                         (ui::csrf(&scope.shell.csrf))
-                        input type="hidden" name="variant_id" value=(v.row.id);
+                        input type="hidden" name="variant_id" value=(v.variant.id);
                         button.small type="submit" { "Retry" }
                     }
                 }
@@ -96,7 +96,7 @@ fn variant_row(scope: &OrgScope, post: &PostView, v: &VariantView) -> Markup {
     }
 }
 
-fn body(scope: &OrgScope, v: &PostView, media_rows: &[sellcast_app::store::media::MediaRow]) -> Markup {
+fn body(scope: &OrgScope, v: &PostView, media_rows: &[sellcast_app::media::Media]) -> Markup {
     let tz = &scope.shell.timezone;
     html! {
         div.post-detail data-post-id=(v.post.id) {
@@ -115,8 +115,8 @@ fn body(scope: &OrgScope, v: &PostView, media_rows: &[sellcast_app::store::media
                         @if let Some(at) = v.post.scheduled_at { dt { "Scheduled for" } dd { (ui::time(at, tz)) } }
                         @if let Some(at) = v.post.published_at { dt { "Published" } dd { (ui::time(at, tz)) } }
                         dt { "Created" } dd { (ui::time(v.post.created_at, tz)) }
-                        @if !v.post.tags.0.is_empty() {
-                            dt { "Tags" } dd { @for t in &v.post.tags.0 { span.tag { "#" (t) } " " } }
+                        @if !v.post.tags.is_empty() {
+                            dt { "Tags" } dd { @for t in &v.post.tags { span.tag { "#" (t) } " " } }
                         }
                         @if let Some(c) = &v.post.campaign { dt { "Campaign" } dd { (c) } }
                     }

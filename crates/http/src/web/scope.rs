@@ -7,7 +7,7 @@ use super::session::Viewer;
 use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use sellcast_app::store::orgs::OrgRow;
+use sellcast_app::orgs::Org;
 use sellcast_app::{notifications, orgs, Actor, AppError};
 use sellcast_domain::pagination::Page;
 use sellcast_domain::{Permission, Role};
@@ -42,7 +42,7 @@ impl FromRequestParts<AppState> for Signed {
 /// A page under `/o/{org_id}/…`.
 pub struct OrgScope {
     pub viewer: Viewer,
-    pub org: OrgRow,
+    pub org: Org,
     pub role: Role,
     pub shell: Shell,
 }

@@ -7,7 +7,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use sellcast_app::store::users::UserRow;
+use sellcast_app::accounts::User;
 use sellcast_app::{web_session, Actor, RequestMeta};
 use serde::de::DeserializeOwned;
 
@@ -40,7 +40,7 @@ pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: i64) 
 /// A signed-in browser, with the CSRF token its forms must carry.
 pub struct Viewer {
     pub actor: Actor,
-    pub user: UserRow,
+    pub user: User,
     pub csrf: String,
     pub flash: Option<String>,
 }

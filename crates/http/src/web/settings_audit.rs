@@ -10,7 +10,6 @@ use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::Router;
 use maud::{html, Markup};
-use sellcast_app::store::audit::AuditFilter;
 use sellcast_app::{audit, orgs};
 use sellcast_domain::pagination::Page;
 use sellcast_domain::Permission;
@@ -77,7 +76,7 @@ pub async fn show(State(state): State<AppState>, scope: OrgScope, Query(q): Quer
     let action = q.action.as_deref().map(str::trim).filter(|a| !a.is_empty());
     let actor = q.actor.as_deref().map(str::trim).filter(|a| !a.is_empty());
     let filter =
-        AuditFilter { action: action.map(String::from), actor_id: actor.map(String::from), ..Default::default() };
+        audit::AuditQuery { action: action.map(String::from), actor_id: actor.map(String::from), ..Default::default() };
     let page = Page { limit: PAGE_SIZE, before: q.cursor.clone().filter(|c| !c.is_empty()) };
     let (rows, next) = audit::list(app, scope.actor(), scope.org_id(), filter, &page).await?;
     let (members, _) = orgs::members(app, scope.actor(), scope.org_id(), &Page::first(MEMBERS_MAX)).await?;
@@ -140,7 +139,7 @@ pub async fn show(State(state): State<AppState>, scope: OrgScope, Query(q): Quer
                                     }
                                     td { code { (r.action) } }
                                     td { (r.entity_type) @if let Some(id) = &r.entity_id { br; span.muted.mono { (id) } } }
-                                    td.changes { code { (short(&r.changes.0.to_string())) } }
+                                    td.changes { code { (short(&r.changes.to_string())) } }
                                 }
                             }
                         }

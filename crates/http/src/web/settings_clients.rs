@@ -12,8 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use maud::{html, Markup};
+use sellcast_app::clients::Client;
 use sellcast_app::clients::{self, ClientInput};
-use sellcast_app::store::clients::ClientRow;
 use sellcast_app::AppError;
 use sellcast_domain::pagination::Page;
 use sellcast_domain::Permission;
@@ -46,7 +46,7 @@ pub struct ClientForm {
 }
 
 impl ClientForm {
-    fn of(c: &ClientRow) -> ClientForm {
+    fn of(c: &Client) -> ClientForm {
         ClientForm {
             name: c.name.clone(),
             email: c.email.clone().unwrap_or_default(),

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use maud::{html, Markup};
-use sellcast_app::store::orgs::MemberRow;
+use sellcast_app::orgs::Member;
 use sellcast_app::{invites, orgs, AppError};
 use sellcast_domain::pagination::Page;
 use sellcast_domain::roles::can_grant;
@@ -51,22 +51,20 @@ fn grantable(mine: Role) -> Vec<Role> {
     Role::ALL.into_iter().filter(|r| can_grant(mine, *r)).collect()
 }
 
-fn role_options(roles: &[Role], selected: &str) -> Markup {
+fn role_options(roles: &[Role], selected: Role) -> Markup {
     html! {
         @for r in roles {
-            option value=(r.as_str()) selected[r.as_str() == selected] { (super::error::capitalize(r.as_str())) }
+            option value=(r.as_str()) selected[*r == selected] { (super::error::capitalize(r.as_str())) }
         }
     }
 }
 
-fn member_row(scope: &OrgScope, m: &MemberRow) -> Markup {
+fn member_row(scope: &OrgScope, m: &Member) -> Markup {
     let me = m.user_id == scope.actor().user_id;
     let base = scope.path(&format!("/settings/members/{}", m.user_id));
     let mut roles = grantable(scope.role);
-    if let Ok(current) = m.role.parse::<Role>() {
-        if !roles.contains(&current) {
-            roles.push(current);
-        }
+    if !roles.contains(&m.role) {
+        roles.push(m.role);
     }
     let select_id = format!("role-{}", m.user_id);
     html! {
@@ -77,7 +75,7 @@ fn member_row(scope: &OrgScope, m: &MemberRow) -> Markup {
                     form.inline-form method="post" action={ (base) "/role" } {
                         (ui::csrf(&scope.shell.csrf))
                         label.visually-hidden for=(select_id) { "Role of " (m.name) }
-                        select id=(select_id) name="role" { (role_options(&roles, &m.role)) }
+                        select id=(select_id) name="role" { (role_options(&roles, m.role)) }
                         button.small type="submit" { "Change" }
                     }
                 } @else {
@@ -117,7 +115,7 @@ async fn render(state: &AppState, scope: &OrgScope, form: &InviteState, cursor: 
     let now = app.clock.now();
     let tz = &scope.shell.timezone;
     let roles = grantable(scope.role);
-    let default_role = if form.role.is_empty() { "editor" } else { form.role.as_str() };
+    let default_role = form.role.parse::<Role>().unwrap_or(Role::Editor);
     let role_error = form.errors.get("role");
     let content = html! {
         @if let Some(m) = &form.general {

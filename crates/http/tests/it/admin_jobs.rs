@@ -2,7 +2,7 @@
 
 use crate::common::*;
 use reqwest::StatusCode;
-use sellcast_app::queue::{ops, NewJob};
+use sellcast_queue::{ops, NewJob};
 use serde_json::json;
 
 async fn enqueue(srv: &TestServer, job: NewJob) -> i64 {
@@ -70,7 +70,7 @@ async fn instance_admins_list_retry_and_cancel_jobs(b: Backend) {
 
     // The steering is audited on the admin's account.
     let mut c = srv.app.db.read().await.unwrap();
-    let log = sellcast_app::store::audit::by_actor(c.conn(), &admin.user_id).await.unwrap();
+    let log = sellcast_store::audit::by_actor(c.conn(), &admin.user_id).await.unwrap();
     let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
     assert!(actions.contains(&"job.cancel") && actions.contains(&"job.retry"), "{actions:?}");
     drop(c);

@@ -16,7 +16,7 @@ async fn login_with_code(srv: &TestServer, email: &str, password: &str, code: &s
 
 async fn outbox_count(srv: &TestServer) -> usize {
     let mut c = srv.app.db.read().await.expect("db");
-    sellcast_app::store::outbox::recent(c.conn(), 1000).await.expect("outbox").len()
+    sellcast_store::outbox::recent(c.conn(), 1000).await.expect("outbox").len()
 }
 
 /// When fewer than 10 seconds of the current 30-second TOTP step are left, move the app

@@ -425,13 +425,13 @@ fn status_of(post_id: &str) -> sellcast_app::events::PostStatusChanged {
     }
 }
 
-async fn emit(tx: &mut sellcast_app::store::Tx, org_id: &str, post_id: &str) {
+async fn emit(tx: &mut sellcast_store::Tx, org_id: &str, post_id: &str) {
     sellcast_app::events::emit(tx.conn(), org_id, None, &status_of(post_id), chrono::Utc::now()).await.unwrap();
 }
 
 async fn next_post_id(sub: &mut sellcast_app::events::Subscription) -> String {
     let e = tokio::time::timeout(Duration::from_secs(10), sub.next()).await.expect("an event in time");
-    e.unwrap().expect("an event").data.0["post_id"].as_str().unwrap().to_string()
+    e.unwrap().expect("an event").data["post_id"].as_str().unwrap().to_string()
 }
 
 /// PostgreSQL hands out ids before commit: an event whose transaction commits after a later

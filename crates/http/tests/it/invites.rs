@@ -108,7 +108,7 @@ async fn invites_permissions_lifecycle_and_mail(b: Backend) {
     // The invite email is in the outbox, to the invitee, carrying the token.
     let mails = {
         let mut c = srv.app.db.read().await.unwrap();
-        sellcast_app::store::outbox::recent(c.conn(), 50).await.unwrap()
+        sellcast_store::outbox::recent(c.conn(), 50).await.unwrap()
     };
     let mail = mails.iter().find(|m| m.to_address == "new.owner@inv.test").expect("invite email queued");
     assert!(mail.body_text.contains(&owner_invite_token), "{}", mail.body_text);

@@ -299,7 +299,7 @@ async fn deleted_accounts_leave_no_personal_trail(b: Backend) {
     srv.post(&path, Some(&leaver.token), json!({"name": "Left behind"})).await.expect(StatusCode::CREATED, None);
     delete_me(&srv, &leaver.token, PASSWORD).await.expect(StatusCode::NO_CONTENT, None);
     let mut c = srv.app.db.read().await.expect("db");
-    let rows = sellcast_app::store::audit::by_actor(c.conn(), &leaver.user_id).await.expect("audit");
+    let rows = sellcast_store::audit::by_actor(c.conn(), &leaver.user_id).await.expect("audit");
     assert!(!rows.is_empty(), "org entries stay");
     for row in &rows {
         assert_eq!(row.org_id.as_deref(), Some(owner.org_id.as_str()), "{row:?}");

@@ -301,8 +301,8 @@ async fn concurrent_owner_changes_keep_an_owner(b: Backend) {
         let refused = lost.status == StatusCode::CONFLICT || (demoting && lost.status == StatusCode::FORBIDDEN);
         assert!(refused, "round {round}: both succeeded or odd refusal: {} / {}", r1.body, r2.body);
         let mut c = srv.app.db.read().await.unwrap();
-        let owners = sellcast_app::store::orgs::count_owners(c.conn(), &one.org_id).await.unwrap();
-        let members = sellcast_app::store::orgs::count_members(c.conn(), &one.org_id).await.unwrap();
+        let owners = sellcast_store::orgs::count_owners(c.conn(), &one.org_id).await.unwrap();
+        let members = sellcast_store::orgs::count_members(c.conn(), &one.org_id).await.unwrap();
         assert_eq!(owners, 1, "round {round}: the org must keep exactly one owner");
         assert_eq!(members, if demoting { 2 } else { 1 }, "round {round}");
     }

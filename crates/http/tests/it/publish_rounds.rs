@@ -6,9 +6,9 @@ use crate::common::tenancy::org;
 use crate::common::*;
 use crate::publishing::*;
 use reqwest::StatusCode;
-use sellcast_app::store::events;
-use sellcast_app::store::posts::{self, VariantRow};
-use sellcast_app::store::publishing::{self as bulk, AttemptMark, PostStatusMark, PublishedMark};
+use sellcast_store::events;
+use sellcast_store::posts::{self, VariantRow};
+use sellcast_store::publishing::{self as bulk, AttemptMark, PostStatusMark, PublishedMark};
 use serde_json::json;
 
 /// Three posts to two sandbox channels, scheduled for tomorrow; their ids.
@@ -135,7 +135,7 @@ async fn many_row_statements_keep_each_rows_condition(b: Backend) {
     let p2 = posts::by_id(c.conn(), &owner.org_id, &post_ids[2]).await.unwrap().unwrap();
     assert_eq!(p2.status, "scheduled", "untouched");
     let written = events::after(c.conn(), &owner.org_id, &owner.user_id, last_before, 10).await.unwrap();
-    let data: Vec<String> = written.iter().map(|e| e.data.0["post_id"].as_str().unwrap().to_string()).collect();
+    let data: Vec<String> = written.iter().map(|e| e.data["post_id"].as_str().unwrap().to_string()).collect();
     assert_eq!(data, post_ids, "one event per post, in order");
     drop(c);
     srv.stop().await;

@@ -32,7 +32,7 @@ async fn scheduled_post_is_published_once_to_the_sandbox(b: Backend) {
     }
     let stored = {
         let mut c = srv.app.db.read().await.unwrap();
-        sellcast_app::store::channels::by_id(c.conn(), &owner.org_id, &channel_id).await.unwrap().unwrap()
+        sellcast_store::channels::by_id(c.conn(), &owner.org_id, &channel_id).await.unwrap().unwrap()
     };
     let creds = sellcast_app::channels::credentials::open(&srv.app, &stored).unwrap();
     assert!(!creds.access_token.is_empty());

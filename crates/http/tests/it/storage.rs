@@ -2,7 +2,7 @@
 
 use crate::common::*;
 use reqwest::StatusCode;
-use sellcast_app::store::{schema, Db, DbOptions};
+use sellcast_store::{schema, Db, DbOptions};
 use serde_json::json;
 
 /// Both backends' migrations end with the same tables and columns.

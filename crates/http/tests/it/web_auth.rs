@@ -10,7 +10,7 @@ use serde_json::json;
 async fn user_count(srv: &TestServer) -> i64 {
     let mut c = srv.app.db.read().await.expect("db");
     let conn = c.conn();
-    sellcast_app::store::on!(conn, c => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users").fetch_one(c).await)
+    sellcast_store::on!(conn, c => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users").fetch_one(c).await)
         .expect("count")
 }
 

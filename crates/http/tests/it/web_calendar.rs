@@ -107,7 +107,7 @@ async fn dashboard_shows_the_week_and_a_new_workspace_gets_an_empty_state(b: Bac
     // A failed post and a channel to reconnect show up as needing attention.
     let broken = scheduled(&srv, &org_id, &token, &channel, "This one broke", Utc::now() + Duration::days(4)).await;
     {
-        use sellcast_app::store::{channels, posts};
+        use sellcast_store::{channels, posts};
         let mut tx = srv.app.db.begin().await.unwrap();
         let mut p = posts::by_id(tx.conn(), &org_id, &broken).await.unwrap().unwrap();
         p.status = sellcast_domain::PostStatus::Failed;

@@ -103,7 +103,7 @@ async fn sandbox_clients_health_disconnect_roles(b: Backend) {
     assert_eq!(invite.status, StatusCode::SEE_OTHER);
     let token = {
         let mut c = srv.app.db.read().await.unwrap();
-        let mails = sellcast_app::store::outbox::recent(c.conn(), 50).await.unwrap();
+        let mails = sellcast_store::outbox::recent(c.conn(), 50).await.unwrap();
         let m = mails.into_iter().find(|m| m.to_address == "viewer@web-channels.test").expect("invite mail");
         let marker = "invite code with the API: ";
         let start = m.body_text.find(marker).unwrap() + marker.len();

@@ -7,9 +7,9 @@ use crate::common::web::{Browser, WebPage};
 use crate::common::*;
 use chrono::{Duration, NaiveTime, TimeZone, Utc};
 use reqwest::StatusCode;
-use sellcast_app::store::channels::ChannelRow;
-use sellcast_app::store::posts::{self as store_posts, PostFilter, PostRow};
 use sellcast_domain::{rules, Platform};
+use sellcast_store::channels::ChannelRow;
+use sellcast_store::posts::{self as store_posts, PostFilter, PostRow};
 use serde_json::{json, Value};
 
 on_both_backends!(
@@ -99,7 +99,7 @@ async fn compose_schedule_draft_and_list(backend: Backend) {
     let post = post_by_id(&srv, &org, &scheduled_id).await;
     assert_eq!(post.status, "scheduled");
     assert_eq!(post.scheduled_at, Some(expected), "09:30 in {tz} is {expected}");
-    assert_eq!(post.tags.0, ["launch", "spring"]);
+    assert_eq!(post.tags, ["launch", "spring"]);
     let detail = b.get(r.location.as_deref().expect("location")).await;
     assert_eq!(detail.status, StatusCode::OK);
     assert!(detail.body.contains("Scheduled for"), "flash shown: {}", detail.body);
@@ -228,7 +228,7 @@ async fn insert_channel(srv: &TestServer, org: &str, platform: &str, handle: &st
         updated_at: now,
     };
     let mut tx = srv.app.db.begin().await.expect("tx");
-    sellcast_app::store::channels::insert(tx.conn(), &row).await.expect("insert channel");
+    sellcast_store::channels::insert(tx.conn(), &row).await.expect("insert channel");
     tx.commit().await.expect("commit");
     row.id
 }

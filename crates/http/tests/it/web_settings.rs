@@ -4,15 +4,15 @@
 use crate::common::web::Browser;
 use crate::common::*;
 use reqwest::StatusCode;
-use sellcast_app::queue::job::JobError;
-use sellcast_app::queue::ops::{self, Transition};
-use sellcast_app::queue::{JobState, NewJob};
+use sellcast_queue::job::JobError;
+use sellcast_queue::ops::{self, Transition};
+use sellcast_queue::{JobState, NewJob};
 use serde_json::json;
 
 /// The invite code mailed to `email` (newest first), read from the outbox.
 async fn invite_token(srv: &TestServer, email: &str) -> String {
     let mut c = srv.app.db.read().await.expect("db");
-    let mails = sellcast_app::store::outbox::recent(c.conn(), 50).await.expect("outbox");
+    let mails = sellcast_store::outbox::recent(c.conn(), 50).await.expect("outbox");
     mails
         .into_iter()
         .filter(|m| m.to_address == email)
@@ -26,12 +26,12 @@ async fn invite_token(srv: &TestServer, email: &str) -> String {
 
 async fn user_id(srv: &TestServer, email: &str) -> String {
     let mut c = srv.app.db.read().await.expect("db");
-    sellcast_app::store::users::by_email(c.conn(), email).await.expect("query").expect("user").id
+    sellcast_store::users::by_email(c.conn(), email).await.expect("query").expect("user").id
 }
 
 async fn role_of(srv: &TestServer, org: &str, user: &str) -> Option<String> {
     let mut c = srv.app.db.read().await.expect("db");
-    sellcast_app::store::orgs::role_of(c.conn(), org, user).await.expect("query")
+    sellcast_store::orgs::role_of(c.conn(), org, user).await.expect("query").map(|r| r.to_string())
 }
 
 async fn members_invites_roles_and_audit(b: Backend) {
@@ -246,7 +246,7 @@ async fn instance_admin_jobs_page(b: Backend) {
 
 async fn job_state(srv: &TestServer, id: i64) -> String {
     let mut c = srv.app.db.read().await.unwrap();
-    ops::get(c.conn(), id).await.unwrap().expect("job").state
+    ops::get(c.conn(), id).await.unwrap().expect("job").state.to_string()
 }
 
 on_both_backends!(members_invites_roles_and_audit);

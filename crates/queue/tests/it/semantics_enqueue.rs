@@ -47,7 +47,7 @@ async fn enqueue_is_transactional(b: Backend) {
     assert!(get(db, e.id).await.is_none(), "invisible before commit");
     tx.commit().await.unwrap();
     let row = must_get(db, e.id).await;
-    assert_eq!(row.state(), Some(JobState::Available));
+    assert_eq!(row.state, JobState::Available);
     assert_eq!((row.kind.as_str(), row.queue.as_str(), row.priority), ("k", "q1", 3));
     assert_eq!((row.attempt, row.max_attempts), (0, 4));
     assert_eq!(row.args.0, json!({"n": 2}));
@@ -64,10 +64,10 @@ async fn enqueue_is_transactional(b: Backend) {
     let at = now + secs(3600);
     let s = enqueue(db, &NewJob::raw("k", json!({})).run_at(at)).await;
     let row = must_get(db, s.id).await;
-    assert_eq!(row.state(), Some(JobState::Scheduled));
+    assert_eq!(row.state, JobState::Scheduled);
     assert!(close_to(row.run_at, at, Duration::from_millis(1)));
     let p = enqueue(db, &NewJob::raw("k", json!({})).run_at(now - secs(60))).await;
-    assert_eq!(must_get(db, p.id).await.state(), Some(JobState::Available));
+    assert_eq!(must_get(db, p.id).await.state, JobState::Available);
 
     // Invalid jobs are refused before touching the database.
     let mut tx = db.begin().await.unwrap();
@@ -104,7 +104,7 @@ async fn check_constraints_guard_states(b: Backend) {
     let db = &t.db;
     assert_eq!(raw_insert(db, "available", 0, 1, None).await.unwrap(), 1, "the template itself is valid");
     assert_eq!(raw_insert(db, "running", 1, 1, Some("w")).await.unwrap(), 1);
-    for state in JobState::ALL {
+    for state in JobState::ALL.iter().copied() {
         let owner = (state == JobState::Running).then_some("w");
         assert!(raw_insert(db, state.as_str(), 0, 1, owner).await.is_ok(), "{state:?} is allowed");
     }
@@ -246,7 +246,7 @@ async fn claim_takes_a_lease(b: Backend) {
     let got = claim_as(db, "cq", "owner-a", claim_now, lease_until).await;
     assert_eq!(got.iter().map(|j| j.id).collect::<Vec<_>>(), vec![due.id], "only due jobs of this queue");
     let row = must_get(db, due.id).await;
-    assert_eq!(row.state(), Some(JobState::Running));
+    assert_eq!(row.state, JobState::Running);
     assert_eq!(row.attempt, 1);
     assert_eq!(row.lease_owner.as_deref(), Some("owner-a"));
     assert!(close_to(row.lease_expires_at.unwrap(), lease_until, Duration::from_millis(1)));
@@ -255,8 +255,8 @@ async fn claim_takes_a_lease(b: Backend) {
         claim_as(db, "cq", "owner-b", claim_now, lease_until).await.is_empty(),
         "a leased job is not claimed twice"
     );
-    assert_eq!(must_get(db, later.id).await.state(), Some(JobState::Scheduled));
-    assert_eq!(must_get(db, other.id).await.state(), Some(JobState::Available));
+    assert_eq!(must_get(db, later.id).await.state, JobState::Scheduled);
+    assert_eq!(must_get(db, other.id).await.state, JobState::Available);
     t.drop_schema().await;
 }
 

@@ -38,7 +38,7 @@ async fn heartbeat_as(db: &Db, owner: &str, until: chrono::DateTime<Utc>) -> u64
 /// The lease-relevant part of a row, to show that a rejected write changed nothing.
 fn lease_view(r: &sellcast_queue::JobRow) -> (String, i32, Option<String>, Option<i64>, usize, Option<i64>) {
     (
-        r.state.clone(),
+        r.state.to_string(),
         r.attempt,
         r.lease_owner.clone(),
         r.lease_expires_at.map(|t| t.timestamp_micros()),
@@ -91,7 +91,7 @@ async fn fencing_rejects_a_lost_lease(b: Backend) {
 
     assert_eq!(complete_as(db, "owner-b", &[e.id]).await, 1);
     let row = must_get(db, e.id).await;
-    assert_eq!(row.state(), Some(JobState::Completed));
+    assert_eq!(row.state, JobState::Completed);
     assert_eq!(row.attempt, 2);
     assert!(row.lease_owner.is_none() && row.finished_at.is_some());
     assert_eq!(row.errors.0.len(), 1, "only the rescue's error; B's and A's rejected failures left no trace");
@@ -131,7 +131,7 @@ async fn maintenance_rescues_expired_leases(b: Backend) {
 
     tokio::time::sleep(ms(500)).await; // a few more maintenance passes
     let row = must_get(db, alive.id).await;
-    assert_eq!(row.state(), Some(JobState::Running));
+    assert_eq!(row.state, JobState::Running);
     assert_eq!(row.lease_owner.as_deref(), Some("alive"));
     assert_eq!(complete_as(db, "ghost", &[again.id, last.id]).await, 0, "the dead worker is fenced out");
     assert_eq!(complete_as(db, "alive", &[alive.id]).await, 1);
@@ -193,12 +193,12 @@ async fn late_outcome_of_a_stalled_attempt_is_fenced(b: Backend) {
     tokio::time::sleep(ms(300)).await; // let the late outcomes reach the database, if they could
 
     let row = must_get(db, r.id).await;
-    assert_eq!(row.state(), Some(JobState::Completed), "the late Retry did not overwrite the completion");
+    assert_eq!(row.state, JobState::Completed, "the late Retry did not overwrite the completion");
     assert_eq!(row.attempt, 2);
     assert_eq!(row.errors.0.len(), 1, "{:?}", row.errors);
     assert!(row.errors.0[0].error.contains("lease expired"));
     let row = must_get(db, d.id).await;
-    assert_eq!(row.state(), Some(JobState::Cancelled), "the late Done did not overwrite the cancellation");
+    assert_eq!(row.state, JobState::Cancelled, "the late Done did not overwrite the cancellation");
     assert_eq!(row.attempt, 2);
     h.shutdown().await;
     t.drop_schema().await;
@@ -256,12 +256,12 @@ async fn cancelling_a_running_job_discards_its_result(b: Backend) {
     assert!(ops::cancel(tx.conn(), e.id, Utc::now()).await.unwrap());
     tx.commit().await.unwrap();
     let cancelled = must_get(db, e.id).await;
-    assert_eq!(cancelled.state(), Some(JobState::Cancelled));
+    assert_eq!(cancelled.state, JobState::Cancelled);
     assert!(cancelled.lease_owner.is_none() && cancelled.finished_at.is_some());
     gate.add_permits(1);
     tokio::time::sleep(ms(500)).await;
     let row = must_get(db, e.id).await;
-    assert_eq!(row.state(), Some(JobState::Cancelled), "the handler's Done was fenced out");
+    assert_eq!(row.state, JobState::Cancelled, "the handler's Done was fenced out");
     assert_eq!(row.finished_at, cancelled.finished_at);
     h.shutdown().await;
     t.drop_schema().await;
@@ -299,7 +299,7 @@ async fn graceful_shutdown_releases_or_completes(b: Backend) {
     h.shutdown().await;
     assert!(t0.elapsed() < Duration::from_secs(5), "shutdown took {:?}", t0.elapsed());
     let row = must_get(db, long.id).await;
-    assert_eq!(row.state(), Some(JobState::Available), "{row:#?}");
+    assert_eq!(row.state, JobState::Available, "{row:#?}");
     assert_eq!(row.attempt, 0, "the interrupted attempt is not counted");
     assert!(row.lease_owner.is_none() && row.lease_expires_at.is_none() && row.finished_at.is_none());
     assert!(row.errors.0.is_empty());
@@ -323,10 +323,10 @@ async fn graceful_shutdown_releases_or_completes(b: Backend) {
     wait_until("the short handler to start", || async { started.load(Ordering::SeqCst) }).await;
     h.shutdown().await;
     let row = must_get(db, short.id).await;
-    assert_eq!(row.state(), Some(JobState::Completed), "completed before shutdown returned: {row:#?}");
+    assert_eq!(row.state, JobState::Completed, "completed before shutdown returned: {row:#?}");
     assert_eq!(row.attempt, 1);
     // The released job is still waiting, untouched by the second worker (other queue).
-    assert_eq!(must_get(db, long.id).await.state(), Some(JobState::Available));
+    assert_eq!(must_get(db, long.id).await.state, JobState::Available);
     t.drop_schema().await;
 }
 
@@ -360,7 +360,7 @@ async fn shutdown_releases_even_with_frequent_heartbeats(b: Backend) {
         wait_until("the handler to start", || async { started.load(Ordering::SeqCst) }).await;
         h.shutdown().await;
         let row = must_get(db, e.id).await;
-        if row.state() != Some(JobState::Available) || row.attempt != 0 {
+        if row.state != JobState::Available || row.attempt != 0 {
             stuck.push((i, row.state.clone(), row.attempt, row.lease_owner.clone()));
         }
         // Out of the next round's way.
@@ -402,15 +402,15 @@ async fn claimed_ahead_jobs_are_released_at_shutdown(b: Backend) {
     let h = worker_with(db, reg, cfg, real_clock()).start();
     wait_until("jobs to be claimed ahead", || async {
         let running = list(db, &Default::default(), None, 500).await;
-        running.iter().filter(|j| j.state() == Some(JobState::Running)).count() > 20
+        running.iter().filter(|j| j.state == JobState::Running).count() > 20
     })
     .await;
     h.shutdown().await;
     let rows = list(db, &Default::default(), None, 500).await;
-    let completed = rows.iter().filter(|j| j.state() == Some(JobState::Completed)).count();
+    let completed = rows.iter().filter(|j| j.state == JobState::Completed).count();
     assert_eq!(completed, ran.load(Ordering::SeqCst), "every handler run is recorded, no more");
-    for row in rows.iter().filter(|j| j.state() != Some(JobState::Completed)) {
-        assert_eq!(row.state(), Some(JobState::Available), "{row:#?}");
+    for row in rows.iter().filter(|j| j.state != JobState::Completed) {
+        assert_eq!(row.state, JobState::Available, "{row:#?}");
         assert_eq!(row.attempt, 0, "a buffered job's claim is not an attempt: {row:#?}");
         assert!(row.lease_owner.is_none());
     }

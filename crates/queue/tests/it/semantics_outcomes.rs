@@ -219,7 +219,7 @@ async fn snooze_reschedules_without_counting_an_attempt(b: Backend) {
     );
 
     // Still snoozed an hour out: run it now by hand; its single attempt is still unspent.
-    assert_eq!(must_get(db, long.id).await.state(), Some(JobState::Scheduled));
+    assert_eq!(must_get(db, long.id).await.state, JobState::Scheduled);
     let mut tx = db.begin().await.unwrap();
     assert!(ops::retry(tx.conn(), long.id, Utc::now()).await.unwrap());
     tx.commit().await.unwrap();
@@ -318,7 +318,7 @@ async fn timeouts_fail_the_attempt(b: Backend) {
     // The timed-out handler was stopped, not left running in the background.
     tokio::time::sleep(ms(900)).await;
     assert!(!finished.load(Ordering::SeqCst), "a timed-out handler is aborted");
-    assert_eq!(must_get(db, slow.id).await.state(), Some(JobState::Retryable));
+    assert_eq!(must_get(db, slow.id).await.state, JobState::Retryable);
     h.shutdown().await;
     t.drop_schema().await;
 }
@@ -336,10 +336,9 @@ async fn publish_backoff_schedule_then_dead(b: Backend) {
     let e = enqueue(db, &NewJob::raw("publish", json!({})).max_attempts(6)).await;
     for (i, wait) in [30u64, 120, 600, 1800, 3600].into_iter().enumerate() {
         let attempt = i as i32 + 1;
-        let row = wait_job(db, e.id, "retryable after attempt", |r| {
-            r.state() == Some(JobState::Retryable) && r.attempt == attempt
-        })
-        .await;
+        let row =
+            wait_job(db, e.id, "retryable after attempt", |r| r.state == JobState::Retryable && r.attempt == attempt)
+                .await;
         let last = row.errors.0.last().unwrap();
         assert_eq!(last.attempt, attempt);
         let delay = row.run_at - last.at;

@@ -110,7 +110,7 @@ async fn scheduled_jobs_run_when_due(b: Backend) {
     let h = worker(db, reg, &[("default", 2)]).start();
     let due = Utc::now() + chrono::Duration::milliseconds(700);
     let e = enqueue(db, &NewJob::raw("later", json!({})).run_at(due)).await;
-    assert_eq!(must_get(db, e.id).await.state(), Some(JobState::Scheduled));
+    assert_eq!(must_get(db, e.id).await.state, JobState::Scheduled);
     wait_state(db, e.id, JobState::Completed).await;
     let ran = ran_at.lock().unwrap()[&e.id];
     assert!(ran >= due, "ran at {ran}, due {due}");
@@ -212,9 +212,9 @@ async fn finished_jobs_past_retention_are_pruned(b: Backend) {
     for gone in [done_old.id, dead_old.id, cancelled_old.id] {
         assert!(get(db, gone).await.is_none(), "job {gone} pruned");
     }
-    assert_eq!(must_get(db, done_new.id).await.state(), Some(JobState::Completed));
-    assert_eq!(must_get(db, cancelled_new.id).await.state(), Some(JobState::Cancelled));
-    assert_eq!(must_get(db, waiting_old.id).await.state(), Some(JobState::Scheduled));
+    assert_eq!(must_get(db, done_new.id).await.state, JobState::Completed);
+    assert_eq!(must_get(db, cancelled_new.id).await.state, JobState::Cancelled);
+    assert_eq!(must_get(db, waiting_old.id).await.state, JobState::Scheduled);
     let mut c = db.read().await.unwrap();
     let ticks: i64 =
         on!(c.conn(), c => sqlx::query_scalar("SELECT COUNT(*) FROM periodic_ticks").fetch_one(c).await).unwrap();
@@ -260,7 +260,7 @@ async fn admin_retry_and_cancel(b: Backend) {
     assert!(!ops::retry(tx.conn(), i64::MAX, Utc::now()).await.unwrap(), "no such job");
     tx.commit().await.unwrap();
     let row = must_get(db, cancelled.id).await;
-    assert_eq!(row.state(), Some(JobState::Cancelled));
+    assert_eq!(row.state, JobState::Cancelled);
     assert!(row.finished_at.is_some());
 
     let h = worker(db, reg, &[("q", 2)]).start();
@@ -285,16 +285,15 @@ async fn admin_retry_and_cancel(b: Backend) {
     let sentinel = enqueue(db, &NewJob::raw("once-fails", json!({})).queue("q").max_attempts(3)).await;
     wait_state(db, sentinel.id, JobState::Completed).await;
     assert_eq!(calls_of(cancelled.id), 0, "a cancelled job never runs");
-    assert_eq!(must_get(db, cancelled.id).await.state(), Some(JobState::Cancelled));
+    assert_eq!(must_get(db, cancelled.id).await.state, JobState::Cancelled);
 
     // A cancelled job can be retried by hand: it runs then.
     let mut tx = db.begin().await.unwrap();
     assert!(ops::retry(tx.conn(), scheduled.id, Utc::now()).await.unwrap());
     tx.commit().await.unwrap();
     db.job_wakeup().notify_waiters();
-    let row =
-        wait_job(db, scheduled.id, "run after retry", |r| r.attempt >= 1 && r.state() != Some(JobState::Running)).await;
-    assert_eq!(row.state(), Some(JobState::Retryable), "its first run fails: {row:#?}");
+    let row = wait_job(db, scheduled.id, "run after retry", |r| r.attempt >= 1 && r.state != JobState::Running).await;
+    assert_eq!(row.state, JobState::Retryable, "its first run fails: {row:#?}");
     assert_eq!(calls_of(scheduled.id), 1);
     h.shutdown().await;
     t.drop_schema().await;

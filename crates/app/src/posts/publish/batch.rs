@@ -228,7 +228,7 @@ async fn preload(db: &Db, ids: &[String]) -> AppResult<HashMap<String, Loaded>> 
             continue;
         };
         let media_ids = match &variant.media_ids {
-            Some(ids) => ids.0.clone(),
+            Some(ids) => ids.clone(),
             None => media.get(&variant.post_id).cloned().unwrap_or_default(),
         };
         let loaded = Loaded { post: post.clone(), channel: channel.clone(), variant, media_ids, maybe_sent: false };

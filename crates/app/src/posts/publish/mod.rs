@@ -79,7 +79,7 @@ async fn run_attempt(app: &App, variant_id: &str, last_attempt: bool) -> AppResu
             None => return Ok(Outcome::Done),
         },
     };
-    let platform = crate::channels::platform_of(&l.channel)?;
+    let platform = crate::channels::platform_of(&l.channel.platform)?;
     let adapter = crate::channels::adapter(app, platform)?;
     let req = build_request(app, &l, platform).await?;
     let mut creds = credentials::open(app, &l.channel)?;
@@ -144,7 +144,7 @@ async fn preload(app: &App, variant_id: &str) -> AppResult<Option<Loaded>> {
         return Ok(None);
     };
     let media_ids = match &variant.media_ids {
-        Some(ids) => ids.0.clone(),
+        Some(ids) => ids.clone(),
         None => posts::media_of(c.conn(), &post.id).await?,
     };
     Ok(Some(Loaded { post, variant, channel, media_ids, maybe_sent: false }))
@@ -177,7 +177,7 @@ async fn begin_attempt(app: &App, variant_id: &str) -> AppResult<Option<Loaded>>
         maybe_sent = count_attempt(&mut v, now);
         posts::update_variant(tx.conn(), &v).await?;
         l.media_ids = match &v.media_ids {
-            Some(ids) => ids.0.clone(),
+            Some(ids) => ids.clone(),
             None => posts::media_of(tx.conn(), &l.post.id).await?,
         };
     }
@@ -201,7 +201,7 @@ async fn build_request(app: &App, l: &Loaded, platform: sellcast_domain::Platfor
         text: l.variant.text.clone().unwrap_or_else(|| l.post.text.clone()),
         media,
         first_comment: l.variant.first_comment.clone(),
-        options: l.variant.options.0.clone(),
+        options: l.variant.options.clone(),
         idempotency_key: l.variant.id.clone(),
         first_attempt_at: l.variant.first_attempt_at.unwrap_or_else(|| app.clock.now()),
     })

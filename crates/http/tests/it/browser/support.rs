@@ -45,7 +45,7 @@ pub async fn error_code(s: &Session) -> Option<String> {
 pub async fn invite_link(srv: &TestServer, to: &str) -> String {
     let mails = {
         let mut c = srv.app.db.read().await.expect("db");
-        sellcast_app::store::outbox::recent(c.conn(), 50).await.expect("outbox")
+        sellcast_store::outbox::recent(c.conn(), 50).await.expect("outbox")
     };
     let mail = mails.iter().find(|m| m.to_address == to).unwrap_or_else(|| panic!("no mail to {to}"));
     let start = mail.body_text.find("/invites/accept?token=").expect("an invite link in the mail");

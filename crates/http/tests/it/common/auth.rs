@@ -61,7 +61,7 @@ pub fn session_id_of(access_token: &str) -> String {
 /// Reset tokens mailed to `email`, newest first, read from the outbox.
 pub async fn reset_tokens_for(srv: &TestServer, email: &str) -> Vec<String> {
     let mut c = srv.app.db.read().await.expect("db");
-    let mails = sellcast_app::store::outbox::recent(c.conn(), 50).await.expect("outbox");
+    let mails = sellcast_store::outbox::recent(c.conn(), 50).await.expect("outbox");
     mails
         .into_iter()
         .filter(|m| m.to_address == email && m.subject.contains("Reset"))

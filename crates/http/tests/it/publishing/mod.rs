@@ -137,7 +137,7 @@ pub fn keys(v: &Value, out: &mut Vec<String>) {
 /// Sandbox posts stored for a channel (not deleted).
 pub async fn sandbox_count(srv: &TestServer, channel_id: &str) -> i64 {
     let mut c = srv.app.db.read().await.expect("db");
-    sellcast_app::store::sandbox::count(c.conn(), channel_id).await.expect("count")
+    sellcast_store::sandbox::count(c.conn(), channel_id).await.expect("count")
 }
 
 /// The path part of an absolute URL of the test server.

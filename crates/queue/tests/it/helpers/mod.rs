@@ -80,7 +80,7 @@ pub async fn wait_job(db: &Db, id: i64, what: &str, cond: impl Fn(&JobRow) -> bo
 }
 
 pub async fn wait_state(db: &Db, id: i64, state: JobState) -> JobRow {
-    wait_job(db, id, state.as_str(), |r| r.state() == Some(state)).await
+    wait_job(db, id, state.as_str(), |r| r.state == state).await
 }
 
 /// Poll an async condition until it holds. Fails after [`WAIT`].
