@@ -1,0 +1,5 @@
+//! Every integration test of the store crate in one binary (one link; ADR 0010): the
+//! statements whose SQL differs per backend, each run on SQLite and on PostgreSQL.
+
+mod migrations;
+mod support;
