@@ -2,4 +2,6 @@
 //! statements whose SQL differs per backend, each run on SQLite and on PostgreSQL.
 
 mod migrations;
+mod publishing_marks;
+mod publishing_reads;
 mod support;
