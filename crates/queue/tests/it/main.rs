@@ -7,4 +7,5 @@ mod semantics_leases;
 mod semantics_outcomes;
 mod semantics_scheduling;
 mod smoke;
+mod statements;
 mod support;

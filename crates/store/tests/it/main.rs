@@ -1,0 +1,11 @@
+//! Every integration test of the store crate in one binary (one link; ADR 0010): the
+//! statements whose SQL differs per backend, each run on SQLite and on PostgreSQL.
+
+mod constraints;
+mod events;
+mod events_commit;
+mod locks;
+mod migrations;
+mod publishing_marks;
+mod publishing_reads;
+mod support;
