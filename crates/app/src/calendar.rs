@@ -162,7 +162,8 @@ fn ical(base: &str, rows: &[PostRow], now: DateTime<Utc>) -> String {
             format!("DTEND:{}", stamp(at + Duration::minutes(15))),
             format!("SUMMARY:{}", escape(&format!("[{}] {}", p.status, summary))),
             format!("DESCRIPTION:{}", escape(&p.text)),
-            format!("URL:{base}/orgs/{}/posts/{}", p.org_id, p.id),
+            // The post's page in the web UI (members only: others are sent to sign in).
+            format!("URL:{base}/o/{}/posts/{}", p.org_id, p.id),
             "END:VEVENT".to_string(),
         ];
         for l in lines {

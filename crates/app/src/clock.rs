@@ -20,4 +20,11 @@ impl Clock {
         let mut o = self.offset.lock().unwrap_or_else(|p| p.into_inner());
         *o += by;
     }
+
+    /// Make this clock read `at` from now on, still ticking (tests only: chosen instants such
+    /// as a week's first day or a DST change, instead of whatever day the test runs on).
+    pub fn set_now(&self, at: DateTime<Utc>) {
+        let mut o = self.offset.lock().unwrap_or_else(|p| p.into_inner());
+        *o = at - Utc::now();
+    }
 }

@@ -35,7 +35,7 @@ use utoipa::{Modify, OpenApi};
         api::calendar::days, api::calendar::create_feed, api::calendar::delete_feed,
         api::notifications::list, api::notifications::mark_read,
         realtime::sse::events,
-        public::signed_media, public::ical_feed, public::sandbox_post,
+        public::signed_media, public::ical_feed, public::sandbox_post, public::sandbox_profile,
     ),
     components(schemas(ErrorBody)),
     modifiers(&StandardErrors),

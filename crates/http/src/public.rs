@@ -1,6 +1,7 @@
 //! Public routes outside /api: signed media links (platforms such as Meta fetch media by
-//! URL), the iCal feed at its secret URL, and the sandbox network's published posts. None
-//! takes a bearer token; the signature, the secret or the post's id is the credential.
+//! URL), the iCal feed at its secret URL, and the sandbox network's published posts and
+//! account profiles. None takes a bearer token; the signature, the secret or the post's or
+//! account's id is the credential.
 
 use crate::api::dto_publishing::SandboxPost;
 use crate::api::media::{file_response, variant_name};
@@ -12,14 +13,17 @@ use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use sellcast_app::channels::sandbox::profile::{ProfilePost, SandboxProfile as ProfileView};
 use sellcast_app::{calendar, channels, media};
-use serde::Deserialize;
-use utoipa::IntoParams;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/media/{media_id}/{variant}", get(signed_media))
         .route("/ical/{file}", get(ical_feed))
+        .route("/sandbox/{account_id}", get(sandbox_profile))
         .route("/sandbox/{channel_id}/{post_id}", get(sandbox_post))
 }
 
@@ -78,4 +82,48 @@ pub async fn sandbox_post(
     ApiPath((channel_id, post_id)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<SandboxPost>> {
     Ok(Json(channels::sandbox::post(&s.app, &channel_id, &post_id).await?.into()))
+}
+
+/// An account on the sandbox network and its posts, newest first (at most 50).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SandboxProfile {
+    /// The account's id (its channel's id in Sellcast).
+    pub account_id: String,
+    pub name: String,
+    pub posts: Vec<SandboxProfilePost>,
+}
+
+/// A post on a sandbox profile.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SandboxProfilePost {
+    pub id: String,
+    pub text: String,
+    /// The post this one replies to (a first comment).
+    pub reply_to: Option<String>,
+    pub created_at: DateTime<Utc>,
+    /// The post's own page.
+    pub url: String,
+}
+
+impl From<ProfileView> for SandboxProfile {
+    fn from(p: ProfileView) -> Self {
+        SandboxProfile { account_id: p.account_id, name: p.name, posts: p.posts.into_iter().map(Into::into).collect() }
+    }
+}
+
+impl From<ProfilePost> for SandboxProfilePost {
+    fn from(p: ProfilePost) -> Self {
+        SandboxProfilePost { id: p.id, text: p.text, reply_to: p.reply_to, created_at: p.created_at, url: p.url }
+    }
+}
+
+/// An account on the sandbox network (the `profile_url` of a sandbox channel).
+#[utoipa::path(get, path = "/sandbox/{account_id}", tag = "public",
+    params(("account_id" = String, Path)),
+    responses((status = 200, body = SandboxProfile), (status = 404, description = "No such account", body = crate::error::ErrorBody)))]
+pub async fn sandbox_profile(
+    State(s): State<AppState>,
+    ApiPath(account_id): ApiPath<String>,
+) -> ApiResult<Json<SandboxProfile>> {
+    Ok(Json(channels::sandbox::profile::profile(&s.app, &account_id).await?.into()))
 }

@@ -76,3 +76,29 @@ pub async fn mark_deleted(c: Conn<'_>, channel_id: &str, id: &str, now: DateTime
         .bind(id)
     )? == 1)
 }
+
+/// A sandbox account as its public profile shows it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SandboxAccountRow {
+    pub account_id: String,
+    pub handle: String,
+    pub display_name: Option<String>,
+}
+
+/// The sandbox account `account_id`, whatever its channel's status. A sandbox channel's
+/// account id is the channel's own id (and the `channel_id` of its posts), so this looks the
+/// channel up by its primary key.
+pub async fn account(c: Conn<'_>, account_id: &str) -> StoreResult<Option<SandboxAccountRow>> {
+    let sql = "SELECT account_id, handle, display_name FROM channels
+               WHERE id = $1 AND account_id = $1 AND platform = 'sandbox'";
+    Ok(on!(c, c => sqlx::query_as::<_, SandboxAccountRow>(sql).bind(account_id).fetch_optional(c).await)?)
+}
+
+/// The channel's posts that are not deleted, newest first, at most `limit`.
+pub async fn published(c: Conn<'_>, channel_id: &str, limit: i64) -> StoreResult<Vec<SandboxPostRow>> {
+    let sql = format!(
+        "SELECT {COLS} FROM sandbox_posts WHERE channel_id = $1 AND deleted_at IS NULL
+         ORDER BY created_at DESC, id DESC LIMIT $2"
+    );
+    Ok(on!(c, c => sqlx::query_as::<_, SandboxPostRow>(&sql).bind(channel_id).bind(limit).fetch_all(c).await)?)
+}

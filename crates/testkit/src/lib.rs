@@ -3,11 +3,9 @@
 
 pub mod pds;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
+/// The database a test runs on: the store's own enum, so a test's backend and a `Db`'s
+/// `backend()` are one type with one meaning.
+pub use sellcast_store::Backend;
 
 /// Generate `mod NAME { sqlite(); postgres(); }` running `async fn NAME(Backend)` on both.
 #[macro_export]

@@ -15,6 +15,9 @@ use serde::Serialize;
 
 use crate::error::{AppError, AppResult};
 use crate::App;
+use profile::{post_url, profile_url};
+
+pub mod profile;
 
 /// A post on the sandbox network.
 #[derive(Debug, Clone, Serialize)]
@@ -65,12 +68,8 @@ fn store_err(e: impl std::fmt::Display) -> PlatformError {
 }
 
 impl SandboxAdapter {
-    fn url(&self, channel_id: &str, id: &str) -> String {
-        format!("{}/sandbox/{channel_id}/{id}", self.public_url)
-    }
-
     fn published(&self, row: &SandboxPostRow) -> Published {
-        Published { platform_post_id: row.id.clone(), url: Some(self.url(&row.channel_id, &row.id)) }
+        Published { platform_post_id: row.id.clone(), url: Some(post_url(&self.public_url, &row.channel_id, &row.id)) }
     }
 }
 
@@ -172,7 +171,7 @@ impl PlatformAdapter for SandboxAdapter {
             handle: handle.clone(),
             display_name: Some(handle),
             avatar_url: None,
-            profile_url: Some(format!("{}/sandbox/{}", self.public_url, creds.account_id)),
+            profile_url: Some(profile_url(&self.public_url, &creds.account_id)),
         })
     }
 

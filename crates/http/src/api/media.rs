@@ -46,16 +46,29 @@ fn multipart_error(e: MultipartError, limit: usize) -> ApiError {
     }
 }
 
+// The upload form as `read_form` reads it; its schema is the documented multipart body.
+// (A `///` line here would add a description to the published schema.)
 #[derive(ToSchema)]
-#[allow(dead_code)] // Documents the form; the handler reads the fields one by one.
 pub struct UploadForm {
     /// The file: JPEG, PNG, WebP, GIF, MP4 or MOV (decided by its bytes). Images up to
     /// 10 MB and videos up to 100 MB unless configured otherwise.
     #[schema(value_type = String, format = Binary)]
-    file: Vec<u8>,
+    file: UploadedFile,
     /// Description for screen readers, at most 1,500 characters.
     alt_text: Option<String>,
     client_id: Option<String>,
+}
+
+/// The `file` part: the name the client gave it and its bytes.
+struct UploadedFile {
+    name: String,
+    bytes: Bytes,
+}
+
+impl From<UploadForm> for Upload {
+    fn from(form: UploadForm) -> Self {
+        Upload { filename: form.file.name, bytes: form.file.bytes, alt_text: form.alt_text, client_id: form.client_id }
+    }
 }
 
 async fn text_field(field: axum::extract::multipart::Field<'_>, name: &str, limit: usize) -> ApiResult<String> {
@@ -132,7 +145,7 @@ async fn read_form(s: &AppState, req: Request) -> ApiResult<Upload> {
     let mut form = Multipart::from_request(req, s)
         .await
         .map_err(|e| ApiError::validation("the multipart form could not be read", json!({"reason": e.body_text()})))?;
-    let mut file: Option<(String, Bytes)> = None;
+    let mut file: Option<UploadedFile> = None;
     let (mut alt_text, mut client_id) = (None, None);
     while let Some(field) = form.next_field().await.map_err(|e| multipart_error(e, limit))? {
         match field.name().unwrap_or("") {
@@ -140,9 +153,9 @@ async fn read_form(s: &AppState, req: Request) -> ApiResult<Upload> {
                 if file.is_some() {
                     return Err(ApiError::field("file", "send one file per upload"));
                 }
-                let filename = field.file_name().unwrap_or("").to_string();
+                let name = field.file_name().unwrap_or("").to_string();
                 let bytes = field.bytes().await.map_err(|e| multipart_error(e, limit))?;
-                file = Some((filename, bytes));
+                file = Some(UploadedFile { name, bytes });
             }
             "alt_text" => alt_text = Some(text_field(field, "alt_text", limit).await?),
             "client_id" => {
@@ -154,11 +167,11 @@ async fn read_form(s: &AppState, req: Request) -> ApiResult<Upload> {
             }
         }
     }
-    let (filename, bytes) = file.ok_or_else(|| ApiError::field("file", "is required"))?;
-    if bytes.is_empty() {
+    let file = file.ok_or_else(|| ApiError::field("file", "is required"))?;
+    if file.bytes.is_empty() {
         return Err(ApiError::field("file", "is empty"));
     }
-    Ok(Upload { filename, bytes, alt_text, client_id })
+    Ok(UploadForm { file, alt_text, client_id }.into())
 }
 
 #[derive(Deserialize, IntoParams)]

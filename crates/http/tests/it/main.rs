@@ -13,6 +13,7 @@ mod cross_tenant;
 mod events;
 mod fuzz;
 mod invites;
+mod links;
 mod me_account;
 mod orgs_members;
 mod publish_rounds;

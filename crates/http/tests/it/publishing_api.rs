@@ -305,11 +305,14 @@ async fn other_tenants_ids_are_not_found(b: Backend) {
     srv.stop().await;
 }
 
-async fn calendar_days_follow_the_timezone_and_the_ical_feed(b: Backend) {
+/// Noon UTC on Sunday 28 March 2027, the day Berlin moves its clocks forward (01:00 UTC):
+/// already Monday in Auckland, still Sunday morning in Los Angeles and Honolulu.
+async fn calendar_days_follow_the_timezone_across_the_date_line_and_a_dst_change_and_the_ical_feed(b: Backend) {
     let srv = TestServer::start(b).await;
+    srv.set_clock("2027-03-18T09:00:00Z");
     let owner = srv.register("owner@calendar.test").await;
     let channel_id = s(&sandbox_channel(&srv, &owner, "Cal").await["id"]);
-    let day = (chrono::Utc::now() + chrono::Duration::days(10)).date_naive();
+    let day = chrono::NaiveDate::from_ymd_opt(2027, 3, 28).unwrap();
     let at = day.and_hms_opt(12, 0, 0).unwrap().and_utc();
     let post_id = s(&create_post(&srv, &owner, "Noon in London", &channel_id).await.body["id"]);
     let r = srv
@@ -343,10 +346,13 @@ async fn calendar_days_follow_the_timezone_and_the_ical_feed(b: Backend) {
     assert_eq!(tz, "Pacific/Auckland");
     assert_eq!(auckland.len(), 1);
     assert_eq!(auckland[0].0, (day + chrono::Duration::days(1)).to_string(), "noon UTC is after midnight in Auckland");
+    assert_eq!(auckland[0].1, "01:00", "UTC+13 until April");
     let (_, la) = days_with_post("&tz=America/Los_Angeles").await;
-    assert_eq!(la.len(), 1);
-    assert_eq!(la[0].0, day.to_string());
-    assert!(la[0].1 == "04:00" || la[0].1 == "05:00", "{la:?}");
+    assert_eq!(la, [(day.to_string(), "05:00".to_string())], "UTC-7 since 14 March");
+    let (_, honolulu) = days_with_post("&tz=Pacific/Honolulu").await;
+    assert_eq!(honolulu, [(day.to_string(), "02:00".to_string())], "UTC-10, no DST");
+    let (_, berlin) = days_with_post("&tz=Europe/Berlin").await;
+    assert_eq!(berlin, [(day.to_string(), "14:00".to_string())], "UTC+2 from 01:00 UTC that day");
     let (tz, default) = days_with_post("").await;
     assert_eq!((tz.as_str(), default[0].0.clone()), ("UTC", day.to_string()), "the profile's timezone (UTC)");
 
@@ -441,7 +447,7 @@ on_both_backends!(
     posts_are_validated_with_field_messages,
     viewers_cannot_post_editors_can_schedule,
     other_tenants_ids_are_not_found,
-    calendar_days_follow_the_timezone_and_the_ical_feed,
+    calendar_days_follow_the_timezone_across_the_date_line_and_a_dst_change_and_the_ical_feed,
     notifications_list_and_mark_read,
     oauth_callback_needs_a_known_state,
 );

@@ -2,6 +2,10 @@
 //! workspace, scheduled posts on the dashboard, month and week views in a timezone where the
 //! UTC date differs, moving a post with the no-JS form and with the JSON answer calendar.js
 //! asks for, DST gaps and past times refused, viewers who cannot move, CSRF, other orgs.
+//!
+//! Each test runs on the app's clock set to a chosen instant, so the edges it depends on (a
+//! week or month starting on one side of the date line and not the other, a DST change) are
+//! there on every run, whatever the day.
 
 use crate::common::auth::login;
 use crate::common::tenancy::org;
@@ -57,10 +61,25 @@ async fn scheduled_at(srv: &TestServer, org_id: &str, token: &str, id: &str) -> 
     s(&r.body["scheduled_at"]).parse().expect("RFC 3339")
 }
 
-/// 20:00 UTC in a few days: already the next day in Auckland (UTC+12/+13).
-fn evening_utc(days: i64) -> DateTime<Utc> {
-    let d = (Utc::now() + Duration::days(days)).date_naive();
+/// Thursday 25 February 2027, 09:00 UTC (22:00 in Auckland). Three days on, 20:00 UTC is
+/// Sunday 28 February in UTC and already Monday 1 March in Auckland: a new week and a new
+/// month on one side of the date line only.
+const BEFORE_A_WEEK_AND_MONTH_EDGE: &str = "2027-02-25T09:00:00Z";
+
+/// Monday 20 September 2027, 09:00 UTC. Auckland moves its clocks forward on Sunday
+/// 26 September (02:00 becomes 03:00), five and six days on.
+const BEFORE_AUCKLANDS_DST_START: &str = "2027-09-20T09:00:00Z";
+
+/// 20:00 UTC `days` after the app clock's today: already the next day in Auckland (UTC+12/+13).
+fn evening_utc(srv: &TestServer, days: i64) -> DateTime<Utc> {
+    let d = (srv.app.clock.now() + Duration::days(days)).date_naive();
     d.and_time(NaiveTime::from_hms_opt(20, 0, 0).unwrap()).and_utc()
+}
+
+/// `date` at `hh:mm` in Auckland, in UTC.
+fn auckland(date: NaiveDate, h: u32, m: u32) -> DateTime<Utc> {
+    let tz: chrono_tz::Tz = TZ.parse().unwrap();
+    tz.from_local_datetime(&date.and_hms_opt(h, m, 0).unwrap()).single().unwrap().with_timezone(&Utc)
 }
 
 fn local(at: DateTime<Utc>) -> (String, String) {
@@ -76,8 +95,10 @@ fn cell<'p>(body: &'p str, date: &str) -> &'p str {
     &body[start..end]
 }
 
-async fn dashboard_shows_the_week_and_a_new_workspace_gets_an_empty_state(b: Backend) {
+/// "Next 7 days" in Auckland runs from 25 February over the end of the month.
+async fn dashboard_shows_the_week_across_a_month_end_and_a_new_workspace_gets_an_empty_state(b: Backend) {
     let srv = TestServer::start(b).await;
+    let now = srv.set_clock(BEFORE_A_WEEK_AND_MONTH_EDGE);
     let mut fresh = Browser::new(&srv);
     let fresh_org = fresh.sign_up("New Person", "new@dash.test", "Empty shop").await;
     let page = fresh.get(&format!("/o/{fresh_org}")).await;
@@ -87,14 +108,16 @@ async fn dashboard_shows_the_week_and_a_new_workspace_gets_an_empty_state(b: Bac
     assert!(page.body.contains(&format!("href=\"/o/{fresh_org}/compose\"")));
 
     let (mut br, org_id, token, channel) = workspace(&srv, "owner@dash.test").await;
-    let soon =
-        scheduled(&srv, &org_id, &token, &channel, "Spring sale starts Friday", Utc::now() + Duration::days(2)).await;
-    scheduled(&srv, &org_id, &token, &channel, "Far away launch", Utc::now() + Duration::days(20)).await;
+    let soon = scheduled(&srv, &org_id, &token, &channel, "Spring sale starts Friday", now + Duration::days(2)).await;
+    // Monday 1 March in Auckland, still in the seven days.
+    let next_month = scheduled(&srv, &org_id, &token, &channel, "March opens", evening_utc(&srv, 3)).await;
+    scheduled(&srv, &org_id, &token, &channel, "Far away launch", now + Duration::days(20)).await;
     let page = br.get(&format!("/o/{org_id}")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.body.contains("Nothing here yet"));
-    assert!(page.body.contains("data-count=\"week\">1<"), "{}", page.body);
+    assert!(page.body.contains("data-count=\"week\">2<"), "{}", page.body);
     assert!(page.body.contains("Spring sale starts Friday"));
+    assert!(page.body.contains(&format!("href=\"/o/{org_id}/posts/{next_month}\"")), "past the month's end");
     assert!(!page.body.contains("Far away launch"), "only the next seven days");
     assert!(page.body.contains(&format!("href=\"/o/{org_id}/posts/{soon}\"")));
     assert!(page.body.contains(&format!("data-post-id=\"{soon}\"")));
@@ -105,7 +128,7 @@ async fn dashboard_shows_the_week_and_a_new_workspace_gets_an_empty_state(b: Bac
     }
 
     // A failed post and a channel to reconnect show up as needing attention.
-    let broken = scheduled(&srv, &org_id, &token, &channel, "This one broke", Utc::now() + Duration::days(4)).await;
+    let broken = scheduled(&srv, &org_id, &token, &channel, "This one broke", now + Duration::days(4)).await;
     {
         use sellcast_store::{channels, posts};
         let mut tx = srv.app.db.begin().await.unwrap();
@@ -132,34 +155,53 @@ async fn dashboard_shows_the_week_and_a_new_workspace_gets_an_empty_state(b: Bac
     srv.stop().await;
 }
 
-async fn calendar_places_posts_on_the_viewers_day_in_month_and_week(b: Backend) {
+/// Two posts at 20:00 UTC, on the viewer's (Auckland's) next day: one on Monday 1 March, which
+/// starts a week and a month in Auckland while it is still Sunday 28 February in UTC; one on
+/// Wednesday 3 March, whose UTC day (Tuesday) is in the same grids.
+async fn calendar_places_posts_on_the_viewers_day_when_it_starts_a_week_and_a_month(b: Backend) {
     let srv = TestServer::start(b).await;
+    srv.set_clock(BEFORE_A_WEEK_AND_MONTH_EDGE);
     let (mut br, org_id, token, channel) = workspace(&srv, "owner@cal.test").await;
-    let at = evening_utc(3);
-    let id = scheduled(&srv, &org_id, &token, &channel, "Auckland breakfast post", at).await;
-    let (day, time) = local(at);
-    let utc_day = at.date_naive().to_string();
-    assert_ne!(day, utc_day, "the test needs the dates to differ");
+    let first = evening_utc(&srv, 3);
+    let third = evening_utc(&srv, 5);
+    let first_id = scheduled(&srv, &org_id, &token, &channel, "Auckland breakfast post", first).await;
+    let third_id = scheduled(&srv, &org_id, &token, &channel, "Midweek breakfast post", third).await;
+    assert_eq!(local(first), ("2027-03-01".to_string(), "09:00".to_string()), "a Monday, the 1st, in Auckland");
+    assert_eq!(first.date_naive().to_string(), "2027-02-28", "a Sunday in UTC");
 
-    for view in ["month", "week"] {
-        let page = br.get(&format!("/o/{org_id}/calendar?view={view}&date={day}")).await;
-        assert_eq!(page.status, StatusCode::OK, "{view}");
-        assert!(page.body.contains(&format!("cal-grid cal-{view}")), "{view}");
-        let c = cell(&page.body, &day);
-        assert!(c.contains(&format!("data-post-id=\"{id}\"")), "{view}: {c}");
-        assert!(c.contains(&format!(">{time}<")), "local time {time} in {c}");
-        assert!(c.contains("status-scheduled") && c.contains("data-post-status"), "{c}");
-        assert!(c.contains(&format!("href=\"/o/{org_id}/posts/{id}\"")));
-        assert!(c.contains(&format!("/o/{org_id}/calendar/move?post_id={id}")), "owners get a Move link");
-        assert!(c.contains("draggable=\"true\""));
-        if page.body.contains(&format!("data-date=\"{utc_day}\" aria-labelledby")) {
-            assert!(!cell(&page.body, &utc_day).contains(&id), "not on the UTC day");
+    for (at, id) in [(first, &first_id), (third, &third_id)] {
+        let (day, time) = local(at);
+        let utc_day = at.date_naive().to_string();
+        assert_ne!(day, utc_day, "the test needs the dates to differ");
+        for view in ["month", "week"] {
+            let page = br.get(&format!("/o/{org_id}/calendar?view={view}&date={day}")).await;
+            assert_eq!(page.status, StatusCode::OK, "{view}");
+            assert!(page.body.contains(&format!("cal-grid cal-{view}")), "{view}");
+            let c = cell(&page.body, &day);
+            assert!(c.contains(&format!("data-post-id=\"{id}\"")), "{view}: {c}");
+            assert!(c.contains(&format!(">{time}<")), "local time {time} in {c}");
+            assert!(c.contains("status-scheduled") && c.contains("data-post-status"), "{c}");
+            assert!(c.contains(&format!("href=\"/o/{org_id}/posts/{id}\"")));
+            assert!(c.contains(&format!("/o/{org_id}/calendar/move?post_id={id}")), "owners get a Move link");
+            assert!(c.contains("draggable=\"true\""));
+            let utc_cell = page.body.contains(&format!("data-date=\"{utc_day}\" aria-labelledby"));
+            // The 1 March grids start on that Monday; 3 March's hold its UTC Tuesday too.
+            assert_eq!(utc_cell, id == &third_id, "{view} of {day}");
+            if utc_cell {
+                assert!(!cell(&page.body, &utc_day).contains(id.as_str()), "not on the UTC day");
+            }
         }
     }
+    // The February views (the UTC day's week and month) do not show the Monday post.
+    for view in ["month", "week"] {
+        let page = br.get(&format!("/o/{org_id}/calendar?view={view}&date=2027-02-28")).await;
+        assert!(!page.body.contains(&format!("data-post-id=\"{first_id}\"")), "{view}: {}", page.body);
+    }
+    let (day, _) = local(first);
     let filtered = br.get(&format!("/o/{org_id}/calendar?view=week&date={day}&channel=nope")).await;
-    assert!(!filtered.body.contains(&format!("data-post-id=\"{id}\"")), "the channel filter applies");
+    assert!(!filtered.body.contains(&format!("data-post-id=\"{first_id}\"")), "the channel filter applies");
     let kept = br.get(&format!("/o/{org_id}/calendar?view=week&date={day}&channel={channel}")).await;
-    assert!(kept.body.contains(&format!("data-post-id=\"{id}\"")));
+    assert!(kept.body.contains(&format!("data-post-id=\"{first_id}\"")));
     let bad = br.get(&format!("/o/{org_id}/calendar?date=yesterday")).await;
     assert_eq!(bad.status, StatusCode::OK);
     assert!(bad.body.contains("could not be read"));
@@ -214,20 +256,24 @@ async fn move_json(srv: &TestServer, cookie: &str, org_id: &str, fields: &[(&str
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
-/// The first local 02:30 after today that does not exist in Auckland (spring forward).
-fn dst_gap() -> NaiveDate {
+/// The first local 02:30 after the app clock's today that does not exist in Auckland
+/// (spring forward).
+fn dst_gap(srv: &TestServer) -> NaiveDate {
     let tz: chrono_tz::Tz = TZ.parse().unwrap();
     let t = NaiveTime::from_hms_opt(2, 30, 0).unwrap();
     (1..400)
-        .map(|i| Utc::now().date_naive() + Duration::days(i))
+        .map(|i| srv.app.clock.now().date_naive() + Duration::days(i))
         .find(|d| matches!(tz.from_local_datetime(&d.and_time(t)), chrono::LocalResult::None))
         .expect("Auckland changes clocks every year")
 }
 
-async fn posts_move_with_the_form_and_with_json(b: Backend) {
+/// The post moves to Saturday 25 September 07:15, then (calendar.js) to Sunday the 26th, the
+/// day Auckland's clocks go forward: still 07:15 there, 23 hours later in UTC.
+async fn posts_move_with_the_form_and_with_json_keeping_the_local_time_across_a_dst_change(b: Backend) {
     let srv = TestServer::start(b).await;
+    let now = srv.set_clock(BEFORE_AUCKLANDS_DST_START);
     let (mut br, org_id, token, channel) = workspace(&srv, "owner@move.test").await;
-    let at = evening_utc(3);
+    let at = evening_utc(&srv, 3);
     let id = scheduled(&srv, &org_id, &token, &channel, "Move me around", at).await;
     let (day, time) = local(at);
 
@@ -236,31 +282,29 @@ async fn posts_move_with_the_form_and_with_json(b: Backend) {
     let form = br.get(&form_path).await;
     assert_eq!(form.status, StatusCode::OK);
     assert!(form.body.contains(&format!("value=\"{day}\"")) && form.body.contains(&format!("value=\"{time}\"")));
-    let target = (Utc::now() + Duration::days(5)).date_naive().to_string();
+    let target = (now + Duration::days(5)).date_naive().to_string();
+    assert_eq!(target, "2027-09-25", "the day before the change");
     let action = format!("/o/{org_id}/calendar/move");
     let fields = [("post_id", id.as_str()), ("date", target.as_str()), ("time", "07:15"), ("view", "week")];
     let moved = br.submit(&form_path, &action, &fields).await;
     assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.body);
     assert_eq!(moved.location.as_deref(), Some(format!("/o/{org_id}/calendar?view=week&date={target}").as_str()));
     let tz: chrono_tz::Tz = TZ.parse().unwrap();
-    let want = tz
-        .from_local_datetime(&NaiveDate::parse_from_str(&target, "%Y-%m-%d").unwrap().and_hms_opt(7, 15, 0).unwrap())
-        .single()
-        .unwrap()
-        .with_timezone(&Utc);
+    let want = auckland(NaiveDate::parse_from_str(&target, "%Y-%m-%d").unwrap(), 7, 15);
     assert_eq!(scheduled_at(&srv, &org_id, &token, &id).await, want);
     let after = br.get(moved.location.as_deref().unwrap()).await;
     assert!(after.body.contains("Post moved to"), "flash message");
     assert!(cell(&after.body, &target).contains(&format!("data-post-id=\"{id}\"")));
 
     // Past times and DST gaps are refused next to the field, nothing changed.
-    let yesterday = (Utc::now() - Duration::days(1)).with_timezone(&tz).date_naive().to_string();
+    let yesterday = (now - Duration::days(1)).with_timezone(&tz).date_naive().to_string();
     let past = br
         .submit(&form_path, &action, &[("post_id", id.as_str()), ("date", yesterday.as_str()), ("time", "10:00")])
         .await;
     assert_eq!(past.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(past.body.contains("is in the past") && past.body.contains("f-time-error"), "{}", past.body);
-    let gap = dst_gap().to_string();
+    let gap = dst_gap(&srv).to_string();
+    assert_eq!(gap, "2027-09-26");
     let r =
         br.submit(&form_path, &action, &[("post_id", id.as_str()), ("date", gap.as_str()), ("time", "02:30")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -278,7 +322,9 @@ async fn posts_move_with_the_form_and_with_json(b: Backend) {
     assert_eq!(body["date"], next_day.as_str());
     assert_eq!(body["time"], "07:15");
     assert_eq!(body["status"], "scheduled");
-    assert_eq!(scheduled_at(&srv, &org_id, &token, &id).await, want + Duration::days(1));
+    let moved = scheduled_at(&srv, &org_id, &token, &id).await;
+    assert_eq!(moved, auckland(NaiveDate::parse_from_str(&next_day, "%Y-%m-%d").unwrap(), 7, 15));
+    assert_eq!(moved - want, Duration::hours(23), "an hour shorter day across the change");
     let fields = [("_csrf", csrf.as_str()), ("post_id", id.as_str()), ("date", yesterday.as_str()), ("time", "07:15")];
     let (status, body) = move_json(&srv, &cookie, &org_id, &fields).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -295,14 +341,19 @@ async fn posts_move_with_the_form_and_with_json(b: Backend) {
     srv.stop().await;
 }
 
-async fn viewers_csrf_and_other_orgs_cannot_move(b: Backend) {
+/// The post is on Monday 1 March for its owner (Auckland) and on Sunday 28 February for the
+/// viewer (UTC): the viewer finds it in the week of their own day, not of the owner's.
+async fn viewers_csrf_and_other_orgs_cannot_move_a_post_in_another_week_for_the_viewer(b: Backend) {
     let srv = TestServer::start(b).await;
+    let now = srv.set_clock(BEFORE_A_WEEK_AND_MONTH_EDGE);
     let (mut br, org_id, token, channel) = workspace(&srv, "owner@guard.test").await;
-    let at = evening_utc(3);
+    let at = evening_utc(&srv, 3);
     let id = scheduled(&srv, &org_id, &token, &channel, "Guarded post", at).await;
-    let (day, _) = local(at);
+    let (owners_day, _) = local(at);
+    let viewers_day = at.date_naive().to_string();
+    assert_eq!((owners_day.as_str(), viewers_day.as_str()), ("2027-03-01", "2027-02-28"));
     let action = format!("/o/{org_id}/calendar/move");
-    let target = (Utc::now() + Duration::days(6)).date_naive().to_string();
+    let target = (now + Duration::days(6)).date_naive().to_string();
     let fields = [("post_id", id.as_str()), ("date", target.as_str()), ("time", "09:00")];
 
     // No CSRF token: 403, unchanged.
@@ -322,10 +373,13 @@ async fn viewers_csrf_and_other_orgs_cannot_move(b: Backend) {
     srv.add_member(&owner, "viewer@guard.test", "viewer").await;
     let mut viewer = Browser::new(&srv);
     assert_eq!(viewer.sign_in("viewer@guard.test", PASSWORD).await.status, StatusCode::SEE_OTHER);
-    let cal_path = format!("/o/{org_id}/calendar?view=week&date={day}");
+    let owners_week = viewer.get(&format!("/o/{org_id}/calendar?view=week&date={owners_day}")).await;
+    assert_eq!(owners_week.status, StatusCode::OK);
+    assert!(!owners_week.body.contains(&format!("data-post-id=\"{id}\"")), "a week later for the viewer");
+    let cal_path = format!("/o/{org_id}/calendar?view=week&date={viewers_day}");
     let page = viewer.get(&cal_path).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains(&format!("data-post-id=\"{id}\"")));
+    assert!(cell(&page.body, &viewers_day).contains(&format!("data-post-id=\"{id}\"")), "{}", page.body);
     assert!(!page.body.contains("calendar/move?post_id") && !page.body.contains("draggable"), "no move controls");
     assert_eq!(viewer.get(&format!("{action}?post_id={id}")).await.status, StatusCode::FORBIDDEN);
     let r = viewer.submit(&cal_path, &action, &fields).await;
@@ -348,8 +402,8 @@ async fn viewers_csrf_and_other_orgs_cannot_move(b: Backend) {
 }
 
 on_both_backends!(
-    dashboard_shows_the_week_and_a_new_workspace_gets_an_empty_state,
-    calendar_places_posts_on_the_viewers_day_in_month_and_week,
-    posts_move_with_the_form_and_with_json,
-    viewers_csrf_and_other_orgs_cannot_move,
+    dashboard_shows_the_week_across_a_month_end_and_a_new_workspace_gets_an_empty_state,
+    calendar_places_posts_on_the_viewers_day_when_it_starts_a_week_and_a_month,
+    posts_move_with_the_form_and_with_json_keeping_the_local_time_across_a_dst_change,
+    viewers_csrf_and_other_orgs_cannot_move_a_post_in_another_week_for_the_viewer,
 );

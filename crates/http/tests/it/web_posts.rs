@@ -13,7 +13,7 @@ use sellcast_store::posts::{self as store_posts, PostFilter, PostRow};
 use serde_json::{json, Value};
 
 on_both_backends!(
-    compose_schedule_draft_and_list,
+    compose_schedule_draft_and_list_on_a_dst_change_day,
     counters_and_platform_rules,
     viewers_csrf_and_other_workspaces,
     publish_now_reaches_published,
@@ -63,8 +63,11 @@ fn post_id_from(page: &WebPage, org: &str) -> String {
     to[prefix.len()..].trim_end_matches("/edit").to_string()
 }
 
-async fn compose_schedule_draft_and_list(backend: Backend) {
+/// Saturday 13 March 2027 in New York; tomorrow its clocks go forward at 02:00, so 09:30 that
+/// day is 13:30 UTC, not the 14:30 of the day before.
+async fn compose_schedule_draft_and_list_on_a_dst_change_day(backend: Backend) {
     let srv = TestServer::start(backend).await;
+    let now = srv.set_clock("2027-03-13T15:00:00Z");
     let mut b = Browser::new(&srv);
     let email = "ann@compose.test";
     let (org, ch) = sandbox_workspace(&mut b, email).await;
@@ -81,10 +84,11 @@ async fn compose_schedule_draft_and_list(backend: Backend) {
 
     // Schedule for tomorrow 09:30 New York time.
     let zone: chrono_tz::Tz = tz.parse().expect("tz");
-    let day = (Utc::now().with_timezone(&zone) + Duration::days(1)).date_naive();
+    let day = (now.with_timezone(&zone) + Duration::days(1)).date_naive();
     let date = day.format("%Y-%m-%d").to_string();
     let local = day.and_time(NaiveTime::from_hms_opt(9, 30, 0).expect("time"));
     let expected = zone.from_local_datetime(&local).earliest().expect("exists").with_timezone(&Utc);
+    assert_eq!(expected, instant("2027-03-14T13:30:00Z"), "summer time (UTC-4) from that morning");
     let fields = [
         ("text", "Spring launch: new colours in the shop"),
         ("channels", ch.as_str()),

@@ -2,6 +2,7 @@
 
 mod helpers;
 mod processes;
+mod queue_fixture;
 mod semantics_enqueue;
 mod semantics_leases;
 mod semantics_outcomes;

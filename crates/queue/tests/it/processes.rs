@@ -1,4 +1,4 @@
-//! The queue across real processes (the `queue_fixture` binary): a worker killed with
+//! The queue across real processes (`queue_fixture`, this test binary run again): a worker killed with
 //! SIGKILL mid-run loses nothing and duplicates only what its lost leases explain, and
 //! several worker processes share 20,000 jobs running each exactly once.
 
@@ -9,11 +9,10 @@ use sellcast_store::{on, Db};
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-const FIXTURE: &str = env!("CARGO_BIN_EXE_queue_fixture");
-const KIND: &str = "fixture.record";
+use crate::queue_fixture::{self, KIND};
 
 /// These tests start several busy processes each; one at a time keeps a small machine from
 /// starving heartbeats (a stalled heartbeat loses a lease, and a lost lease is a legitimate
@@ -48,15 +47,13 @@ impl Fixture {
         } else {
             url.to_string()
         };
-        let mut cmd = Command::new(FIXTURE);
-        cmd.env("FIXTURE_DATABASE_URL", &url)
-            .args(["--worker-id", name, "--concurrency", &concurrency.to_string(), "--handler-ms", handler_ms])
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err);
+        let concurrency = concurrency.to_string();
+        let mut args = vec!["--worker-id", name, "--concurrency", &concurrency, "--handler-ms", handler_ms];
         if exit_when_idle {
-            cmd.arg("--exit-when-idle");
+            args.push("--exit-when-idle");
         }
+        let mut cmd = queue_fixture::command(&args);
+        cmd.env("FIXTURE_DATABASE_URL", &url).stdin(Stdio::null()).stdout(out).stderr(err);
         let child = cmd.spawn().expect("start queue_fixture");
         Fixture { name: name.to_string(), child: Some(child), log, app_name }
     }

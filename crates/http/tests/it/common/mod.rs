@@ -2,6 +2,7 @@
 //! fresh PostgreSQL schema, spoken to over HTTP.
 #![allow(dead_code)]
 
+use chrono::{DateTime, Utc};
 use reqwest::{Method, StatusCode};
 use sellcast_app::{App, Config};
 use serde_json::{json, Value};
@@ -92,6 +93,14 @@ impl TestServer {
         if let Some(s) = self.schema.take() {
             drop_pg_schema(&s).await;
         }
+    }
+
+    /// Run the app's clock from `rfc3339` on (it keeps ticking): a test picks the day it
+    /// depends on (a week's first day, a month's end, a DST change) instead of today's.
+    pub fn set_clock(&self, rfc3339: &str) -> DateTime<Utc> {
+        let at = instant(rfc3339);
+        self.app.clock.set_now(at);
+        at
     }
 
     pub fn data_dir(&self) -> &std::path::Path {
@@ -197,6 +206,11 @@ impl Response {
         }
         self
     }
+}
+
+/// An instant written in RFC 3339, e.g. `2027-02-28T20:00:00Z`.
+pub fn instant(rfc3339: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(rfc3339).unwrap_or_else(|e| panic!("{rfc3339}: {e}")).with_timezone(&Utc)
 }
 
 /// The `field`s listed in a VALIDATION_ERROR's details.

@@ -1,5 +1,6 @@
-//! A worker process for the queue's multi-process tests (`tests/it/processes.rs`): it exists
-//! for those tests only and is not part of Sellcast.
+//! The worker process of the queue's multi-process tests (`processes.rs`), for those tests
+//! only: the test binary runs itself again with `command` to start one, so the library crate
+//! ships no binary for its tests.
 //!
 //! It runs a `sellcast_queue::Worker` with a handler for kind `fixture.record` that sleeps for
 //! the given duration and then records its execution as a row of `fixture_runs (job_id,
@@ -8,8 +9,9 @@
 //! jobs table.
 //!
 //! ```text
-//! FIXTURE_DATABASE_URL=sqlite:///tmp/q.db queue_fixture --worker-id A --concurrency 16 \
-//!     --handler-ms 0-20 [--exit-when-idle] [--lease-ms 2000] [--pool 8]
+//! FIXTURE_DATABASE_URL=sqlite:///tmp/q.db \
+//! QUEUE_FIXTURE_ARGS='--worker-id A --concurrency 16 --handler-ms 0-20 [--exit-when-idle] [--lease-ms 2000] [--pool 8]' \
+//!     <this test binary> --exact queue_fixture::worker_process --ignored --nocapture
 //! ```
 //!
 //! It stops gracefully on SIGTERM or ctrl-c, or, with `--exit-when-idle`, once no
@@ -19,16 +21,51 @@
 use rand::Rng;
 use sellcast_queue::{system_now, Backoff, JobContext, Outcome, Registry, Worker, WorkerConfig};
 use sellcast_store::{exec, on, Db, DbOptions};
-use std::process::ExitCode;
+use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const KIND: &str = "fixture.record";
+pub const KIND: &str = "fixture.record";
 
-const USAGE: &str = "usage: FIXTURE_DATABASE_URL=<sqlite://path | postgres://…> queue_fixture \
---worker-id <id> [--concurrency <n>] [--handler-ms <ms | min-max>] [--exit-when-idle] \
-[--lease-ms <ms>] [--pool <n>] [--database-url <url>]";
+/// The fixture's arguments, separated by whitespace (the test harness owns the command line).
+const ARGS_VAR: &str = "QUEUE_FIXTURE_ARGS";
+/// The entry below, by its full name in this test binary.
+const ENTRY: &str = "queue_fixture::worker_process";
+
+const USAGE: &str = "usage: FIXTURE_DATABASE_URL=<sqlite://path | postgres://…> \
+QUEUE_FIXTURE_ARGS='--worker-id <id> [--concurrency <n>] [--handler-ms <ms | min-max>] [--exit-when-idle] \
+[--lease-ms <ms>] [--pool <n>] [--database-url <url>]' <test binary> --exact queue_fixture::worker_process \
+--ignored --nocapture";
+
+/// A command that starts a fixture process with `args`: this test binary, running only the
+/// entry below (`--nocapture`: its output goes straight to the process's stdout and stderr,
+/// which the harness would otherwise hold back and lose at `exit`).
+pub fn command(args: &[&str]) -> Command {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let mut cmd = Command::new(exe);
+    cmd.args(["--exact", ENTRY, "--ignored", "--nocapture", "--test-threads", "1"]).env(ARGS_VAR, args.join(" "));
+    cmd
+}
+
+/// The fixture's entry: a test that only `command` runs (ignored otherwise). It ends the
+/// process itself, with the fixture's exit code.
+#[test]
+#[ignore = "the worker process of processes.rs; those tests start it with queue_fixture::command"]
+fn worker_process() {
+    let Some(argv) = std::env::var_os(ARGS_VAR) else {
+        eprintln!("{ENTRY} runs only as a fixture process started by processes.rs ({ARGS_VAR} is not set)");
+        return;
+    };
+    let code = match argv.into_string() {
+        Ok(argv) => main_with(argv.split_whitespace().map(str::to_string).collect()),
+        Err(a) => {
+            eprintln!("queue_fixture: {ARGS_VAR} {a:?} is not UTF-8");
+            2
+        }
+    };
+    std::process::exit(code)
+}
 
 /// Portable across SQLite and PostgreSQL; `finished_at` is RFC 3339 text.
 const CREATE_RUNS: &str = "CREATE TABLE IF NOT EXISTS fixture_runs (
@@ -141,33 +178,31 @@ fn parse(argv: impl IntoIterator<Item = String>) -> Result<Option<Args>, String>
     }))
 }
 
-fn main() -> ExitCode {
-    // args_os: std::env::args would panic on an argument that is not UTF-8.
-    let argv: Result<Vec<String>, _> = std::env::args_os().skip(1).map(|a| a.into_string()).collect();
-    let parsed = argv.map_err(|a| format!("argument {a:?} is not UTF-8")).and_then(parse);
-    let args = match parsed {
+/// Run the fixture with `argv`; the process's exit code.
+fn main_with(argv: Vec<String>) -> i32 {
+    let args = match parse(argv) {
         Ok(Some(a)) => a,
         Ok(None) => {
             println!("{USAGE}");
-            return ExitCode::SUCCESS;
+            return 0;
         }
         Err(e) => {
             eprintln!("queue_fixture: {e}\n{USAGE}");
-            return ExitCode::from(2);
+            return 2;
         }
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("queue_fixture: cannot start the async runtime: {e}");
-            return ExitCode::from(2);
+            return 2;
         }
     };
     match runtime.block_on(run(args)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => 0,
         Err(e) => {
             eprintln!("queue_fixture: {e}");
-            ExitCode::from(2)
+            2
         }
     }
 }
