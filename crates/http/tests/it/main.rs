@@ -16,7 +16,6 @@ mod invites;
 mod links;
 mod me_account;
 mod orgs_members;
-mod publish_rounds;
 mod publishing;
 mod publishing_api;
 mod publishing_pds;

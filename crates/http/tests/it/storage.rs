@@ -1,32 +1,9 @@
-//! Storage behaviour that must hold on both backends.
+//! Storage behaviour that must hold on both backends, seen through the API (the store's own
+//! statements are tested in crates/store/tests).
 
 use crate::common::*;
 use reqwest::StatusCode;
-use sellcast_store::{schema, Db, DbOptions};
 use serde_json::json;
-
-/// Both backends' migrations end with the same tables and columns.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn migrations_give_both_backends_the_same_schema() {
-    let dir = tempfile::tempdir().unwrap();
-    let sqlite =
-        Db::connect(&DbOptions { url: format!("sqlite://{}", dir.path().join("s.db").display()), max_connections: 1 })
-            .await
-            .unwrap();
-    sqlite.migrate().await.unwrap();
-    sqlite.migrate().await.expect("migrating twice is a no-op");
-    let pg_schema = fresh_pg_schema().await;
-    let pg = Db::connect(&DbOptions { url: postgres_url_in(&pg_schema), max_connections: 2 }).await.unwrap();
-    pg.migrate().await.unwrap();
-    pg.migrate().await.expect("migrating twice is a no-op");
-
-    let a = schema::tables_and_columns(sqlite.read().await.unwrap().conn()).await.unwrap();
-    let b = schema::tables_and_columns(pg.read().await.unwrap().conn()).await.unwrap();
-    assert!(a.contains_key("users") && a.contains_key("audit_log"), "{a:?}");
-    assert_eq!(a, b, "SQLite and PostgreSQL schemas differ");
-    pg.close().await;
-    drop_pg_schema(&pg_schema).await;
-}
 
 /// 200 writes at once: every one succeeds (on SQLite, none sees `database is locked`).
 async fn two_hundred_concurrent_writes(b: Backend) {

@@ -65,7 +65,7 @@ async fn claims_follow_priority_then_run_at_and_stop_at_the_limit(b: Backend) {
         now,
     )
     .await;
-    assert_eq!(must_get(db, ids_[4]).await.state(), Some(JobState::Scheduled));
+    assert_eq!(must_get(db, ids_[4]).await.state, JobState::Scheduled);
 
     assert!(claim_n(db, "pq", 0, "w0", now).await.is_empty(), "a zero limit claims nothing");
     // The limit holds across priorities: the most urgent priority is used up first.
@@ -73,7 +73,7 @@ async fn claims_follow_priority_then_run_at_and_stop_at_the_limit(b: Backend) {
     assert_eq!(ids(&first), vec![ids_[2], ids_[5], ids_[1], ids_[3]], "priority, then run_at, then id");
     let rest = claim_n(db, "pq", 10, "w2", now).await;
     assert_eq!(ids(&rest), vec![ids_[0]], "the job due later stays");
-    assert_eq!(must_get(db, ids_[4]).await.state(), Some(JobState::Scheduled));
+    assert_eq!(must_get(db, ids_[4]).await.state, JobState::Scheduled);
 
     // A scheduled job is claimable from its run_at on, with nothing moving its state first.
     let due = now + chrono::Duration::milliseconds(1);
@@ -111,7 +111,7 @@ async fn claims_and_due_times_are_scoped_to_their_queue(b: Backend) {
     let mut c = db.read().await.unwrap();
     assert_eq!(ops::next_run_at(c.conn(), "mine").await.unwrap(), Some(now + secs(30)), "not the other queue's");
     drop(c);
-    assert_eq!(must_get(db, ids_[2]).await.state(), Some(JobState::Available));
+    assert_eq!(must_get(db, ids_[2]).await.state, JobState::Available);
     t.drop_schema().await;
 }
 
@@ -129,7 +129,7 @@ async fn a_failed_attempt_is_claimed_again_at_its_run_at(b: Backend) {
     assert!(ops::transition(tx.conn(), id, "w1", &fail).await.unwrap());
     tx.commit().await.unwrap();
     let row = must_get(db, id).await;
-    assert_eq!((row.state(), row.lease_owner.as_deref(), row.errors.0.len()), (Some(JobState::Retryable), None, 1));
+    assert_eq!((row.state, row.lease_owner.as_deref(), row.errors.0.len()), (JobState::Retryable, None, 1));
 
     assert!(claim_n(db, "rq", 1, "w2", retry_at - chrono::Duration::milliseconds(1)).await.is_empty());
     let again = claim_n(db, "rq", 1, "w2", retry_at).await;
@@ -146,7 +146,7 @@ async fn a_failed_attempt_is_claimed_again_at_its_run_at(b: Backend) {
     assert!(ops::transition(tx.conn(), id, "w2", &dead).await.unwrap());
     tx.commit().await.unwrap();
     assert!(claim_n(db, "rq", 1, "w3", retry_at + secs(3600)).await.is_empty());
-    assert_eq!(must_get(db, id).await.state(), Some(JobState::Dead));
+    assert_eq!(must_get(db, id).await.state, JobState::Dead);
     t.drop_schema().await;
 }
 
@@ -243,16 +243,12 @@ async fn completions_apply_per_pair_only_for_the_lease_holder(b: Backend) {
     tx.commit().await.unwrap();
     for id in [a1, b1] {
         let row = must_get(db, id).await;
-        assert_eq!(row.state(), Some(JobState::Completed));
+        assert_eq!(row.state, JobState::Completed);
         assert_eq!((row.lease_owner, row.lease_expires_at, row.finished_at), (None, None, Some(now)));
     }
     let a2_row = must_get(db, a2).await;
-    assert_eq!(
-        (a2_row.state(), a2_row.lease_owner.as_deref()),
-        (Some(JobState::Running), Some("a")),
-        "b never held a2"
-    );
-    assert_eq!(must_get(db, waiting).await.state(), Some(JobState::Available), "an unclaimed job is not completed");
+    assert_eq!((a2_row.state, a2_row.lease_owner.as_deref()), (JobState::Running, Some("a")), "b never held a2");
+    assert_eq!(must_get(db, waiting).await.state, JobState::Available, "an unclaimed job is not completed");
     assert_eq!(complete_as(db, "a", &[a1]).await, 0, "a finished job is not completed twice");
     t.drop_schema().await;
 }
@@ -333,7 +329,7 @@ async fn heartbeats_extend_only_the_holders_running_jobs(b: Backend) {
     }
     assert_eq!(must_get(db, c1).await.lease_expires_at, Some(lease), "c was not named");
     let done = must_get(db, finishing).await;
-    assert_eq!((done.state(), done.lease_expires_at), (Some(JobState::Completed), None));
+    assert_eq!((done.state, done.lease_expires_at), (JobState::Completed, None));
 
     let mut tx = db.begin().await.unwrap();
     assert_eq!(ops::heartbeat(tx.conn(), "c", until).await.unwrap(), 1);
@@ -356,11 +352,11 @@ async fn release_gives_back_only_the_owners_jobs(b: Backend) {
     tx.commit().await.unwrap();
     for id in &all[..2] {
         let row = must_get(db, *id).await;
-        assert_eq!(row.state(), Some(JobState::Available));
+        assert_eq!(row.state, JobState::Available);
         assert_eq!((row.attempt, row.run_at, row.lease_owner), (0, later, None), "the attempt is not counted");
     }
     let b_row = must_get(db, all[2]).await;
-    assert_eq!((b_row.state(), b_row.lease_owner.as_deref()), (Some(JobState::Running), Some("b")));
+    assert_eq!((b_row.state, b_row.lease_owner.as_deref()), (JobState::Running, Some("b")));
     assert_eq!(ids(&claim_n(db, "lq", 10, "c", later).await), all[..2].to_vec(), "released jobs are claimable");
     t.drop_schema().await;
 }

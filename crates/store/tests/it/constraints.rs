@@ -20,7 +20,7 @@ fn invite(org_id: &str, email: &str, token_hash: &str) -> InviteRow {
         id: new_id(),
         org_id: org_id.into(),
         email: email.into(),
-        role: "editor".into(),
+        role: sellcast_domain::Role::Editor,
         token_hash: token_hash.into(),
         invited_by: None,
         created_at: t,
@@ -95,7 +95,10 @@ async fn unique_violations_are_conflicts_named_alike(b: Backend) {
     }
     {
         let mut tx = db.begin().await.unwrap();
-        assert_conflict(orgs::add_member(tx.conn(), &org.id, &org.owner_id, "admin", t0).await, "memberships_pkey");
+        assert_conflict(
+            orgs::add_member(tx.conn(), &org.id, &org.owner_id, sellcast_domain::Role::Admin, t0).await,
+            "memberships_pkey",
+        );
     }
     {
         let mut tx = db.begin().await.unwrap();

@@ -36,7 +36,7 @@ async fn events_replay_after_an_id_in_order_for_whom_they_are_meant(b: Backend) 
     let db = &t.db;
     let other_org = org(db).await;
     let org = org(db).await;
-    let member = member(db, &org.id, "editor").await;
+    let member = member(db, &org.id, sellcast_domain::Role::Editor).await;
     let t0 = now();
 
     let rich = json!({"post_id": "p-1", "text": "Ünïcode ✓ \"quoted\"", "n": 12345678901_i64, "nested": {"a": [1, null, true]}});
@@ -56,16 +56,16 @@ async fn events_replay_after_an_id_in_order_for_whom_they_are_meant(b: Backend) 
     assert_eq!(seen.len(), 4);
     assert_eq!(seen[0].id, first);
     assert!(seen.windows(2).all(|w| w[0].id < w[1].id), "ascending ids");
-    let order: Vec<serde_json::Value> = seen[1..].iter().map(|e| e.data.0["i"].clone()).collect();
+    let order: Vec<serde_json::Value> = seen[1..].iter().map(|e| e.data["i"].clone()).collect();
     assert_eq!(order, vec![json!(0), json!(3), json!(4)], "the batch's rows in their order");
-    assert_eq!(seen[0].data.0, rich, "the data round-trips");
+    assert_eq!(seen[0].data, rich, "the data round-trips");
     assert_eq!((seen[0].kind.as_str(), seen[0].created_at, seen[0].user_id.as_deref()), ("test:event", t0, None));
     assert_eq!((seen[2].kind.as_str(), seen[2].user_id.as_deref()), ("notification", Some(org.owner_id.as_str())));
     // The member sees their own notification, not the owner's.
     let theirs: Vec<serde_json::Value> = replay(db, &org.id, &member, 0, 100)
         .await
         .iter()
-        .map(|e| e.data.0.get("i").cloned().unwrap_or_default())
+        .map(|e| e.data.get("i").cloned().unwrap_or_default())
         .collect();
     assert_eq!(theirs, vec![json!(null), json!(0), json!(1), json!(4)]);
 
@@ -74,7 +74,7 @@ async fn events_replay_after_an_id_in_order_for_whom_they_are_meant(b: Backend) 
     assert_eq!(ids(&replay(db, &org.id, &org.owner_id, 0, 2).await), ids(&seen[..2]));
     assert!(replay(db, &org.id, &org.owner_id, seen[3].id, 100).await.is_empty());
     let elsewhere = replay(db, &other_org.id, &other_org.owner_id, 0, 100).await;
-    assert_eq!(elsewhere.iter().map(|e| e.data.0["i"].clone()).collect::<Vec<_>>(), vec![json!(2)]);
+    assert_eq!(elsewhere.iter().map(|e| e.data["i"].clone()).collect::<Vec<_>>(), vec![json!(2)]);
 
     // One event, under the same visibility.
     let mut c = db.read().await.unwrap();

@@ -47,7 +47,8 @@ async fn only_committed_events_are_announced(b: Backend) {
         Backend::Sqlite => None,
     };
     let t0 = now();
-    let status = [PostStatusMark { post_id: &post.id, status: "publishing", published_at: None }];
+    let status =
+        [PostStatusMark { post_id: &post.id, status: sellcast_domain::PostStatus::Publishing, published_at: None }];
     let event = |i: i32| NewEvent { org_id: &org.id, user_id: None, kind: "post:status", data: json!({"i": i}) };
 
     // A status and its event, rolled back: neither is stored, nothing is announced.
@@ -58,7 +59,7 @@ async fn only_committed_events_are_announced(b: Backend) {
     // Then a transaction that writes no event commits (on SQLite: the rolled-back
     // transaction's note of an insert must not be taken for this one's).
     let mut tx = db.begin().await.unwrap();
-    posts::set_status(tx.conn(), &post.id, "scheduled", None, t0).await.unwrap();
+    posts::set_status(tx.conn(), &post.id, sellcast_domain::PostStatus::Scheduled, None, t0).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(stored_post(db, &post.id).await.status, "scheduled");
     let mut c = db.read().await.unwrap();

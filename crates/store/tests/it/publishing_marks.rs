@@ -3,6 +3,7 @@
 //! keeps its own condition and only the columns each statement names are written.
 
 use crate::support::*;
+use sellcast_domain::{PostStatus, VariantStatus};
 use sellcast_store::posts::{self, PostRow, VariantRow};
 use sellcast_store::publishing::{self, AttemptMark, PostStatusMark, PublishedMark};
 use sellcast_store::Db;
@@ -36,7 +37,7 @@ async fn attempt_marks_write_only_rows_still_as_read(b: Backend) {
 
     // Since the read, one change to each of rows 1–4, each touching one compared column.
     let later = read[3].updated_at + chrono::Duration::seconds(1);
-    rewrite(db, &VariantRow { status: "held".into(), ..read[1].clone() }).await;
+    rewrite(db, &VariantRow { status: VariantStatus::Held, ..read[1].clone() }).await;
     rewrite(db, &VariantRow { attempts: 7, ..read[2].clone() }).await;
     rewrite(db, &VariantRow { updated_at: later, ..read[3].clone() }).await;
     rewrite(db, &VariantRow { platform_post_id: Some("already-there".into()), ..read[4].clone() }).await;
@@ -49,7 +50,7 @@ async fn attempt_marks_write_only_rows_still_as_read(b: Backend) {
     let after: Vec<VariantRow> = read
         .iter()
         .map(|r| VariantRow {
-            status: "publishing".into(),
+            status: VariantStatus::Publishing,
             error: if r.error.is_some() { None } else { Some("retrying".into()) },
             attempts: r.attempts + 1,
             first_attempt_at: Some(t0 - chrono::Duration::minutes(1)),
@@ -94,9 +95,9 @@ async fn results_apply_only_to_variants_without_a_platform_id(b: Backend) {
     let ch = channels(db, &org.id, 3).await;
     let post = post_row(&org.id);
     let mut rows: Vec<VariantRow> = ch.iter().map(|c| variant_row(&post, c)).collect();
-    rows[0].status = "publishing".into();
+    rows[0].status = VariantStatus::Publishing;
     rows[0].error = Some("timed out".into());
-    rows[1].status = "unconfirmed".into();
+    rows[1].status = VariantStatus::Unconfirmed;
     rows[1].platform_post_id = Some("first-id".into());
     insert(db, std::slice::from_ref(&post), &rows).await;
     let had_id = stored_variant(db, &rows[1].id).await;
@@ -115,7 +116,7 @@ async fn results_apply_only_to_variants_without_a_platform_id(b: Backend) {
 
     let v0 = stored_variant(db, &rows[0].id).await;
     let expected = VariantRow {
-        status: "published".into(),
+        status: VariantStatus::Published,
         platform_post_id: Some("p-0".into()),
         platform_url: Some("https://example.test/p-0".into()),
         error: None,
@@ -143,29 +144,29 @@ async fn post_statuses_are_written_per_post(b: Backend) {
     let org = org(db).await;
     let earlier = now() - chrono::Duration::hours(2);
     let publishing_ = post_row(&org.id);
-    let republished = PostRow { status: "published".into(), published_at: Some(earlier), ..post_row(&org.id) };
+    let republished = PostRow { status: PostStatus::Published, published_at: Some(earlier), ..post_row(&org.id) };
     let untouched = post_row(&org.id);
     insert(db, &[publishing_.clone(), republished.clone(), untouched.clone()], &[]).await;
     let untouched = stored_post(db, &untouched.id).await;
 
     let t0 = now();
     let marks = [
-        PostStatusMark { post_id: &publishing_.id, status: "publishing", published_at: None },
-        PostStatusMark { post_id: &republished.id, status: "failed", published_at: None },
-        PostStatusMark { post_id: "no-such-post", status: "published", published_at: Some(t0) },
+        PostStatusMark { post_id: &publishing_.id, status: PostStatus::Publishing, published_at: None },
+        PostStatusMark { post_id: &republished.id, status: PostStatus::Failed, published_at: None },
+        PostStatusMark { post_id: "no-such-post", status: PostStatus::Published, published_at: Some(t0) },
     ];
     let mut tx = db.begin().await.unwrap();
     assert_eq!(publishing::set_post_statuses(tx.conn(), &marks, t0).await.unwrap(), 2);
     assert_eq!(publishing::set_post_statuses(tx.conn(), &[], t0).await.unwrap(), 0);
     tx.commit().await.unwrap();
-    let expected = PostRow { status: "publishing".into(), updated_at: t0, ..publishing_.clone() };
+    let expected = PostRow { status: PostStatus::Publishing, updated_at: t0, ..publishing_.clone() };
     assert_eq!(json(&stored_post(db, &publishing_.id).await), json(&expected));
     let failed = stored_post(db, &republished.id).await;
     assert_eq!((failed.status.as_str(), failed.published_at), ("failed", None), "the publish time is cleared");
     assert_eq!(json(&stored_post(db, &untouched.id).await), json(&untouched));
 
     let t1 = now();
-    let done = [PostStatusMark { post_id: &publishing_.id, status: "published", published_at: Some(t1) }];
+    let done = [PostStatusMark { post_id: &publishing_.id, status: PostStatus::Published, published_at: Some(t1) }];
     let mut tx = db.begin().await.unwrap();
     assert_eq!(publishing::set_post_statuses(tx.conn(), &done, t1).await.unwrap(), 1);
     tx.commit().await.unwrap();
@@ -193,7 +194,7 @@ async fn a_full_round_fits_one_statement_each(b: Backend) {
     assert_eq!(read.len(), ROUND);
     assert_eq!(publishing::posts_by_ids(tx.conn(), &post_ids, true).await.unwrap().len(), ROUND);
     let after: Vec<VariantRow> =
-        read.iter().map(|r| VariantRow { status: "publishing".into(), attempts: 1, ..r.clone() }).collect();
+        read.iter().map(|r| VariantRow { status: VariantStatus::Publishing, attempts: 1, ..r.clone() }).collect();
     let marks: Vec<AttemptMark<'_>> =
         after.iter().zip(&read).map(|(after, before)| AttemptMark { after, before }).collect();
     assert_eq!(publishing::mark_attempts(tx.conn(), &marks, t0).await.unwrap().len(), ROUND);
@@ -204,8 +205,10 @@ async fn a_full_round_fits_one_statement_each(b: Backend) {
         .map(|(id, p)| PublishedMark { variant_id: id, platform_post_id: p, url: None })
         .collect();
     assert_eq!(publishing::mark_published(tx.conn(), &results, t0).await.unwrap().len(), ROUND);
-    let statuses: Vec<PostStatusMark<'_>> =
-        post_ids.iter().map(|id| PostStatusMark { post_id: id, status: "published", published_at: Some(t0) }).collect();
+    let statuses: Vec<PostStatusMark<'_>> = post_ids
+        .iter()
+        .map(|id| PostStatusMark { post_id: id, status: PostStatus::Published, published_at: Some(t0) })
+        .collect();
     assert_eq!(publishing::set_post_statuses(tx.conn(), &statuses, t0).await.unwrap(), ROUND as u64);
     tx.commit().await.unwrap();
 

@@ -4,13 +4,13 @@
 #![allow(dead_code)]
 
 use chrono::{DateTime, SubsecRound, Utc};
+use sellcast_domain::{ChannelStatus, MediaStatus, PostStatus, Role, VariantStatus};
 use sellcast_store::channels::{self, ChannelRow};
 use sellcast_store::media::{self, MediaRow};
 use sellcast_store::posts::{self, PostRow, VariantRow};
 use sellcast_store::users::{self, UserRow};
 use sellcast_store::{orgs, Db, DbOptions};
 use serde::Serialize;
-use sqlx::types::Json;
 
 pub use sellcast_testkit::{drop_pg_schema, fresh_pg_schema, on_both_backends, postgres_url_in, Backend};
 
@@ -103,13 +103,13 @@ pub async fn org(db: &Db) -> Org {
     let org = orgs::OrgRow { id: new_id(), name: "Store test".into(), created_at: t, updated_at: t };
     let mut tx = db.begin().await.expect("begin");
     orgs::insert(tx.conn(), &org).await.expect("insert org");
-    orgs::add_member(tx.conn(), &org.id, &owner_id, "owner", t).await.expect("add member");
+    orgs::add_member(tx.conn(), &org.id, &owner_id, Role::Owner, t).await.expect("add member");
     tx.commit().await.expect("commit");
     Org { id: org.id, owner_id }
 }
 
 /// A new user who is a member of the org with this role; their id.
-pub async fn member(db: &Db, org_id: &str, role: &str) -> String {
+pub async fn member(db: &Db, org_id: &str, role: Role) -> String {
     let id = user(db).await;
     let mut tx = db.begin().await.expect("begin");
     orgs::add_member(tx.conn(), org_id, &id, role, now()).await.expect("add member");
@@ -131,7 +131,7 @@ pub fn channel_row(org_id: &str, account: usize) -> ChannelRow {
         display_name: None,
         avatar_url: None,
         profile_url: None,
-        status: "active".into(),
+        status: ChannelStatus::Active,
         credentials: "{}".into(),
         key_id: "k1".into(),
         token_expires_at: None,
@@ -167,9 +167,9 @@ pub fn post_row(org_id: &str) -> PostRow {
         author_id: None,
         text: "Store test post".into(),
         search_text: "store test post".into(),
-        tags: Json(Vec::new()),
+        tags: Vec::new(),
         campaign: None,
-        status: "scheduled".into(),
+        status: PostStatus::Scheduled,
         scheduled_at: Some(t + chrono::Duration::days(1)),
         published_at: None,
         created_at: t,
@@ -188,8 +188,8 @@ pub fn variant_row(post: &PostRow, channel_id: &str) -> VariantRow {
         text: None,
         media_ids: None,
         first_comment: None,
-        options: Json(serde_json::json!({})),
-        status: "scheduled".into(),
+        options: serde_json::json!({}),
+        status: VariantStatus::Scheduled,
         platform_post_id: None,
         platform_url: None,
         error: None,
@@ -241,8 +241,8 @@ pub async fn images(db: &Db, org_id: &str, n: usize) -> Vec<String> {
             alt_text: String::new(),
             blob_key: format!("blob-{i}"),
             sha256: String::new(),
-            status: "ready".into(),
-            variants: Json(serde_json::json!({})),
+            status: MediaStatus::Ready,
+            variants: serde_json::json!({}),
             error: None,
             created_at: t,
             updated_at: t,
