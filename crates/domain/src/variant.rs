@@ -82,8 +82,10 @@ mod tests {
     use super::VariantStatus::{self, *};
 
     /// status, settled, maybe_sent, pending, can_retry, on_schedule, on_unschedule, on_attempt
+    type Row = (VariantStatus, bool, bool, bool, bool, VariantStatus, VariantStatus, VariantStatus);
+
     #[rustfmt::skip]
-    const TABLE: [(VariantStatus, bool, bool, bool, bool, VariantStatus, VariantStatus, VariantStatus); 7] = [
+    const TABLE: [Row; 7] = [
         (Draft,       true,  false, false, false, Scheduled,   Draft,       Publishing),
         (Scheduled,   false, false, true,  false, Scheduled,   Draft,       Publishing),
         (Publishing,  false, true,  true,  false, Scheduled,   Draft,       Publishing),

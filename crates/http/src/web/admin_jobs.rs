@@ -171,7 +171,7 @@ pub async fn list(State(state): State<AppState>, s: Signed, Query(q): Query<List
                                     td { a href={ "/admin/jobs/" (j.id) } { "#" (j.id) } }
                                     td { code { (j.kind) } }
                                     td { (j.queue) }
-                                    td { (ui::status_badge(&j.state)) }
+                                    td { (ui::status_badge(j.state)) }
                                     td { (j.attempt) " / " (j.max_attempts) }
                                     td.nowrap { (ui::time(j.run_at, tz)) }
                                     td { @if let Some(e) = j.errors.last() { (short(&e.error, ERROR_SHOWN)) } @else { span.muted { "—" } } }
@@ -202,7 +202,7 @@ pub async fn detail(State(state): State<AppState>, s: Signed, Path(raw): Path<St
     let body = html! {
         p { a href="/admin/jobs" { "← All jobs" } }
         div.page-head {
-            h1 { "Job #" (j.id) " " (ui::status_badge(&j.state)) }
+            h1 { "Job #" (j.id) " " (ui::status_badge(j.state)) }
             (job_actions(&s, &j))
         }
         section.card {

@@ -174,7 +174,7 @@ fn channel_row(
                     (client_name.map(String::as_str).unwrap_or("—"))
                 }
             }
-            td { (ui::status_badge(&row.status)) }
+            td { (ui::status_badge(row.status)) }
             td.health {
                 @if let Some(e) = &row.last_error {
                     p.health-error { "Last error: " (e) }

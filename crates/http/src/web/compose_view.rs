@@ -135,7 +135,7 @@ fn channel_card(p: &ComposePage<'_>, ch: &Channel) -> Markup {
             label.channel-pick {
                 input type="checkbox" name="channels" value=(ch.id) checked[selected] data-channel-check;
                 span.channel-name { strong { (platform_label(&ch.platform)) } " " span.muted { (ch.handle) } }
-                @if ch.status != ChannelStatus::Active { " " (ui::status_badge(&ch.status)) }
+                @if ch.status != ChannelStatus::Active { " " (ui::status_badge(ch.status)) }
             }
             (field_error(p.errors, &key("channel"), &format!("channel-{}", ch.id)))
             div.channel-adapt id={ "adapt-" (ch.id) } {
@@ -284,7 +284,7 @@ pub fn render(p: &ComposePage<'_>) -> Markup {
         div.page-head {
             h1 { @if p.post.is_some() { "Edit post" } @else { "New post" } }
             @if let Some(v) = p.post {
-                div.actions { (ui::status_badge(&v.post.status)) a.button.small href={ (p.return_to.trim_end_matches("/edit")) } { "Back to the post" } }
+                div.actions { (ui::status_badge(v.post.status)) a.button.small href={ (p.return_to.trim_end_matches("/edit")) } { "Back to the post" } }
             }
         }
         (summary(p))

@@ -191,7 +191,7 @@ fn scheduled_card(s: &OrgScope, up: &Upcoming, tz: Tz) -> Markup {
                                 (ui::time(p.scheduled_at, tz.name()))
                                 span.muted { " · " (channel_names(p)) }
                             }
-                            (post_badge(&p.status))
+                            (post_badge(p.status))
                         }
                     }
                 }
@@ -213,7 +213,7 @@ fn attention_card(s: &OrgScope, att: &Attention) -> Markup {
                         li data-post-id=(p.post.id) {
                             a href=(s.path(&format!("/posts/{}", p.post.id))) { (snippet(&p.post.text, 60)) }
                             p.dash-why { (why) }
-                            (post_badge(&p.post.status))
+                            (post_badge(p.post.status))
                         }
                     }
                 }
@@ -239,12 +239,12 @@ fn recent_card(s: &OrgScope, recent: &[PostView]) -> Markup {
                     @for p in recent {
                         li data-post-id=(p.post.id) {
                             a href=(s.path(&format!("/posts/{}", p.post.id))) { (snippet(&p.post.text, 60)) }
-                            (post_badge(&p.post.status))
+                            (post_badge(p.post.status))
                             ul.dash-variants {
                                 @for v in &p.variants {
                                     li data-variant-id=(v.variant.id) {
                                         span { (v.channel_handle) } " "
-                                        (ui::status_badge(&v.variant.status))
+                                        (ui::status_badge(v.variant.status))
                                         " "
                                         a data-platform-link href=(v.variant.platform_url.as_deref().unwrap_or("#"))
                                             hidden[v.variant.platform_url.is_none()] rel="noopener" {
@@ -273,7 +273,7 @@ fn channels_card(s: &OrgScope, needs: &[Channel]) -> Markup {
                     @for c in needs {
                         li {
                             span { (c.handle) " (" (c.platform) ")" } " "
-                            (ui::status_badge(&c.status))
+                            (ui::status_badge(c.status))
                             " "
                             a href=(s.path("/channels")) { "Reconnect" span.visually-hidden { " " (c.handle) } }
                         }

@@ -219,12 +219,12 @@ fn row(scope: &OrgScope, v: &PostView) -> Markup {
                     @for var in &v.variants {
                         li data-variant-id=(var.variant.id) {
                             span.chip-name { (platform_label(&var.platform)) " · " (var.channel_handle) }
-                            " " (ui::status_badge(&var.variant.status))
+                            " " (ui::status_badge(var.variant.status))
                         }
                     }
                 }
             }
-            td { (post_badge(&v.post.status)) }
+            td { (post_badge(v.post.status)) }
             td { (when_cell(v, tz)) }
             td.tags { @for t in &v.post.tags { span.tag { "#" (t) } " " } }
         }

@@ -72,7 +72,7 @@ fn variant_row(scope: &OrgScope, post: &PostView, v: &VariantView) -> Markup {
     html! {
         tr data-variant-id=(v.variant.id) {
             th scope="row" { (platform) span.muted { " · " (v.channel_handle) } }
-            td { (ui::status_badge(&v.variant.status)) }
+            td { (ui::status_badge(v.variant.status)) }
             td.variant-text {
                 @match &v.variant.text { Some(t) => { (excerpt(t, 140)) }, None => { span.muted { "Main text" } } }
                 @if let Some(c) = &v.variant.first_comment { br; span.muted { "First comment: " (excerpt(c, 80)) } }
@@ -103,7 +103,7 @@ fn body(scope: &OrgScope, v: &PostView, media_rows: &[sellcast_app::media::Media
             div.page-head {
                 div {
                     p.muted { a href=(scope.path("/posts")) { "Posts" } " /" }
-                    h1 { "Post " (post_badge(&v.post.status)) }
+                    h1 { "Post " (post_badge(v.post.status)) }
                 }
                 (actions(scope, v))
             }

@@ -361,7 +361,7 @@ async fn shutdown_releases_even_with_frequent_heartbeats(b: Backend) {
         h.shutdown().await;
         let row = must_get(db, e.id).await;
         if row.state != JobState::Available || row.attempt != 0 {
-            stuck.push((i, row.state.clone(), row.attempt, row.lease_owner.clone()));
+            stuck.push((i, row.state, row.attempt, row.lease_owner.clone()));
         }
         // Out of the next round's way.
         let mut tx = db.begin().await.unwrap();

@@ -69,7 +69,7 @@ async fn attempt_marks_write_only_rows_still_as_read(b: Backend) {
 
     for i in [0, 5] {
         let expected = VariantRow {
-            status: after[i].status.clone(),
+            status: after[i].status,
             error: after[i].error.clone(),
             attempts: after[i].attempts,
             first_attempt_at: after[i].first_attempt_at,
