@@ -14,10 +14,8 @@ use crate::context::Actor;
 use crate::error::AppResult;
 use crate::App;
 use chrono::{DateTime, Duration, Utc};
-use sellcast_domain::{PostStatus, VariantStatus};
 use sellcast_queue::{JobArgs, NewJob, Outcome, Registry};
 use sellcast_store::events;
-use sellcast_store::posts::{PostRow, VariantRow};
 use sellcast_store::Conn;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -42,105 +40,6 @@ pub async fn emit<E: EventData>(
     let json = serde_json::to_value(data).map_err(crate::AppError::internal)?;
     events::insert(c, org_id, user_id, E::KIND, &json, now).await?;
     Ok(())
-}
-
-/// `post:status`: a post's overall status and each variant's, after any of them changed.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct PostStatusChanged {
-    pub post_id: String,
-    pub status: PostStatus,
-    pub variants: Vec<VariantState>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct VariantState {
-    pub id: String,
-    pub channel_id: String,
-    pub status: VariantStatus,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub platform_url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
-
-impl EventData for PostStatusChanged {
-    const KIND: &'static str = "post:status";
-}
-
-/// `notification:new`: the notification as the notifications API shows it, and the
-/// recipient's unread count in the org.
-#[derive(Debug, Clone, Serialize)]
-pub struct NotificationNew {
-    pub notification: crate::notifications::Notification,
-    pub unread_count: i64,
-}
-
-impl EventData for NotificationNew {
-    const KIND: &'static str = "notification:new";
-}
-
-/// Emit `post:status` for `post` with these (current) variants.
-pub async fn post_status<'v>(
-    c: Conn<'_>,
-    post: &PostRow,
-    variants: impl IntoIterator<Item = &'v VariantRow>,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    emit(c, &post.org_id, None, &PostStatusChanged::of(post, variants), now).await
-}
-
-/// Emit `post:status` for a post as a use case returns it.
-pub async fn post_view_status(c: Conn<'_>, view: &crate::posts::PostView, now: DateTime<Utc>) -> AppResult<()> {
-    emit(c, &view.post.org_id, None, &PostStatusChanged::of_view(view), now).await
-}
-
-impl PostStatusChanged {
-    /// The event for a post as a use case returns it.
-    pub fn of_view(view: &crate::posts::PostView) -> PostStatusChanged {
-        PostStatusChanged {
-            post_id: view.post.id.clone(),
-            status: view.post.status,
-            variants: view
-                .variants
-                .iter()
-                .map(|v| VariantState {
-                    id: v.variant.id.clone(),
-                    channel_id: v.variant.channel_id.clone(),
-                    status: v.variant.status,
-                    platform_url: v.variant.platform_url.clone(),
-                    error: v.variant.error.clone(),
-                })
-                .collect(),
-        }
-    }
-
-    /// The event for `post` with these (current) variants.
-    pub fn of<'v>(post: &PostRow, variants: impl IntoIterator<Item = &'v VariantRow>) -> PostStatusChanged {
-        PostStatusChanged {
-            post_id: post.id.clone(),
-            status: post.status,
-            variants: variants
-                .into_iter()
-                .map(|v| VariantState {
-                    id: v.id.clone(),
-                    channel_id: v.channel_id.clone(),
-                    status: v.status,
-                    platform_url: v.platform_url.clone(),
-                    error: v.error.clone(),
-                })
-                .collect(),
-        }
-    }
-}
-
-/// Emit `notification:new` to the notification's recipient (org notifications only: the
-/// stream is per org).
-pub async fn notification_new(mut c: Conn<'_>, user_id: &str, n: crate::notifications::Notification) -> AppResult<()> {
-    let Some(org_id) = n.org_id.clone() else { return Ok(()) };
-    let unread_count = sellcast_store::notifications::unread_count(c.re(), user_id, Some(&org_id)).await?;
-    let at = n.created_at;
-    let data = NotificationNew { notification: n, unread_count };
-    emit(c, &org_id, Some(user_id), &data, at).await
 }
 
 /// Open the org's stream for `actor` (a member; others get the org's 404). `last_event_id`:

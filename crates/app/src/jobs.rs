@@ -7,7 +7,7 @@ use crate::context::Actor;
 use crate::error::{AppError, AppResult};
 use crate::mail::DeliverEmail;
 use crate::media::{self, ProcessMedia};
-use crate::posts::{self, publish::PublishVariant};
+use crate::posts::{self, enqueue::PublishVariant};
 use crate::App;
 use chrono::{DateTime, Utc};
 use sellcast_domain::JobState;

@@ -3,6 +3,7 @@
 
 use crate::context::Actor;
 use crate::error::AppResult;
+use crate::events::{emit, EventData};
 use crate::App;
 use chrono::{DateTime, Utc};
 use sellcast_domain::pagination::Page;
@@ -41,6 +42,28 @@ impl From<NotificationRow> for Notification {
     }
 }
 
+/// `notification:new`: the notification as the notifications API shows it, and the
+/// recipient's unread count in the org.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotificationNew {
+    pub notification: Notification,
+    pub unread_count: i64,
+}
+
+impl EventData for NotificationNew {
+    const KIND: &'static str = "notification:new";
+}
+
+/// Emit `notification:new` to the notification's recipient (org notifications only: the
+/// stream is per org).
+async fn notification_new(mut c: Conn<'_>, user_id: &str, n: Notification) -> AppResult<()> {
+    let Some(org_id) = n.org_id.clone() else { return Ok(()) };
+    let unread_count = notifications::unread_count(c.re(), user_id, Some(&org_id)).await?;
+    let at = n.created_at;
+    let data = NotificationNew { notification: n, unread_count };
+    emit(c, &org_id, Some(user_id), &data, at).await
+}
+
 /// What to tell people; one notification per recipient is made of it.
 pub struct Notice<'a> {
     pub org_id: Option<&'a str>,
@@ -67,7 +90,7 @@ pub async fn notify(mut c: Conn<'_>, user_ids: &[String], n: &Notice<'_>, now: D
             created_at: now,
         };
         notifications::insert(c.re(), &row).await?;
-        crate::events::notification_new(c.re(), user_id, row.into()).await?;
+        notification_new(c.re(), user_id, row.into()).await?;
     }
     Ok(())
 }

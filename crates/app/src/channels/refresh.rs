@@ -180,7 +180,7 @@ pub async fn release_held(mut c: Conn<'_>, channel_id: &str, now: DateTime<Utc>)
         v.error = None;
         v.updated_at = now;
         posts::update_variant(c.re(), &v).await?;
-        crate::posts::publish::enqueue(c.re(), &v.id, now, now).await?;
+        crate::posts::enqueue::enqueue(c.re(), &v.id, now, now).await?;
     }
     // One post:status per post whose variants were released.
     for v in &held {
@@ -191,7 +191,7 @@ pub async fn release_held(mut c: Conn<'_>, channel_id: &str, now: DateTime<Utc>)
     for post_id in post_ids {
         if let Some(post) = posts::by_id_any_org(c.re(), post_id).await? {
             let variants = posts::variants_of(c.re(), post_id).await?;
-            crate::events::post_status(c.re(), &post, &variants, now).await?;
+            crate::posts::status_event::emit_for_rows(c.re(), &post, &variants, now).await?;
         }
     }
     Ok(held.len())

@@ -2,15 +2,20 @@
 //! its publish jobs (one per variant, unique per variant) are written in one transaction, so
 //! a scheduled post always has its jobs and a draft never does.
 
-use super::{current_inputs, load_view, publish, record, validate, PostView, VariantInput};
+use super::enqueue;
+use super::input::VariantInput;
+use super::load::{channel, current_inputs, load_view, record};
+use super::status_event::emit_for_view;
+use super::validate;
+use super::view::PostView;
 use crate::context::Actor;
 use crate::error::{AppError, AppResult};
 use crate::orgs::authorize;
 use crate::App;
 use chrono::{DateTime, Duration, Utc};
-use sellcast_domain::{Permission, VariantStatus};
+use sellcast_domain::{JobState, Permission, VariantStatus};
 use sellcast_queue::ops as jobs;
-use sellcast_store::posts::{self, PostRow};
+use sellcast_store::posts;
 use sellcast_store::Conn;
 use serde_json::json;
 
@@ -73,16 +78,16 @@ pub(super) async fn schedule_in(
         if v.platform_post_id.is_some() {
             continue;
         }
-        let key = publish::unique_key(&v.id);
+        let key = enqueue::unique_key(&v.id);
         match jobs::unfinished_by_unique_key(c.re(), &key).await? {
-            Some(job) if job.state == "running" => {
+            Some(job) if job.state == JobState::Running => {
                 return Err(AppError::Conflict("this post is being published right now".into()));
             }
             Some(_) => {
                 jobs::reschedule_waiting(c.re(), &key, at, now).await?;
             }
             None => {
-                publish::enqueue(c.re(), &v.id, at, now).await?;
+                enqueue::enqueue(c.re(), &v.id, at, now).await?;
             }
         }
         if v.status != VariantStatus::Unconfirmed {
@@ -99,7 +104,7 @@ pub(super) async fn schedule_in(
     posts::update(c.re(), &post).await?;
     record(c.re(), actor, &post, action, json!({"scheduled_at": {"from": from, "to": at}})).await?;
     let view = load_view(c.re(), post).await?;
-    crate::events::post_view_status(c, &view, now).await?;
+    emit_for_view(c, &view, now).await?;
     Ok(view)
 }
 
@@ -115,7 +120,7 @@ pub async fn unschedule(app: &App, actor: &Actor, org_id: &str, id: &str) -> App
             post.status
         )));
     };
-    cancel_jobs(tx.conn(), &post).await?;
+    enqueue::cancel_jobs(tx.conn(), &post).await?;
     for mut v in posts::variants_of(tx.conn(), id).await? {
         if v.platform_post_id.is_none() && v.status != VariantStatus::Unconfirmed {
             v.status = v.status.on_unschedule();
@@ -129,49 +134,9 @@ pub async fn unschedule(app: &App, actor: &Actor, org_id: &str, id: &str) -> App
     posts::update(tx.conn(), &post).await?;
     record(tx.conn(), actor, &post, "post.unschedule", json!({})).await?;
     let view = load_view(tx.conn(), post).await?;
-    crate::events::post_view_status(tx.conn(), &view, now).await?;
+    emit_for_view(tx.conn(), &view, now).await?;
     tx.commit().await?;
     Ok(view)
-}
-
-/// Cancel the post's waiting publish jobs; Conflict if one is running.
-pub async fn cancel_jobs(mut c: Conn<'_>, post: &PostRow) -> AppResult<()> {
-    let now = post.updated_at;
-    for v in posts::variants_of(c.re(), &post.id).await? {
-        let key = publish::unique_key(&v.id);
-        if let Some(job) = jobs::unfinished_by_unique_key(c.re(), &key).await? {
-            if job.state == "running" {
-                return Err(AppError::Conflict("this post is being published right now; try again in a moment".into()));
-            }
-            jobs::cancel_waiting(c.re(), &key, now).await?;
-        }
-    }
-    Ok(())
-}
-
-/// Variants leaving the post lose their waiting jobs.
-pub async fn drop_removed_jobs(
-    mut c: Conn<'_>,
-    post: &PostRow,
-    keep: &[VariantInput],
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    for v in posts::variants_of(c.re(), &post.id).await? {
-        if keep.iter().any(|k| k.channel_id == v.channel_id) {
-            continue;
-        }
-        if v.platform_post_id.is_some() {
-            return Err(AppError::Conflict("a channel this post was already published to cannot be removed".into()));
-        }
-        let key = publish::unique_key(&v.id);
-        if let Some(job) = jobs::unfinished_by_unique_key(c.re(), &key).await? {
-            if job.state == "running" {
-                return Err(AppError::Conflict("this post is being published right now".into()));
-            }
-            jobs::cancel_waiting(c.re(), &key, now).await?;
-        }
-    }
-    Ok(())
 }
 
 /// Try a failed variant again, now.
@@ -193,7 +158,7 @@ pub async fn retry_variant(
     if !v.status.can_retry() {
         return Err(AppError::Conflict(format!("only a failed variant can be retried; this one is {}", v.status)));
     }
-    let ch = super::channel(tx.conn(), org_id, &v.channel_id).await?;
+    let ch = channel(tx.conn(), org_id, &v.channel_id).await?;
     if !ch.status.can_publish() {
         return Err(AppError::Conflict(format!("{} must be reconnected first", ch.handle)));
     }
@@ -201,13 +166,13 @@ pub async fn retry_variant(
     v.error = None;
     v.updated_at = now;
     posts::update_variant(tx.conn(), &v).await?;
-    publish::enqueue(tx.conn(), &v.id, now, now).await?;
+    enqueue::enqueue(tx.conn(), &v.id, now, now).await?;
     post.status = post.status.from_variants(posts::variants_of(tx.conn(), post_id).await?.iter().map(|v| v.status));
     post.updated_at = now;
     posts::update(tx.conn(), &post).await?;
     record(tx.conn(), actor, &post, "post.retry", json!({"variant_id": variant_id})).await?;
     let view = load_view(tx.conn(), post).await?;
-    crate::events::post_view_status(tx.conn(), &view, now).await?;
+    emit_for_view(tx.conn(), &view, now).await?;
     tx.commit().await?;
     app.db.job_wakeup().notify_waiters();
     Ok(view)

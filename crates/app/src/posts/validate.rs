@@ -2,7 +2,8 @@
 //! belong to the org, and each variant meets its platform's rules (characters counted the
 //! platform's way, media counts and types), with messages that say exactly what is wrong.
 
-use super::{channel, VariantInput, TEXT_MAX};
+use super::input::{VariantInput, TEXT_MAX};
+use super::load::channel;
 use crate::error::AppResult;
 use sellcast_domain::rules::{self, MediaFacts, MediaKind, VariantDraft};
 use sellcast_domain::{ChannelStatus, Platform, ValidationErrors};

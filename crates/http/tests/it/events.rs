@@ -355,7 +355,7 @@ async fn old_events_are_pruned(b: Backend) {
     assert_eq!(sellcast_app::events::prune(&srv.app).await.unwrap(), 0, "a fresh event stays");
     srv.app.clock.advance(chrono::Duration::hours(sellcast_app::events::RETENTION_HOURS + 1));
     let mut tx = srv.app.db.begin().await.unwrap();
-    let fresh = sellcast_app::events::PostStatusChanged {
+    let fresh = sellcast_app::posts::PostStatusChanged {
         post_id: "fresh".into(),
         status: sellcast_domain::PostStatus::Draft,
         variants: vec![],
@@ -417,8 +417,8 @@ async fn postgres_events_cross_processes() {
     first.stop().await;
 }
 
-fn status_of(post_id: &str) -> sellcast_app::events::PostStatusChanged {
-    sellcast_app::events::PostStatusChanged {
+fn status_of(post_id: &str) -> sellcast_app::posts::PostStatusChanged {
+    sellcast_app::posts::PostStatusChanged {
         post_id: post_id.into(),
         status: sellcast_domain::PostStatus::Draft,
         variants: vec![],

@@ -12,7 +12,8 @@
 use super::{count_attempt, next_status, settled, Loaded};
 use crate::clock::Clock;
 use crate::error::{AppError, AppResult};
-use crate::events::{EventData, PostStatusChanged};
+use crate::events::EventData;
+use crate::posts::status_event::PostStatusChanged;
 use chrono::{DateTime, Utc};
 use sellcast_domain::VariantStatus;
 use sellcast_platforms::Published;

@@ -14,43 +14,18 @@ use crate::App;
 use chrono::{DateTime, Duration, Utc};
 use sellcast_domain::{PostStatus, VariantStatus};
 use sellcast_platforms::{PlatformError, PublishRequest, Published};
-use sellcast_queue::{ops as jobs, JobArgs, NewJob, Outcome};
+use sellcast_queue::Outcome;
 use sellcast_store::channels::{self, ChannelRow};
 use sellcast_store::posts::{self, PostRow, VariantRow};
 use sellcast_store::{users, Conn};
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 mod batch;
 
 pub use batch::GroupCommit;
 
-#[derive(Debug, Serialize, Deserialize)]
-pub struct PublishVariant {
-    pub variant_id: String,
-}
-
-impl JobArgs for PublishVariant {
-    const KIND: &'static str = "post.publish";
-    const QUEUE: &'static str = "publish";
-    /// The first try and seed 004's five retries (30 s, 2 min, 10 min, 30 min, 1 h).
-    const MAX_ATTEMPTS: i32 = 6;
-}
-
 /// Handler runs (snoozes included) after which a rate-limited variant stops waiting.
 const MAX_RUNS: i32 = 30;
-
-pub fn unique_key(variant_id: &str) -> String {
-    format!("publish:{variant_id}")
-}
-
-pub async fn enqueue(c: Conn<'_>, variant_id: &str, at: DateTime<Utc>, now: DateTime<Utc>) -> AppResult<()> {
-    let job = NewJob::of(&PublishVariant { variant_id: variant_id.to_string() })
-        .run_at(at)
-        .unique_key(unique_key(variant_id));
-    jobs::enqueue(c, &job, now).await?;
-    Ok(())
-}
 
 /// The job's entry point: every error becomes a retry (the variant keeps its state).
 pub async fn run(app: &App, variant_id: &str, attempt: i32, max_attempts: i32) -> Outcome {
@@ -230,7 +205,7 @@ async fn set_post_status(mut c: Conn<'_>, post: &mut PostRow, now: DateTime<Utc>
         posts::set_status(c.re(), &post.id, post.status, post.published_at, now).await?;
     }
     // Every caller has just changed a variant: tell the org's streams, in this transaction.
-    crate::events::post_status(c, post, &variants, now).await
+    crate::posts::status_event::emit_for_rows(c, post, &variants, now).await
 }
 
 /// Record the platform's id and URL and mark the variant published, in one transaction (with
