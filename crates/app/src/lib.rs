@@ -63,17 +63,16 @@ impl App {
     /// Create the data directory, load or generate secrets, connect and migrate.
     pub async fn open(config: Config) -> AppResult<Arc<App>> {
         std::fs::create_dir_all(config.media_dir())
-            .map_err(|e| AppError::Internal(format!("creating {}: {e}", config.media_dir().display())))?;
+            .map_err(|e| AppError::internal(format!("creating {}: {e}", config.media_dir().display())))?;
         let secrets = secrets::load_or_create(&config)?;
         let db =
             Db::connect(&DbOptions { url: config.database_url(), max_connections: config.database_max_connections })
                 .await
-                .map_err(|e| AppError::Internal(format!("connecting to the database: {e}")))?;
-        db.migrate().await.map_err(|e| AppError::Internal(format!("migrating the database: {e}")))?;
+                .map_err(|e| AppError::internal_from("connecting to the database", e))?;
+        db.migrate().await.map_err(|e| AppError::internal_from("migrating the database", e))?;
         let mailer = mail::Mailer::new(config.smtp_url.as_deref(), &config.smtp_from)?;
         let adapters = platforms::build(&config, &db)?;
-        let blobs =
-            blob_config(&config).open().map_err(|e| AppError::Internal(format!("opening the media store: {e}")))?;
+        let blobs = blob_config(&config).open().map_err(|e| AppError::internal_from("opening the media store", e))?;
         Ok(Arc::new(App {
             adapters,
             blobs,

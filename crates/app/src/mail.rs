@@ -74,7 +74,7 @@ impl Mailer {
         outbox::insert(c.re(), &row).await?;
         if self.smtp_configured() {
             let job = NewJob::of(&DeliverEmail { email_id: row.id.clone() }).unique_key(format!("email:{}", row.id));
-            jobs::enqueue(c, &job, now).await.map_err(AppError::internal)?;
+            jobs::enqueue(c, &job, now).await?;
         }
         Ok(())
     }

@@ -154,7 +154,10 @@ pub async fn upload(app: &App, actor: &Actor, org_id: &str, up: Upload) -> AppRe
         created_at: now,
         updated_at: now,
     };
-    app.blobs.put(&key, up.bytes, media_type.mime()).await.map_err(AppError::internal)?;
+    app.blobs
+        .put(&key, up.bytes, media_type.mime())
+        .await
+        .map_err(|e| AppError::internal_from("storing an upload", e))?;
     let saved = async {
         let mut tx = app.db.begin().await?;
         media::insert(tx.conn(), &row).await?;
@@ -204,7 +207,7 @@ async fn process_inner(app: &App, media_id: &str) -> AppResult<()> {
             _ => return Ok(()),
         }
     };
-    let original = app.blobs.get(&row.blob_key).await.map_err(AppError::internal)?;
+    let original = app.blobs.get(&row.blob_key).await.map_err(|e| AppError::internal_from("reading an upload", e))?;
     let derived = tokio::task::spawn_blocking(move || {
         Variant::all().map(|v| (v, sellcast_media::derive(&original, v))).collect::<Vec<_>>()
     })
@@ -220,7 +223,7 @@ async fn process_inner(app: &App, media_id: &str) -> AppResult<()> {
                 app.blobs
                     .put(&key, Bytes::from(d.bytes.clone()), d.media_type.mime())
                     .await
-                    .map_err(AppError::internal)?;
+                    .map_err(|e| AppError::internal_from("storing an image variant", e))?;
                 variants.insert(
                     variant.name().to_string(),
                     json!({"key": key, "mime": d.media_type.mime(), "width": d.width, "height": d.height, "bytes": d.bytes.len()}),

@@ -18,7 +18,7 @@ pub fn build(config: &Config, db: &Db) -> AppResult<Adapters> {
         connect: Duration::from_secs(config.platform_timeout_secs.min(10)),
         request: Duration::from_secs(config.platform_timeout_secs),
     })
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    .map_err(|e| AppError::internal_from("building the platform adapters", e))?;
     let meta_config =
         meta::MetaConfig { graph_url: config.meta_graph_url.clone(), dialog_url: config.meta_dialog_url.clone() };
     let mut adapters = Adapters::default();

@@ -46,9 +46,9 @@ pub fn load_or_create(config: &Config) -> AppResult<Secrets> {
     let path = config.data_dir().join("secrets.json");
     let file = if path.exists() {
         let text = std::fs::read_to_string(&path)
-            .map_err(|e| AppError::Internal(format!("reading {}: {e}", path.display())))?;
+            .map_err(|e| AppError::internal_from(format!("reading {}", path.display()), e))?;
         serde_json::from_str::<SecretsFile>(&text)
-            .map_err(|e| AppError::Internal(format!("{} is not a valid secrets file: {e}", path.display())))?
+            .map_err(|e| AppError::internal_from(format!("{} is not a valid secrets file", path.display()), e))?
     } else {
         let f = SecretsFile {
             jwt_secret: random_b64(48),
@@ -61,12 +61,12 @@ pub fn load_or_create(config: &Config) -> AppResult<Secrets> {
     let mut keys = Vec::new();
     for k in &file.encryption_keys {
         let key =
-            decode_key(&k.key).map_err(|why| AppError::Internal(format!("{}: key {}: {why}", path.display(), k.id)))?;
+            decode_key(&k.key).map_err(|why| AppError::internal(format!("{}: key {}: {why}", path.display(), k.id)))?;
         keys.push((k.id.clone(), key));
     }
     let mut active_key = file.active_key.clone();
     if let Some(configured) = &config.encryption_key {
-        let key = decode_key(configured).map_err(AppError::Internal)?;
+        let key = decode_key(configured).map_err(AppError::internal)?;
         keys.retain(|(id, _)| id != "config");
         keys.push(("config".into(), key));
         active_key = "config".into();
@@ -78,7 +78,7 @@ pub fn load_or_create(config: &Config) -> AppResult<Secrets> {
 /// Write a file readable only by its owner.
 fn write_private(path: &Path, contents: &str) -> AppResult<()> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| AppError::Internal(format!("creating {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| AppError::internal_from(format!("creating {}", dir.display()), e))?;
     }
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
@@ -87,25 +87,24 @@ fn write_private(path: &Path, contents: &str) -> AppResult<()> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts.open(path).map_err(|e| AppError::Internal(format!("creating {}: {e}", path.display())))?;
-    f.write_all(contents.as_bytes()).map_err(|e| AppError::Internal(format!("writing {}: {e}", path.display())))
+    let mut f = opts.open(path).map_err(|e| AppError::internal_from(format!("creating {}", path.display()), e))?;
+    f.write_all(contents.as_bytes()).map_err(|e| AppError::internal_from(format!("writing {}", path.display()), e))
 }
 
 /// Add a fresh encryption key to the secrets file and make it the active one; its id.
 /// Old keys stay in the ring so existing ciphertexts remain readable until re-encrypted.
 pub fn add_active_key(config: &Config) -> AppResult<String> {
     if config.encryption_key.is_some() {
-        return Err(AppError::Internal(
-            "SELLCAST_ENCRYPTION_KEY is set: rotate by adding the new key to secrets.json instead of the environment"
-                .into(),
+        return Err(AppError::internal(
+            "SELLCAST_ENCRYPTION_KEY is set: rotate by adding the new key to secrets.json instead of the environment",
         ));
     }
     load_or_create(config)?;
     let path = config.data_dir().join("secrets.json");
-    let text =
-        std::fs::read_to_string(&path).map_err(|e| AppError::Internal(format!("reading {}: {e}", path.display())))?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| AppError::internal_from(format!("reading {}", path.display()), e))?;
     let mut file: SecretsFile = serde_json::from_str(&text)
-        .map_err(|e| AppError::Internal(format!("{} is not a valid secrets file: {e}", path.display())))?;
+        .map_err(|e| AppError::internal_from(format!("{} is not a valid secrets file", path.display()), e))?;
     let next = (1..).map(|n| format!("k{n}")).find(|id| !file.encryption_keys.iter().any(|k| &k.id == id));
     let id = next.ok_or_else(|| AppError::internal("no free key id"))?;
     file.encryption_keys.push(KeyEntry { id: id.clone(), key: random_b64(32) });
@@ -114,7 +113,7 @@ pub fn add_active_key(config: &Config) -> AppResult<String> {
     let tmp = path.with_extension("json.new");
     let _ = std::fs::remove_file(&tmp);
     write_private(&tmp, &serde_json::to_string_pretty(&file).map_err(AppError::internal)?)?;
-    std::fs::rename(&tmp, &path).map_err(|e| AppError::Internal(format!("replacing {}: {e}", path.display())))?;
+    std::fs::rename(&tmp, &path).map_err(|e| AppError::internal_from(format!("replacing {}", path.display()), e))?;
     Ok(id)
 }
 

@@ -109,7 +109,7 @@ impl From<AppError> for ApiError {
             AppError::Platform(m) => ApiError::new(StatusCode::BAD_GATEWAY, "PLATFORM_ERROR", m),
             AppError::Internal(m) => {
                 // The detail goes to the log, never to the client.
-                tracing::error!(error = %m, "internal error");
+                tracing::error!(error = %m.report(), "internal error");
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "internal error")
             }
         }

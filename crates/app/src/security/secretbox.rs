@@ -18,7 +18,7 @@ impl SecretBox {
     /// `keys`: (id, 32-byte key); `active` must be one of them.
     pub fn new(active: &str, keys: Vec<(String, [u8; 32])>) -> AppResult<Self> {
         if !keys.iter().any(|(id, _)| id == active) {
-            return Err(AppError::Internal(format!("active encryption key {active} is not in the key ring")));
+            return Err(AppError::internal(format!("active encryption key {active} is not in the key ring")));
         }
         Ok(SecretBox { active: active.to_string(), keys })
     }

@@ -69,7 +69,7 @@ impl From<AppError> for WebError {
             }
             AppError::Platform(m) => WebError::page(StatusCode::BAD_GATEWAY, "The platform said no", m),
             AppError::Internal(m) => {
-                tracing::error!(error = %m, "internal error in the web UI");
+                tracing::error!(error = %m.report(), "internal error in the web UI");
                 WebError::page(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "Something went wrong",
