@@ -8,13 +8,13 @@
 //! is used. Scheduled posts (and drafts, which moving schedules) can be moved; others are
 //! refused with a message pointing to the post's page.
 
-use super::dashboard::snippet;
-use super::error::{WebError, WebResult};
-use super::layout::{self, Nav};
-use super::scope::OrgScope;
-use super::session::{redirect_with_flash, Form};
-use super::ui::{self, Errors, Field};
 use crate::state::AppState;
+use crate::web::dashboard::snippet;
+use crate::web::error::{WebError, WebResult};
+use crate::web::layout::{self, Nav};
+use crate::web::scope::OrgScope;
+use crate::web::session::{redirect_with_flash, Form};
+use crate::web::ui::{self, Errors, Field};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -187,7 +187,7 @@ impl From<AppError> for Failure {
                 Failure::Form { errors: Errors(errors), general }
             }
             AppError::Conflict(m) => {
-                Failure::Form { errors: Errors::default(), general: Some(super::error::capitalize(&m)) }
+                Failure::Form { errors: Errors::default(), general: Some(crate::web::error::capitalize(&m)) }
             }
             other => Failure::Page(other.into()),
         }

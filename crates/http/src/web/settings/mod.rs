@@ -2,13 +2,16 @@
 //! and the audit log. Controls a role cannot use are hidden; the app layer checks again, so a
 //! form posted directly by a role without the permission gets the 403 page.
 
-use super::error::WebResult;
-use super::layout::{self, Nav};
-use super::scope::OrgScope;
-use super::session::{redirect_with_flash, Form};
-use super::ui::{self, Errors, Field};
-use super::{settings_audit, settings_clients, settings_members};
+pub mod audit;
+pub mod clients;
+pub mod members;
+
 use crate::state::AppState;
+use crate::web::error::WebResult;
+use crate::web::layout::{self, Nav};
+use crate::web::scope::OrgScope;
+use crate::web::session::{redirect_with_flash, Form};
+use crate::web::ui::{self, Errors, Field};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -23,9 +26,9 @@ pub fn router() -> Router<AppState> {
         .route("/o/{org_id}/settings", get(general))
         .route("/o/{org_id}/settings/rename", post(rename))
         .route("/o/{org_id}/settings/delete", post(delete))
-        .merge(settings_members::router())
-        .merge(settings_clients::router())
-        .merge(settings_audit::router())
+        .merge(members::router())
+        .merge(clients::router())
+        .merge(audit::router())
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -72,8 +75,8 @@ pub fn page(scope: &OrgScope, tab: Tab, title: &str, content: Markup) -> Markup 
 /// error page of their own (403, 404, …).
 pub fn user_error(e: &AppError) -> Option<String> {
     match e {
-        AppError::Validation(v) => Some(super::error::capitalize(&v.to_string())),
-        AppError::Conflict(m) => Some(super::error::capitalize(m)),
+        AppError::Validation(v) => Some(crate::web::error::capitalize(&v.to_string())),
+        AppError::Conflict(m) => Some(crate::web::error::capitalize(m)),
         _ => None,
     }
 }

@@ -3,17 +3,15 @@
 //! script uses: the per-channel character counts (the server's own counting), uploads and
 //! thumbnails.
 
-#[path = "compose_form.rs"]
 pub mod form;
-#[path = "compose_view.rs"]
 pub mod view;
 
-use super::error::{WebError, WebResult};
-use super::layout::{self, Nav};
-use super::scope::OrgScope;
-use super::session::{check_csrf, redirect_with_flash, Form, CSRF_FIELD};
-use super::ui::Errors;
 use crate::state::AppState;
+use crate::web::error::{WebError, WebResult};
+use crate::web::layout::{self, Nav};
+use crate::web::scope::OrgScope;
+use crate::web::session::{check_csrf, redirect_with_flash, Form, CSRF_FIELD};
+use crate::web::ui::Errors;
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, Request, State};
 use axum::handler::Handler;
@@ -215,7 +213,7 @@ async fn finish(
     };
     let (errors, general) = match error {
         AppError::Validation(e) => (form::page_errors(&e, &form.channels), None),
-        AppError::Conflict(m) | AppError::Forbidden(m) => (Errors::default(), Some(super::error::capitalize(&m))),
+        AppError::Conflict(m) | AppError::Forbidden(m) => (Errors::default(), Some(crate::web::error::capitalize(&m))),
         other => return Err(other.into()),
     };
     let note = "The post was saved, but not ".to_string()
@@ -284,7 +282,7 @@ pub async fn save(
             rerender(&state, &scope, Some(&view), &form, &errors, None).await
         }
         Err(AppError::Conflict(m)) => {
-            let general = Some(super::error::capitalize(&m));
+            let general = Some(crate::web::error::capitalize(&m));
             rerender(&state, &scope, Some(&view), &form, &Errors::default(), general).await
         }
         Err(e) => Err(e.into()),

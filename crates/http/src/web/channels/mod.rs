@@ -9,13 +9,15 @@
 //! the user back to `/api/v1/oauth/{platform}/callback`, which answers 303 to this page with
 //! `?connected=<n>` or `?error=<message>` (the `redirect_after` given when connecting started).
 
-use super::channels_connect::{self as connect_ui, ConnectForm, FormState};
-use super::error::WebResult;
-use super::layout::{self, Nav};
-use super::scope::OrgScope;
-use super::session::{redirect_with_flash, Form};
-use super::ui;
+pub mod connect_ui;
+
+use self::connect_ui::{ConnectForm, FormState};
 use crate::state::AppState;
+use crate::web::error::WebResult;
+use crate::web::layout::{self, Nav};
+use crate::web::scope::OrgScope;
+use crate::web::session::{redirect_with_flash, Form};
+use crate::web::ui;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -89,7 +91,7 @@ pub(super) async fn render(
             }
         }
         @if let Some(e) = q.error.as_deref().filter(|e| !e.is_empty()) {
-            div.alert.error role="alert" { (super::error::capitalize(e)) }
+            div.alert.error role="alert" { (crate::web::error::capitalize(e)) }
         }
         section.card aria-labelledby="connected-heading" {
             h2 #connected-heading { "Connected channels" }
@@ -243,7 +245,7 @@ pub async fn connect_platform(
     Path((_, platform)): Path<(String, String)>,
     Form(f): Form<ConnectForm>,
 ) -> WebResult<Response> {
-    let platform: Platform = platform.parse().map_err(|_| super::error::WebError::not_found())?;
+    let platform: Platform = platform.parse().map_err(|_| crate::web::error::WebError::not_found())?;
     scope.require(Permission::SettingsUpdate)?;
     let input = f.input(Some(platform), scope.path("/channels"));
     match connect::start(&state.app, scope.actor(), scope.org_id(), input, None).await {

@@ -1,13 +1,15 @@
 //! The calendar, `/o/{org_id}/calendar?view=month|week&date=YYYY-MM-DD&channel=&client=`: a
 //! month grid or a week of day columns, in the viewer's timezone, each post a chip coloured by
-//! its status. Rescheduling (drag and drop, keyboard, or the no-JS form) is in `calendar_move`.
+//! its status. Rescheduling (drag and drop, keyboard, or the no-JS form) is in `reschedule`.
 
-use super::calendar_move::{self, movable};
-use super::dashboard::{post_badge, snippet};
-use super::error::WebResult;
-use super::layout::{self, Nav};
-use super::scope::OrgScope;
+pub mod reschedule;
+
+use self::reschedule::movable;
 use crate::state::AppState;
+use crate::web::dashboard::{post_badge, snippet};
+use crate::web::error::WebResult;
+use crate::web::layout::{self, Nav};
+use crate::web::scope::OrgScope;
 use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::Router;
@@ -22,7 +24,7 @@ use sellcast_domain::Permission;
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/o/{org_id}/calendar", get(show)).merge(calendar_move::router())
+    Router::new().route("/o/{org_id}/calendar", get(show)).merge(reschedule::router())
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -1,11 +1,11 @@
 //! Settings → Audit log: who did what in the workspace, newest first, in the viewer's
 //! timezone, filtered by action and actor, a page at a time.
 
-use super::error::WebResult;
-use super::scope::OrgScope;
-use super::settings::{self, Tab};
-use super::ui;
 use crate::state::AppState;
+use crate::web::error::WebResult;
+use crate::web::scope::OrgScope;
+use crate::web::settings::{self, Tab};
+use crate::web::ui;
 use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::Router;

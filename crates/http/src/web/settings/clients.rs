@@ -1,12 +1,12 @@
 //! Settings → Clients: the brands or customers the workspace manages (list, search, create,
 //! edit, archive, delete).
 
-use super::error::WebResult;
-use super::scope::OrgScope;
-use super::session::{redirect_with_flash, Form};
-use super::settings::{self, user_error, Tab};
-use super::ui::{self, Errors, Field};
 use crate::state::AppState;
+use crate::web::error::WebResult;
+use crate::web::scope::OrgScope;
+use crate::web::session::{redirect_with_flash, Form};
+use crate::web::settings::{self, user_error, Tab};
+use crate::web::ui::{self, Errors, Field};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -83,7 +83,7 @@ fn fields(f: &ClientForm, errors: &Errors, editing: bool) -> Markup {
             textarea #f-notes name="notes" rows="4" aria-invalid=[notes_error.map(|_| "true")]
                 aria-describedby=[notes_error.map(|_| "f-notes-error")] { (f.notes) }
             @if let Some(m) = notes_error {
-                p.field-error #f-notes-error { (super::error::capitalize(m)) }
+                p.field-error #f-notes-error { (crate::web::error::capitalize(m)) }
             }
         }
         @if editing {

@@ -1,12 +1,12 @@
 //! Settings → Members: who is in the workspace with which role, pending invites, and the
 //! invite form. Role choices only offer what the viewer may grant (the app layer decides).
 
-use super::error::WebResult;
-use super::scope::OrgScope;
-use super::session::{redirect_with_flash, Form};
-use super::settings::{self, user_error, Tab};
-use super::ui::{self, Errors, Field};
 use crate::state::AppState;
+use crate::web::error::WebResult;
+use crate::web::scope::OrgScope;
+use crate::web::session::{redirect_with_flash, Form};
+use crate::web::settings::{self, user_error, Tab};
+use crate::web::ui::{self, Errors, Field};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -54,7 +54,7 @@ fn grantable(mine: Role) -> Vec<Role> {
 fn role_options(roles: &[Role], selected: &str) -> Markup {
     html! {
         @for r in roles {
-            option value=(r.as_str()) selected[r.as_str() == selected] { (super::error::capitalize(r.as_str())) }
+            option value=(r.as_str()) selected[r.as_str() == selected] { (crate::web::error::capitalize(r.as_str())) }
         }
     }
 }
@@ -188,7 +188,7 @@ async fn render(state: &AppState, scope: &OrgScope, form: &InviteState, cursor: 
                             (role_options(&roles, default_role))
                         }
                         @if let Some(m) = role_error {
-                            p.field-error #f-role-error { (super::error::capitalize(m)) }
+                            p.field-error #f-role-error { (crate::web::error::capitalize(m)) }
                         }
                     }
                     button.primary type="submit" { "Send invitation" }

@@ -2,15 +2,14 @@
 //! status, platform links, errors, and the actions: retry, unschedule, publish now,
 //! duplicate, delete, edit). Rows carry `data-post-id` so the event stream updates them live.
 
-#[path = "posts_detail.rs"]
 pub mod detail;
 
-use super::compose::form::zone;
-use super::error::WebResult;
-use super::layout::{self, Nav};
-use super::scope::OrgScope;
-use super::ui::{self, Errors};
 use crate::state::AppState;
+use crate::web::compose::form::zone;
+use crate::web::error::WebResult;
+use crate::web::layout::{self, Nav};
+use crate::web::scope::OrgScope;
+use crate::web::ui::{self, Errors};
 use axum::extract::{Query, State};
 use axum::routing::{get, post};
 use axum::Router;
