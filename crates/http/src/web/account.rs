@@ -60,7 +60,7 @@ async fn render(
     };
     let body = html! {
         div.page-head { h1 { "Account settings" } }
-        @if let Some(m) = errors.get("_") { div.alert.error role="alert" { (super::error::capitalize(m)) } }
+        @if let Some(m) = errors.get("_") { div.alert.error role="alert" { (super::ui::capitalize(m)) } }
         div.settings-grid {
             section.card #profile {
                 h2 { "Profile" }

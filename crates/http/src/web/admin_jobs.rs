@@ -268,7 +268,7 @@ async fn change(state: &AppState, s: &Signed, raw: &str, retry: bool) -> WebResu
             Ok(redirect_with_flash(state, &to, &format!("Job #{} ({}) {done}.", j.id, j.kind)))
         }
         // Someone (or the worker) changed it meanwhile: say so on the job's page.
-        Err(AppError::Conflict(m)) => Ok(redirect_with_flash(state, &to, &super::error::capitalize(&m))),
+        Err(AppError::Conflict(m)) => Ok(redirect_with_flash(state, &to, &super::ui::capitalize(&m))),
         Err(e) => Err(e.into()),
     }
 }

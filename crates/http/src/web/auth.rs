@@ -111,7 +111,7 @@ pub async fn signin(State(state): State<AppState>, anon: Anonymous, Form(f): For
 }
 
 fn error_text(m: &str) -> String {
-    let s = super::error::capitalize(m);
+    let s = super::ui::capitalize(m);
     if s.ends_with('.') {
         s
     } else {

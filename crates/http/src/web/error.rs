@@ -1,6 +1,7 @@
 //! Errors of the web UI: a redirect to sign-in, or an error page in the product's style.
 
 use super::layout;
+use super::ui::capitalize;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
@@ -80,12 +81,13 @@ impl From<AppError> for WebError {
     }
 }
 
-/// "invalid input: x" → "Invalid input: x".
-pub fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
+/// An error message a user can act on (shown on the page); None for the ones that get an
+/// error page of their own (403, 404, …).
+pub fn user_error(e: &AppError) -> Option<String> {
+    match e {
+        AppError::Validation(v) => Some(capitalize(&v.to_string())),
+        AppError::Conflict(m) => Some(capitalize(m)),
+        _ => None,
     }
 }
 

@@ -1,6 +1,7 @@
 //! Who the browser is: the session cookie, CSRF checks on every form, flash messages.
 
 use super::error::{WebError, WebResult};
+use super::ui::CSRF_FIELD;
 use crate::extract::meta_from;
 use crate::state::AppState;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -15,8 +16,6 @@ pub const SESSION_COOKIE: &str = "sellcast_session";
 /// Random value that anonymous forms' CSRF tokens are bound to.
 pub const NONCE_COOKIE: &str = "sellcast_nonce";
 pub const FLASH_COOKIE: &str = "sellcast_flash";
-/// The hidden field every form carries.
-pub const CSRF_FIELD: &str = "_csrf";
 
 /// A cookie's value from the request's `Cookie` headers.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {

@@ -1,11 +1,14 @@
 //! Small building blocks every page uses: form fields with their errors, buttons, status
 //! badges, empty states, icons, times in the viewer's timezone.
 
-use super::session::CSRF_FIELD;
 use chrono::{DateTime, Utc};
 use maud::{html, Markup, PreEscaped};
 use sellcast_domain::ValidationErrors;
 
+/// The hidden field every form carries.
+pub const CSRF_FIELD: &str = "_csrf";
+
+/// The hidden CSRF field of a form.
 pub fn csrf(token: &str) -> Markup {
     html! { input type="hidden" name=(CSRF_FIELD) value=(token); }
 }
@@ -83,12 +86,21 @@ impl<'a> Field<'a> {
                     required[self.required] autocomplete=[self.autocomplete]
                     aria-invalid=[error.map(|_| "true")] aria-describedby=[described];
                 @if let Some(m) = error {
-                    p.field-error id={ (id) "-error" } { (super::error::capitalize(m)) }
+                    p.field-error id={ (id) "-error" } { (capitalize(m)) }
                 } @else if let Some(h) = self.hint {
                     p.hint id={ (id) "-hint" } { (h) }
                 }
             }
         }
+    }
+}
+
+/// "invalid input: x" → "Invalid input: x".
+pub fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
     }
 }
 

@@ -187,7 +187,7 @@ impl From<AppError> for Failure {
                 Failure::Form { errors: Errors(errors), general }
             }
             AppError::Conflict(m) => {
-                Failure::Form { errors: Errors::default(), general: Some(crate::web::error::capitalize(&m)) }
+                Failure::Form { errors: Errors::default(), general: Some(crate::web::ui::capitalize(&m)) }
             }
             other => Failure::Page(other.into()),
         }

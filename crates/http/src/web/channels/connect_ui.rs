@@ -80,7 +80,7 @@ impl FormState {
                     if ["identifier", "app_password", "server_url", "name"].contains(&field.as_str()) {
                         state.errors.0.push((field, message));
                     } else {
-                        general.push(crate::web::error::capitalize(&message));
+                        general.push(crate::web::ui::capitalize(&message));
                     }
                 }
                 state.general = (!general.is_empty()).then(|| general.join(". "));
@@ -92,7 +92,7 @@ impl FormState {
             AppError::Platform(m) => {
                 state.general = Some(format!("{} could not be reached or failed: {m}", platform.label()));
             }
-            AppError::Conflict(m) => state.general = Some(crate::web::error::capitalize(m)),
+            AppError::Conflict(m) => state.general = Some(crate::web::ui::capitalize(m)),
             _ => return None,
         }
         Some(state)
@@ -125,7 +125,7 @@ fn input(
                 autocomplete=[(kind == "password").then_some("off")]
                 aria-invalid=[error.map(|_| "true")] aria-describedby=[described];
             @if let Some(m) = error {
-                p.field-error id={ (id) "-error" } { (crate::web::error::capitalize(m)) }
+                p.field-error id={ (id) "-error" } { (crate::web::ui::capitalize(m)) }
             } @else if let Some(h) = hint {
                 p.hint id={ (id) "-hint" } { (h) }
             }

@@ -91,7 +91,7 @@ pub(super) async fn render(
             }
         }
         @if let Some(e) = q.error.as_deref().filter(|e| !e.is_empty()) {
-            div.alert.error role="alert" { (crate::web::error::capitalize(e)) }
+            div.alert.error role="alert" { (crate::web::ui::capitalize(e)) }
         }
         section.card aria-labelledby="connected-heading" {
             h2 #connected-heading { "Connected channels" }

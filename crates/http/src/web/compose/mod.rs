@@ -10,8 +10,9 @@ use crate::state::AppState;
 use crate::web::error::{WebError, WebResult};
 use crate::web::layout::{self, Nav};
 use crate::web::scope::OrgScope;
-use crate::web::session::{check_csrf, redirect_with_flash, Form, CSRF_FIELD};
+use crate::web::session::{check_csrf, redirect_with_flash, Form};
 use crate::web::ui::Errors;
+use crate::web::ui::CSRF_FIELD;
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, Request, State};
 use axum::handler::Handler;
@@ -213,7 +214,7 @@ async fn finish(
     };
     let (errors, general) = match error {
         AppError::Validation(e) => (form::page_errors(&e, &form.channels), None),
-        AppError::Conflict(m) | AppError::Forbidden(m) => (Errors::default(), Some(crate::web::error::capitalize(&m))),
+        AppError::Conflict(m) | AppError::Forbidden(m) => (Errors::default(), Some(crate::web::ui::capitalize(&m))),
         other => return Err(other.into()),
     };
     let note = "The post was saved, but not ".to_string()
@@ -282,7 +283,7 @@ pub async fn save(
             rerender(&state, &scope, Some(&view), &form, &errors, None).await
         }
         Err(AppError::Conflict(m)) => {
-            let general = Some(crate::web::error::capitalize(&m));
+            let general = Some(crate::web::ui::capitalize(&m));
             rerender(&state, &scope, Some(&view), &form, &Errors::default(), general).await
         }
         Err(e) => Err(e.into()),

@@ -4,7 +4,7 @@
 
 use super::form::{ComposeForm, COMMENT, OVERRIDE};
 use crate::web::layout::Shell;
-use crate::web::session::CSRF_FIELD;
+use crate::web::ui::CSRF_FIELD;
 use crate::web::ui::{self, Errors, Field};
 use maud::{html, Markup};
 use sellcast_app::posts::PostView;
@@ -80,7 +80,7 @@ fn anchor(field: &str) -> String {
 fn field_error(errors: &Errors, key: &str, id: &str) -> Markup {
     html! {
         @for (_, m) in errors.0.iter().filter(|(f, _)| f == key) {
-            p.field-error id={ (id) "-error" } { (crate::web::error::capitalize(m)) }
+            p.field-error id={ (id) "-error" } { (crate::web::ui::capitalize(m)) }
         }
     }
 }
@@ -95,7 +95,7 @@ fn summary(p: &ComposePage<'_>) -> Markup {
                 strong { "Please correct the following:" }
                 ul {
                     @for (f, m) in &p.errors.0 {
-                        li { a href={ "#" (anchor(f)) } { (crate::web::error::capitalize(m)) } }
+                        li { a href={ "#" (anchor(f)) } { (crate::web::ui::capitalize(m)) } }
                     }
                 }
             }

@@ -187,7 +187,7 @@ fn done(state: &AppState, scope: &OrgScope, post_id: &str, r: AppResult<String>)
     let to = scope.path(&format!("/posts/{post_id}"));
     match r {
         Ok(message) => Ok(redirect_with_flash(state, &to, &message)),
-        Err(AppError::Conflict(m)) => Ok(redirect_with_flash(state, &to, &crate::web::error::capitalize(&m))),
+        Err(AppError::Conflict(m)) => Ok(redirect_with_flash(state, &to, &crate::web::ui::capitalize(&m))),
         Err(AppError::Validation(e)) => {
             let message = e.0.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join(" ");
             Ok(redirect_with_flash(state, &to, &format!("Not done: {message}")))

@@ -1,14 +1,12 @@
 //! Settings → Audit log: who did what in the workspace, newest first, in the viewer's
 //! timezone, filtered by action and actor, a page at a time.
 
+use super::frame::{self, Tab};
 use crate::state::AppState;
 use crate::web::error::WebResult;
 use crate::web::scope::OrgScope;
-use crate::web::settings::{self, Tab};
 use crate::web::ui;
 use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::Router;
 use maud::{html, Markup};
 use sellcast_app::store::audit::AuditFilter;
 use sellcast_app::{audit, orgs};
@@ -50,10 +48,6 @@ const KNOWN_ACTIONS: &[&str] = &[
     "media.upload",
     "media.delete",
 ];
-
-pub fn router() -> Router<AppState> {
-    Router::new().route("/o/{org_id}/settings/audit", get(show))
-}
 
 #[derive(Deserialize, Default)]
 pub struct AuditQuery {
@@ -152,5 +146,5 @@ pub async fn show(State(state): State<AppState>, scope: OrgScope, Query(q): Quer
             }
         }
     };
-    Ok(settings::page(&scope, Tab::Audit, "Audit log", content))
+    Ok(frame::page(&scope, Tab::Audit, "Audit log", content))
 }
