@@ -39,6 +39,11 @@ impl WebError {
         Self::page(StatusCode::FORBIDDEN, "Not allowed", message)
     }
 
+    /// A request whose body is not what the page's script sends.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::page(StatusCode::BAD_REQUEST, "This request could not be read", message)
+    }
+
     /// A form arrived without a valid CSRF token.
     pub fn csrf() -> Self {
         Self::page(

@@ -149,6 +149,11 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Form<T> {
     }
 }
 
+/// The CSRF token a script sends in the `X-CSRF-Token` header (JSON and multipart requests).
+pub fn csrf_header(parts: &Parts) -> Option<String> {
+    parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_string)
+}
+
 /// Whether `token` is this browser's CSRF token: its session's when signed in, its nonce's
 /// otherwise.
 pub async fn check_csrf(parts: &Parts, state: &AppState, token: Option<&str>) -> WebResult<()> {

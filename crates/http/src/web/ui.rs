@@ -134,10 +134,14 @@ pub fn empty_state(title: &str, text: &str, action: Option<(&str, &str)>) -> Mar
     }
 }
 
+/// The viewer's timezone (UTC when the profile holds something unreadable).
+pub fn zone(tz: &str) -> chrono_tz::Tz {
+    tz.parse().unwrap_or(chrono_tz::UTC)
+}
+
 /// A time in the viewer's timezone, with the exact UTC instant for machines and tooltips.
 pub fn time(at: DateTime<Utc>, tz: &str) -> Markup {
-    let zone: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::UTC);
-    let local = at.with_timezone(&zone);
+    let local = at.with_timezone(&zone(tz));
     html! { time datetime=(at.to_rfc3339()) title=(at.format("%Y-%m-%d %H:%M UTC")) { (local.format("%a %-d %b %Y, %H:%M")) } }
 }
 

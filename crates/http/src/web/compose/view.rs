@@ -2,6 +2,7 @@
 //! own and a first comment), media, details, and when. Without JavaScript every channel's
 //! section is a plain fieldset; compose.js turns them into tabs and keeps the counters live.
 
+use super::count::{measure, Count};
 use super::form::{ComposeForm, COMMENT, OVERRIDE};
 use crate::web::layout::Shell;
 use crate::web::ui::CSRF_FIELD;
@@ -12,33 +13,6 @@ use sellcast_app::store::channels::ChannelRow;
 use sellcast_app::store::clients::ClientRow;
 use sellcast_app::store::media::MediaRow;
 use sellcast_domain::{rules, Permission, Platform};
-use serde::Serialize;
-
-/// One channel's counter: the text's length the platform's way, against its limit.
-#[derive(Debug, Serialize)]
-pub struct Count {
-    pub channel_id: String,
-    pub platform: String,
-    pub count: usize,
-    pub limit: usize,
-    pub ok: bool,
-    /// How the platform counts, in words.
-    pub method: &'static str,
-}
-
-pub fn count(channel: &ChannelRow, text: &str) -> Option<Count> {
-    let platform: Platform = channel.platform.parse().ok()?;
-    let count = rules::count(platform, text);
-    let limit = rules::limits(platform).max_chars;
-    Some(Count {
-        channel_id: channel.id.clone(),
-        platform: platform.as_str().into(),
-        count,
-        limit,
-        ok: count <= limit,
-        method: rules::describe_count(platform),
-    })
-}
 
 fn platform_label(p: &str) -> &str {
     p.parse::<Platform>().map(Platform::label).unwrap_or(p)
@@ -128,7 +102,7 @@ fn channel_card(p: &ComposePage<'_>, ch: &ChannelRow) -> Markup {
     let text_error = p.errors.get(&key("text")).is_some();
     let override_id = format!("override-{}", ch.id);
     let comment_id = format!("comment-{}", ch.id);
-    let c = count(ch, f.text_for(&ch.id));
+    let c = measure(ch, f.text_for(&ch.id));
     html! {
         div.channel-card.has-error[text_error || p.errors.get(&key("channel")).is_some()]
             id={ "channel-" (ch.id) } data-channel-id=(ch.id) data-platform=(ch.platform) {
@@ -279,7 +253,7 @@ pub fn render(p: &ComposePage<'_>) -> Markup {
     let f = p.form;
     let text_error = p.errors.get("text").is_some();
     let counts: Vec<(Option<Count>, &ChannelRow)> =
-        p.channels.iter().map(|ch| (count(ch, f.text_for(&ch.id)), ch)).collect();
+        p.channels.iter().map(|ch| (measure(ch, f.text_for(&ch.id)), ch)).collect();
     html! {
         div.page-head {
             h1 { @if p.post.is_some() { "Edit post" } @else { "New post" } }

@@ -3,7 +3,7 @@
 
 use super::{excerpt, platform_label, post_badge};
 use crate::state::AppState;
-use crate::web::compose::thumbnail_path;
+use crate::web::compose::media::thumbnail_path;
 use crate::web::error::WebResult;
 use crate::web::layout::{self, Nav};
 use crate::web::scope::OrgScope;

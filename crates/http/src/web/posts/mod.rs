@@ -5,11 +5,10 @@
 pub mod detail;
 
 use crate::state::AppState;
-use crate::web::compose::form::zone;
 use crate::web::error::WebResult;
 use crate::web::layout::{self, Nav};
 use crate::web::scope::OrgScope;
-use crate::web::ui::{self, Errors};
+use crate::web::ui::{self, zone, Errors};
 use axum::extract::{Query, State};
 use axum::routing::{get, post};
 use axum::Router;
