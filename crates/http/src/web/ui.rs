@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use maud::{html, Markup, PreEscaped};
-use sellcast_domain::ValidationErrors;
+use sellcast_domain::{Platform, ValidationErrors};
 
 /// The hidden field every form carries.
 pub const CSRF_FIELD: &str = "_csrf";
@@ -121,6 +121,27 @@ pub fn status_badge(status: &str) -> Markup {
     html! { span class={ "badge status-" (status) } data-status=(status) { (label) } }
 }
 
+/// A status badge the live updates find as the post's own (`data-post-status`).
+pub fn post_badge(status: &str) -> Markup {
+    html! { span class={ "badge status-" (status) } data-status=(status) data-post-status { (status.replace('_', " ")) } }
+}
+
+pub fn platform_label(p: &str) -> &str {
+    p.parse::<Platform>().map(Platform::label).unwrap_or(p)
+}
+
+/// The first line of a text, cut to `max` characters.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    if line.chars().count() > max {
+        format!("{}…", line.chars().take(max).collect::<String>())
+    } else if line.is_empty() {
+        "(no text)".into()
+    } else {
+        line.to_string()
+    }
+}
+
 pub fn empty_state(title: &str, text: &str, action: Option<(&str, &str)>) -> Markup {
     html! {
         div.empty-state {
@@ -190,5 +211,14 @@ fn svg(paths: &str) -> Markup {
             stroke-linecap="round" stroke-linejoin="round" aria-hidden="true" focusable="false" {
             (PreEscaped(paths))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn excerpts_cut_at_a_character_boundary() {
+        assert_eq!(super::excerpt("\n  héllo wörld\nsecond", 5), "héllo…");
+        assert_eq!(super::excerpt("", 5), "(no text)");
     }
 }

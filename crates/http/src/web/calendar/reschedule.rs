@@ -18,8 +18,7 @@ use crate::web::ui::{self, Errors, Field};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use chrono::offset::LocalResult;
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -29,10 +28,6 @@ use sellcast_app::AppError;
 use sellcast_domain::Permission;
 use serde::Deserialize;
 use serde_json::json;
-
-pub fn router() -> Router<AppState> {
-    Router::new().route("/o/{org_id}/calendar/move", get(form).post(submit))
-}
 
 /// Whether a post in this state can be moved on the calendar.
 pub fn movable(status: &str) -> bool {
