@@ -2,6 +2,7 @@
 //! measured the way its platform counts, as the server checks it.
 
 use super::page::LIST_MAX;
+use super::view::{measure, Count};
 use crate::state::AppState;
 use crate::web::error::{WebError, WebResult};
 use crate::web::scope::OrgScope;
@@ -11,41 +12,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use sellcast_app::channels;
-use sellcast_app::store::channels::{ChannelFilter, ChannelRow};
+use sellcast_app::store::channels::ChannelFilter;
 use sellcast_domain::pagination::Page;
-use sellcast_domain::{rules, Platform};
 use serde::Deserialize;
-use serde::Serialize;
 use serde_json::json;
 
 /// Counters asked for at once (one per channel).
 const COUNT_ITEMS_MAX: usize = 100;
-
-/// One channel's counter: the text's length the platform's way, against its limit.
-#[derive(Debug, Serialize)]
-pub struct Count {
-    pub channel_id: String,
-    pub platform: String,
-    pub count: usize,
-    pub limit: usize,
-    pub ok: bool,
-    /// How the platform counts, in words.
-    pub method: &'static str,
-}
-
-pub fn measure(channel: &ChannelRow, text: &str) -> Option<Count> {
-    let platform: Platform = channel.platform.parse().ok()?;
-    let count = rules::count(platform, text);
-    let limit = rules::limits(platform).max_chars;
-    Some(Count {
-        channel_id: channel.id.clone(),
-        platform: platform.as_str().into(),
-        count,
-        limit,
-        ok: count <= limit,
-        method: rules::describe_count(platform),
-    })
-}
 
 #[derive(Deserialize)]
 struct CountRequest {

@@ -2,17 +2,42 @@
 //! own and a first comment), media, details, and when. Without JavaScript every channel's
 //! section is a plain fieldset; compose.js turns them into tabs and keeps the counters live.
 
-use super::count::{measure, Count};
 use super::form::{ComposeForm, COMMENT, OVERRIDE};
 use crate::web::layout::Shell;
-use crate::web::ui::CSRF_FIELD;
-use crate::web::ui::{self, Errors, Field};
+use crate::web::ui::{self, Errors, Field, CSRF_FIELD};
 use maud::{html, Markup};
 use sellcast_app::posts::PostView;
 use sellcast_app::store::channels::ChannelRow;
 use sellcast_app::store::clients::ClientRow;
 use sellcast_app::store::media::MediaRow;
 use sellcast_domain::{rules, Permission, Platform};
+use serde::Serialize;
+
+/// One channel's counter: the text's length the platform's way, against its limit.
+#[derive(Debug, Serialize)]
+pub struct Count {
+    pub channel_id: String,
+    pub platform: String,
+    pub count: usize,
+    pub limit: usize,
+    pub ok: bool,
+    /// How the platform counts, in words.
+    pub method: &'static str,
+}
+
+pub fn measure(channel: &ChannelRow, text: &str) -> Option<Count> {
+    let platform: Platform = channel.platform.parse().ok()?;
+    let count = rules::count(platform, text);
+    let limit = rules::limits(platform).max_chars;
+    Some(Count {
+        channel_id: channel.id.clone(),
+        platform: platform.as_str().into(),
+        count,
+        limit,
+        ok: count <= limit,
+        method: rules::describe_count(platform),
+    })
+}
 
 fn platform_label(p: &str) -> &str {
     p.parse::<Platform>().map(Platform::label).unwrap_or(p)
