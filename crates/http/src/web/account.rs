@@ -4,7 +4,7 @@
 use super::error::{WebError, WebResult};
 use super::layout::{self, Nav};
 use super::scope::Signed;
-use super::session::{redirect_with_flash, set_cookie, Form, SESSION_COOKIE};
+use super::session::{redirect_with_flash, set_cookie, Form, Nothing, SESSION_COOKIE};
 use super::ui::{self, Errors, Field};
 use crate::state::AppState;
 use axum::extract::State;
@@ -257,9 +257,6 @@ fn mfa_setup_page(s: &Signed, secret: &str, uri: &str, error: Option<&str>) -> M
     };
     layout::page(&s.shell, Nav::Account, "Two-factor setup", body)
 }
-
-#[derive(Deserialize)]
-pub struct Nothing {}
 
 pub async fn mfa_setup(State(state): State<AppState>, s: Signed, Form(_): Form<Nothing>) -> WebResult<Response> {
     match mfa::setup(&state.app, &s.viewer.actor).await {

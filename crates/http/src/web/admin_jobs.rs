@@ -5,7 +5,7 @@
 use super::error::{WebError, WebResult};
 use super::layout::{self, Nav};
 use super::scope::Signed;
-use super::session::{redirect_with_flash, Form};
+use super::session::{redirect_with_flash, Form, Nothing};
 use super::ui;
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
@@ -50,14 +50,6 @@ fn can_retry(state: &str) -> bool {
 
 fn can_cancel(state: &str) -> bool {
     JobState::parse(state).is_some_and(|s| !s.is_finished())
-}
-
-fn short(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(n).collect::<String>())
-    }
 }
 
 #[derive(Deserialize, Default)]
@@ -182,7 +174,7 @@ pub async fn list(State(state): State<AppState>, s: Signed, Query(q): Query<List
                                     td { (ui::status_badge(&j.state)) }
                                     td { (j.attempt) " / " (j.max_attempts) }
                                     td.nowrap { (ui::time(j.run_at, tz)) }
-                                    td { @if let Some(e) = j.errors.0.last() { (short(&e.error, ERROR_SHOWN)) } @else { span.muted { "—" } } }
+                                    td { @if let Some(e) = j.errors.0.last() { (ui::shorten(&e.error, ERROR_SHOWN)) } @else { span.muted { "—" } } }
                                     td { (job_actions(&s, j)) }
                                 }
                             }
@@ -249,9 +241,6 @@ pub async fn detail(State(state): State<AppState>, s: Signed, Path(raw): Path<St
     };
     Ok(layout::page_with(&s.shell, Nav::Admin, &format!("Job #{}", j.id), body, &["settings.css"]))
 }
-
-#[derive(Deserialize)]
-pub struct Nothing {}
 
 async fn change(state: &AppState, s: &Signed, raw: &str, retry: bool) -> WebResult<Response> {
     require_admin(s)?;

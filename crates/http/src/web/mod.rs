@@ -6,6 +6,7 @@
 //! `/onboarding`, `/account`, `/notifications`, `/admin/jobs`, and each workspace under
 //! `/o/{org_id}` (dashboard, compose, calendar, posts, channels, settings).
 
+pub mod accept;
 pub mod account;
 pub mod admin_jobs;
 pub mod assets;
@@ -26,7 +27,6 @@ pub mod settings;
 pub mod ui;
 
 use crate::state::AppState;
-use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -55,11 +55,6 @@ pub fn router() -> Router<AppState> {
         .merge(compose::router())
         .merge(posts::router())
         .layer(axum::middleware::from_fn(session::clear_flash))
-}
-
-/// Whether a request comes from a browser navigating (so a missing page gets the HTML 404).
-pub fn wants_html(headers: &HeaderMap) -> bool {
-    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
 }
 
 pub fn not_found_page() -> Response {

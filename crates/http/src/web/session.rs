@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use sellcast_app::store::users::UserRow;
 use sellcast_app::{web_session, Actor, RequestMeta};
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
 pub const SESSION_COOKIE: &str = "sellcast_session";
 /// Random value that anonymous forms' CSRF tokens are bound to.
@@ -153,6 +154,10 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Form<T> {
 pub fn csrf_header(parts: &Parts) -> Option<String> {
     parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_string)
 }
+
+/// A form with nothing in it but its CSRF token: a lone button (delete, sign out, …).
+#[derive(Deserialize)]
+pub struct Nothing {}
 
 /// Whether `token` is this browser's CSRF token: its session's when signed in, its nonce's
 /// otherwise.

@@ -130,15 +130,32 @@ pub fn platform_label(p: &str) -> &str {
     p.parse::<Platform>().map(Platform::label).unwrap_or(p)
 }
 
-/// The first line of a text, cut to `max` characters.
+/// The first line of a text, cut to `max` characters (for tables and titles).
 pub fn excerpt(text: &str, max: usize) -> String {
     let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
-    if line.chars().count() > max {
-        format!("{}…", line.chars().take(max).collect::<String>())
-    } else if line.is_empty() {
+    if line.is_empty() {
         "(no text)".into()
     } else {
-        line.to_string()
+        shorten(line, max)
+    }
+}
+
+/// The start of a text, cut to `max` characters (for cards and calendar chips).
+pub fn snippet(text: &str, max: usize) -> String {
+    let t = text.trim();
+    if t.is_empty() {
+        "(no text)".into()
+    } else {
+        shorten(t, max)
+    }
+}
+
+/// `s` cut to `max` characters, with "…" when something was cut.
+pub fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(max).collect::<String>())
     }
 }
 
@@ -220,5 +237,8 @@ mod tests {
     fn excerpts_cut_at_a_character_boundary() {
         assert_eq!(super::excerpt("\n  héllo wörld\nsecond", 5), "héllo…");
         assert_eq!(super::excerpt("", 5), "(no text)");
+        assert_eq!(super::snippet("  héllo\nwörld ", 7), "héllo\nw…");
+        assert_eq!(super::snippet(" \n ", 7), "(no text)");
+        assert_eq!(super::shorten("héllo", 5), "héllo");
     }
 }

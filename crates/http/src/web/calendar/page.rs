@@ -4,10 +4,10 @@
 
 use super::reschedule::movable;
 use crate::state::AppState;
-use crate::web::dashboard::{post_badge, snippet};
 use crate::web::error::WebResult;
 use crate::web::layout::{self, Nav};
 use crate::web::scope::OrgScope;
+use crate::web::ui::{post_badge, snippet};
 use axum::extract::{Query, State};
 use chrono::{Datelike, Duration, Months, NaiveDate};
 use chrono_tz::Tz;

@@ -9,14 +9,14 @@
 //! refused with a message pointing to the post's page.
 
 use crate::state::AppState;
-use crate::web::dashboard::snippet;
+use crate::web::accept::wants_json;
 use crate::web::error::{WebError, WebResult};
 use crate::web::layout::{self, Nav};
 use crate::web::scope::OrgScope;
 use crate::web::session::{redirect_with_flash, Form};
-use crate::web::ui::{self, Errors, Field};
+use crate::web::ui::{self, snippet, Errors, Field};
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::offset::LocalResult;
@@ -197,10 +197,6 @@ async fn apply(state: &AppState, s: &OrgScope, f: &MoveForm) -> Result<PostView,
     }
     let at = local_to_utc(zone(s), &f.date, &f.time).map_err(|errors| Failure::Form { errors, general: None })?;
     Ok(schedule::schedule(&state.app, s.actor(), s.org_id(), &post.post.id, at).await?)
-}
-
-fn wants_json(headers: &HeaderMap) -> bool {
-    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("application/json"))
 }
 
 fn json_error(status: StatusCode, message: &str) -> Response {

@@ -3,16 +3,13 @@
 use crate::state::AppState;
 use crate::web::error::WebResult;
 use crate::web::scope::OrgScope;
-use crate::web::session::{redirect_with_flash, Form};
+use crate::web::session::{redirect_with_flash, Form, Nothing};
 use axum::extract::{Path, State};
 use axum::response::Response;
 use sellcast_app::channels::{self};
 use serde::Deserialize;
 
 use super::page::{back_with_error, user_error};
-#[derive(Deserialize)]
-pub struct Nothing {}
-
 pub async fn disconnect(
     State(state): State<AppState>,
     scope: OrgScope,

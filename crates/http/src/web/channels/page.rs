@@ -15,7 +15,7 @@ use sellcast_app::store::channels::{ChannelFilter, ChannelRow};
 use sellcast_app::store::clients::ClientRow;
 use sellcast_app::{clients, AppError};
 use sellcast_domain::pagination::Page;
-use sellcast_domain::{Permission, Platform};
+use sellcast_domain::Permission;
 use serde::Deserialize;
 
 /// Channels per page (an org with more pages through them).
@@ -105,10 +105,6 @@ pub(super) async fn render(
     Ok(layout::page_with(&scope.shell, Nav::Channels, "Channels", body, &["settings.css"]))
 }
 
-fn platform_label(row: &ChannelRow) -> String {
-    row.platform.parse::<Platform>().map(|p| p.label().to_string()).unwrap_or_else(|_| row.platform.clone())
-}
-
 fn channel_row(
     scope: &OrgScope,
     row: &ChannelRow,
@@ -124,7 +120,7 @@ fn channel_row(
         tr data-channel-id=(row.id) {
             td {
                 div.channel-who {
-                    span.platform-tag { (platform_label(row)) }
+                    span.platform-tag { (ui::platform_label(&row.platform)) }
                     div {
                         @if let Some(url) = row.profile_url.as_deref().filter(|u| u.starts_with("https://") || u.starts_with("http://")) {
                             a href=(url) rel="noopener noreferrer" target="_blank" { strong { (row.display_name.as_deref().unwrap_or(&row.handle)) } }

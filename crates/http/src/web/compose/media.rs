@@ -2,6 +2,7 @@
 //! thumbnails (also shown on the post page).
 
 use crate::state::AppState;
+use crate::web::accept::wants_json;
 use crate::web::error::{WebError, WebResult};
 use crate::web::scope::OrgScope;
 use crate::web::session::{check_csrf, csrf_header, redirect_with_flash};
@@ -76,8 +77,7 @@ async fn read_upload(state: &AppState, parts: &Parts, body: Body, limit: usize) 
 pub async fn upload(State(state): State<AppState>, scope: OrgScope, req: Request) -> WebResult<Response> {
     // Viewers are refused before their body is read.
     scope.require(Permission::PostCreate)?;
-    let wants_json =
-        req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("application/json"));
+    let wants_json = wants_json(req.headers());
     let limit = crate::api::media::upload_limit(&state);
     let declared =
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());

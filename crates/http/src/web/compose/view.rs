@@ -4,7 +4,7 @@
 
 use super::form::{ComposeForm, COMMENT, OVERRIDE};
 use crate::web::layout::Shell;
-use crate::web::ui::{self, Errors, Field, CSRF_FIELD};
+use crate::web::ui::{self, platform_label, Errors, Field, CSRF_FIELD};
 use maud::{html, Markup};
 use sellcast_app::posts::PostView;
 use sellcast_app::store::channels::ChannelRow;
@@ -37,10 +37,6 @@ pub fn measure(channel: &ChannelRow, text: &str) -> Option<Count> {
         ok: count <= limit,
         method: rules::describe_count(platform),
     })
-}
-
-fn platform_label(p: &str) -> &str {
-    p.parse::<Platform>().map(Platform::label).unwrap_or(p)
 }
 
 /// What the page shows around the form.

@@ -4,7 +4,7 @@
 use crate::state::AppState;
 use crate::web::error::WebResult;
 use crate::web::scope::OrgScope;
-use crate::web::session::{redirect_with_flash, Form};
+use crate::web::session::{redirect_with_flash, Form, Nothing};
 use axum::extract::{Path, State};
 use axum::response::Response;
 use sellcast_app::posts::{self, schedule};
@@ -25,9 +25,6 @@ fn done(state: &AppState, scope: &OrgScope, post_id: &str, r: AppResult<String>)
         Err(e) => Err(e.into()),
     }
 }
-
-#[derive(Deserialize)]
-pub struct Nothing {}
 
 type Ids = Path<(String, String)>;
 

@@ -56,15 +56,6 @@ pub struct AuditQuery {
     cursor: Option<String>,
 }
 
-fn short(s: &str) -> String {
-    if s.chars().count() <= CHANGES_SHOWN {
-        s.to_string()
-    } else {
-        let cut: String = s.chars().take(CHANGES_SHOWN).collect();
-        format!("{cut}…")
-    }
-}
-
 pub async fn show(State(state): State<AppState>, scope: OrgScope, Query(q): Query<AuditQuery>) -> WebResult<Markup> {
     scope.require(Permission::AuditView)?;
     let app = &state.app;
@@ -134,7 +125,7 @@ pub async fn show(State(state): State<AppState>, scope: OrgScope, Query(q): Quer
                                     }
                                     td { code { (r.action) } }
                                     td { (r.entity_type) @if let Some(id) = &r.entity_id { br; span.muted.mono { (id) } } }
-                                    td.changes { code { (short(&r.changes.0.to_string())) } }
+                                    td.changes { code { (ui::shorten(&r.changes.0.to_string(), CHANGES_SHOWN)) } }
                                 }
                             }
                         }

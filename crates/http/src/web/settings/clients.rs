@@ -5,7 +5,7 @@ use super::frame::{self, Tab};
 use crate::state::AppState;
 use crate::web::error::{user_error, WebResult};
 use crate::web::scope::OrgScope;
-use crate::web::session::{redirect_with_flash, Form};
+use crate::web::session::{redirect_with_flash, Form, Nothing};
 use crate::web::ui::{self, Errors, Field};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
@@ -252,9 +252,6 @@ pub async fn update(
         },
     }
 }
-
-#[derive(Deserialize)]
-pub struct Nothing {}
 
 pub async fn delete(
     State(state): State<AppState>,

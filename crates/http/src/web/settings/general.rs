@@ -4,7 +4,7 @@ use super::frame::{self, Tab};
 use crate::state::AppState;
 use crate::web::error::{user_error, WebResult};
 use crate::web::scope::OrgScope;
-use crate::web::session::{redirect_with_flash, Form};
+use crate::web::session::{redirect_with_flash, Form, Nothing};
 use crate::web::ui::{self, Errors, Field};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -69,9 +69,6 @@ pub async fn rename(State(state): State<AppState>, scope: OrgScope, Form(f): For
         },
     }
 }
-
-#[derive(Deserialize)]
-pub struct Nothing {}
 
 pub async fn delete(State(state): State<AppState>, scope: OrgScope, Form(_): Form<Nothing>) -> WebResult<Response> {
     orgs::delete(&state.app, scope.actor(), scope.org_id()).await?;

@@ -5,7 +5,7 @@ use super::frame::{self, Tab};
 use crate::state::AppState;
 use crate::web::error::{user_error, WebResult};
 use crate::web::scope::OrgScope;
-use crate::web::session::{redirect_with_flash, Form};
+use crate::web::session::{redirect_with_flash, Form, Nothing};
 use crate::web::ui::{self, Errors, Field};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
@@ -257,9 +257,6 @@ pub async fn change_role(
         Err(e) => refused(&state, &scope, e).await,
     }
 }
-
-#[derive(Deserialize)]
-pub struct Nothing {}
 
 pub async fn remove(
     State(state): State<AppState>,
