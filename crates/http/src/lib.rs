@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod error;
+pub mod error_map;
 pub mod extract;
 pub mod limits;
 pub mod metrics;
