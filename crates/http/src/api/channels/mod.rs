@@ -1,7 +1,7 @@
 //! /api/v1/orgs/{org_id}/channels: connected platform accounts.
 
-use super::dto::page;
-use super::dto_publishing::{
+use crate::api::dto::page;
+use crate::api::dto_publishing::{
     nullable, parse_platform, AuthorizeRedirect, Channel, ChannelHealth, ChannelList, ConnectedChannels,
 };
 use crate::error::{ApiError, ApiResult, ErrorBody};

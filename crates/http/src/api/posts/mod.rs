@@ -1,7 +1,7 @@
 //! /api/v1/orgs/{org_id}/posts: compose, list, schedule, publish.
 
-use super::dto::page;
-use super::dto_publishing::{nullable, Post, PostList};
+use crate::api::dto::page;
+use crate::api::dto_publishing::{nullable, Post, PostList};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use crate::state::AppState;
