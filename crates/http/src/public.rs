@@ -2,7 +2,7 @@
 //! URL), the iCal feed at its secret URL, and the sandbox network's published posts. None
 //! takes a bearer token; the signature, the secret or the post's id is the credential.
 
-use crate::api::dto_publishing::SandboxPost;
+use crate::api::channels::responses::SandboxPost;
 use crate::api::media::{file_response, variant_name};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiPath, ApiQuery};

@@ -6,8 +6,6 @@ pub mod auth;
 pub mod calendar;
 pub mod channels;
 pub mod clients;
-pub mod dto;
-pub mod dto_publishing;
 pub mod invites;
 pub mod me;
 pub mod media;
@@ -15,6 +13,7 @@ pub mod notifications;
 pub mod oauth;
 pub mod orgs;
 pub mod posts;
+pub mod shared;
 
 use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;

@@ -1,9 +1,9 @@
 //! /api/v1/orgs/{org_id}/channels: connected platform accounts.
 
-use crate::api::dto::page;
-use crate::api::dto_publishing::{
-    nullable, parse_platform, AuthorizeRedirect, Channel, ChannelHealth, ChannelList, ConnectedChannels,
-};
+pub mod responses;
+
+use self::responses::{parse_platform, AuthorizeRedirect, Channel, ChannelHealth, ChannelList, ConnectedChannels};
+use crate::api::shared::{nullable, page};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use crate::state::AppState;
