@@ -1,6 +1,6 @@
 //! /api/v1/orgs/{org_id}/clients.
 
-use crate::api::shared::{list_of, page};
+use crate::api::shared::{list_of, nullable, page};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use crate::state::AppState;
@@ -10,7 +10,7 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use sellcast_app::clients::{self, ClientInput};
 use sellcast_app::store::clients::ClientRow;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -44,11 +44,6 @@ impl From<ClientRow> for Client {
     }
 }
 list_of!(ClientList, Client);
-
-/// Distinguish "absent" (leave as is) from `null` (clear) in a PATCH body.
-fn nullable<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
-}
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

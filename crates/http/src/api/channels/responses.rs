@@ -1,6 +1,7 @@
 //! What the channels endpoints answer (and the sandbox network's public post). Credentials
 //! and key ids never appear in them.
 
+use crate::api::shared::list_of;
 use chrono::{DateTime, Utc};
 use sellcast_app::channels::Health;
 use sellcast_app::store::channels::ChannelRow;
@@ -55,12 +56,7 @@ impl From<ChannelRow> for Channel {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ChannelList {
-    pub items: Vec<Channel>,
-    /// Pass as `cursor` to get the next page; null on the last page.
-    pub next_cursor: Option<String>,
-}
+list_of!(ChannelList, Channel);
 
 /// Channels connected at once (sandbox, Bluesky) or by an OAuth callback.
 #[derive(Debug, Serialize, ToSchema)]

@@ -1,5 +1,6 @@
 //! What the media endpoints answer. Blob keys never appear in it.
 
+use crate::api::shared::list_of;
 use chrono::{DateTime, Utc};
 use sellcast_app::store::media::MediaRow;
 use serde::Serialize;
@@ -86,9 +87,4 @@ impl Media {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MediaList {
-    pub items: Vec<Media>,
-    /// Pass as `cursor` to get the next page; null on the last page.
-    pub next_cursor: Option<String>,
-}
+list_of!(MediaList, Media);

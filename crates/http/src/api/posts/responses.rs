@@ -1,5 +1,6 @@
 //! What the posts endpoints answer: a post with its variants, one per channel.
 
+use crate::api::shared::list_of;
 use chrono::{DateTime, Utc};
 use sellcast_app::posts::{PostView, VariantView};
 use serde::Serialize;
@@ -102,9 +103,4 @@ impl From<PostView> for Post {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PostList {
-    pub items: Vec<Post>,
-    /// Pass as `cursor` to get the next page; null on the last page.
-    pub next_cursor: Option<String>,
-}
+list_of!(PostList, Post);
