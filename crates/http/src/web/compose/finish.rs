@@ -1,5 +1,6 @@
 //! What happens after the composer's form is saved: the schedule time read from the form,
-//! then scheduling or publishing the saved post as the pressed button asked.
+//! then scheduling or publishing the saved post as the pressed button asked. (A new post
+//! that is scheduled is created and scheduled in one step instead: see `new.rs`.)
 
 use super::form::{self, ComposeForm};
 use super::page::rerender;
@@ -22,6 +23,12 @@ pub(super) fn when(form: &ComposeForm, scope: &OrgScope) -> Result<Option<DateTi
     }
 }
 
+/// The message after scheduling: the time in the viewer's timezone.
+pub(super) fn scheduled_for(scope: &OrgScope, at: DateTime<Utc>) -> String {
+    let local = at.with_timezone(&crate::web::ui::zone(&scope.shell.timezone));
+    format!("Scheduled for {}.", local.format("%a %-d %b %Y, %H:%M"))
+}
+
 /// After the post was saved: schedule or publish it as asked, then go to its page. When that
 /// step is refused, the saved post's edit page says why, next to the fields.
 pub(super) async fn finish(
@@ -36,10 +43,7 @@ pub(super) async fn finish(
     let id = view.post.id.clone();
     let detail = scope.path(&format!("/posts/{id}"));
     let result = match (form.action.as_str(), at) {
-        ("schedule", Some(at)) => schedule::schedule(app, actor, org, &id, at).await.map(|_| {
-            let local = at.with_timezone(&crate::web::ui::zone(&scope.shell.timezone));
-            format!("Scheduled for {}.", local.format("%a %-d %b %Y, %H:%M"))
-        }),
+        ("schedule", Some(at)) => schedule::schedule(app, actor, org, &id, at).await.map(|_| scheduled_for(scope, at)),
         ("publish_now", _) => schedule::publish_now(app, actor, org, &id).await.map(|_| "Publishing now.".to_string()),
         _ => return Ok(redirect_with_flash(state, &detail, saved)),
     };

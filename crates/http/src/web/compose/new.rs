@@ -1,14 +1,14 @@
 //! A new post: the empty composer (`GET /o/{org_id}/compose`) and its form sent
 //! (`POST`): save a draft, schedule it or publish it now.
 
-use super::finish::{finish, when};
+use super::finish::{finish, scheduled_for, when};
 use super::form::{self, ComposeForm};
 use super::page::{render, rerender};
 use crate::state::AppState;
 use crate::web::error::WebResult;
 use crate::web::scope::OrgScope;
-use crate::web::session::Form;
-use crate::web::ui::Errors;
+use crate::web::session::{redirect_with_flash, Form};
+use crate::web::ui::{capitalize, Errors};
 use axum::extract::{Query, State};
 use axum::response::Response;
 use maud::Markup;
@@ -55,12 +55,24 @@ pub async fn create(
         Ok(at) => at,
         Err(errors) => return rerender(&state, &scope, None, &form, &errors, None).await,
     };
-    let created = posts::create(&state.app, scope.actor(), scope.org_id(), form.input(&HashMap::new())).await;
-    match created {
-        Ok(view) => finish(&state, &scope, view, &form, at, "Draft saved.").await,
+    // Created and scheduled in one transaction, as through the API: when the schedule is
+    // refused nothing is stored, and the form comes back as typed with the reason.
+    let input = form.input(&HashMap::new());
+    match posts::create_scheduled(&state.app, scope.actor(), scope.org_id(), input, at).await {
+        Ok(view) => match at {
+            Some(at) => {
+                let detail = scope.path(&format!("/posts/{}", view.post.id));
+                Ok(redirect_with_flash(&state, &detail, &scheduled_for(&scope, at)))
+            }
+            None => finish(&state, &scope, view, &form, None, "Draft saved.").await,
+        },
         Err(AppError::Validation(e)) => {
             let errors = form::page_errors(&e, &form.channels);
             rerender(&state, &scope, None, &form, &errors, None).await
+        }
+        Err(AppError::Conflict(m) | AppError::Forbidden(m)) if at.is_some() => {
+            let general = Some(format!("The post was not saved. {}", capitalize(&m)));
+            rerender(&state, &scope, None, &form, &Errors::default(), general).await
         }
         Err(e) => Err(e.into()),
     }
