@@ -1,5 +1,6 @@
 //! Invites: /api/v1/orgs/{org_id}/invites and the token routes /api/v1/invites/….
 
+use crate::api::domain_schemas::RoleSchema;
 use crate::api::orgs::Organization;
 use crate::api::shared::{list_of, page};
 use crate::error::{ApiResult, ErrorBody};
@@ -29,6 +30,7 @@ pub struct Invite {
     pub id: String,
     pub org_id: String,
     pub email: String,
+    #[schema(value_type = RoleSchema)]
     pub role: Role,
     pub status: InviteStatus,
     pub invited_by: Option<String>,
@@ -72,6 +74,7 @@ list_of!(InviteList, Invite);
 pub struct InviteRequest {
     #[schema(min_length = 3, max_length = 254)]
     pub email: String,
+    #[schema(value_type = RoleSchema)]
     pub role: Role,
 }
 

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod calendar;
 pub mod channels;
 pub mod clients;
+pub mod domain_schemas;
 pub mod invites;
 pub mod me;
 pub mod media;

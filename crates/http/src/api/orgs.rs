@@ -1,5 +1,6 @@
 //! /api/v1/orgs and members.
 
+use crate::api::domain_schemas::RoleSchema;
 use crate::api::shared::{list_of, page, PageQuery};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
@@ -18,6 +19,7 @@ pub struct Organization {
     pub id: String,
     pub name: String,
     /// The caller's role in this organization.
+    #[schema(value_type = RoleSchema)]
     pub role: Role,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -47,6 +49,7 @@ pub struct Member {
     pub user_id: String,
     pub email: String,
     pub name: String,
+    #[schema(value_type = RoleSchema)]
     pub role: Role,
     pub joined_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -149,6 +152,7 @@ pub async fn members(
 
 #[derive(Deserialize, ToSchema)]
 pub struct RoleRequest {
+    #[schema(value_type = RoleSchema)]
     pub role: Role,
 }
 
