@@ -1,4 +1,6 @@
-//! The JSON API under /api/v1, one module per feature.
+//! The JSON API under /api/v1, one module per feature; each owns its request and response
+//! types (a large feature keeps its responses in `responses.rs` beside its handlers). What
+//! several features share is in `shared.rs`; the error body is `crate::error`.
 
 pub mod admin_jobs;
 pub mod audit;

@@ -5,6 +5,11 @@
 //! URL map: `/signin`, `/signup`, `/forgot-password`, `/reset-password`, `/invites/accept`,
 //! `/onboarding`, `/account`, `/notifications`, `/admin/jobs`, and each workspace under
 //! `/o/{org_id}` (dashboard, compose, calendar, posts, channels, settings).
+//!
+//! Layout: a feature with several pages is a folder (`compose/`, `posts/`, …) whose `mod.rs`
+//! holds its routes and whose files hold one page or form action each. Shared pieces sit
+//! below every feature: `session` (cookies, CSRF, forms), `scope` (the signed-in extractors),
+//! `layout` (the frames), `error`, `accept`, and the view helpers in `ui`.
 
 pub mod accept;
 pub mod account;

@@ -2,6 +2,7 @@
 //! clients) around the form as typed, its errors, and the post being edited if any.
 
 use super::form::ComposeForm;
+use super::view::{self, ComposePage};
 use crate::state::AppState;
 use crate::web::error::WebResult;
 use crate::web::layout::{self, Nav};
@@ -73,7 +74,7 @@ pub(super) async fn render(
         }
         None => (scope.path("/compose"), scope.path("/compose")),
     };
-    let page = super::view::ComposePage {
+    let page = ComposePage {
         shell: &scope.shell,
         action,
         upload_action: scope.path("/compose/media"),
@@ -88,7 +89,7 @@ pub(super) async fn render(
         media_path: scope.path("/compose/media"),
     };
     let title = if post.is_some() { "Edit post" } else { "New post" };
-    Ok(layout::page_with(&scope.shell, Nav::Compose, title, super::view::render(&page), &["compose.css", "compose.js"]))
+    Ok(layout::page_with(&scope.shell, Nav::Compose, title, view::render(&page), &["compose.css", "compose.js"]))
 }
 
 pub(super) async fn rerender(
