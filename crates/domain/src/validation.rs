@@ -1,9 +1,8 @@
 //! Input rules shared by every entry point (API, CLI, web forms).
 
 use serde::Serialize;
-use utoipa::ToSchema;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
     pub field: String,
     pub message: String,

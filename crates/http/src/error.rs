@@ -1,5 +1,6 @@
 //! The one error body of the API: `{"error": {code, message, details, request_id}}`.
 
+use crate::error_map::classify;
 use crate::request_id;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -86,33 +87,8 @@ impl ApiError {
 
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
-        match e {
-            AppError::Validation(errs) => ApiError::validation(
-                format!("invalid input: {errs}"),
-                serde_json::to_value(&errs.0).unwrap_or(Value::Null),
-            ),
-            AppError::Unauthorized(m) => ApiError::unauthorized(m),
-            AppError::MfaRequired => ApiError {
-                details: json!({"mfa_required": true}),
-                ..ApiError::unauthorized("a two-factor code is required: send totp_code")
-            },
-            AppError::InvalidToken => {
-                ApiError::new(StatusCode::UNAUTHORIZED, "INVALID_TOKEN", "the token is invalid or revoked")
-            }
-            AppError::TokenExpired => ApiError::new(StatusCode::UNAUTHORIZED, "TOKEN_EXPIRED", "the token has expired"),
-            AppError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, "FORBIDDEN", m),
-            AppError::NotFound(what) => ApiError::not_found(format!("{what} not found")),
-            AppError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "CONFLICT", m),
-            AppError::RateLimited { message, retry_after_secs } => {
-                ApiError { message, ..ApiError::rate_limited(retry_after_secs) }
-            }
-            AppError::Platform(m) => ApiError::new(StatusCode::BAD_GATEWAY, "PLATFORM_ERROR", m),
-            AppError::Internal(m) => {
-                // The detail goes to the log, never to the client.
-                tracing::error!(error = %m.report(), "internal error");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "internal error")
-            }
-        }
+        let c = classify(&e);
+        ApiError { status: c.status, code: c.code, message: c.message, details: c.details, retry_after: c.retry_after }
     }
 }
 

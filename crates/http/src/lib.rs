@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod error;
+pub mod error_map;
 pub mod extract;
 pub mod limits;
 pub mod metrics;
@@ -36,7 +37,7 @@ pub fn state_for(app: Arc<App>) -> AppState {
 
 /// Browsers navigating get the product's 404 page; API clients the JSON error.
 async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> axum::response::Response {
-    if !uri.path().starts_with("/api/") && web::wants_html(&headers) {
+    if !uri.path().starts_with("/api/") && web::accept::wants_html(&headers) {
         return web::not_found_page();
     }
     ApiError::not_found("no such route").into_response()

@@ -3,7 +3,7 @@
 //! account profiles. None takes a bearer token; the signature, the secret or the post's or
 //! account's id is the credential.
 
-use crate::api::dto_publishing::SandboxPost;
+use crate::api::channels::responses::SandboxPost;
 use crate::api::media::{file_response, variant_name};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiPath, ApiQuery};

@@ -1,6 +1,6 @@
 //! /api/v1/orgs/{org_id}/audit-log (owner, admin).
 
-use super::dto::{page, AuditList};
+use crate::api::shared::{list_of, page};
 use crate::error::ApiResult;
 use crate::extract::{ApiPath, ApiQuery, Auth};
 use crate::state::AppState;
@@ -8,8 +8,45 @@ use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use sellcast_app::audit;
-use serde::Deserialize;
-use utoipa::IntoParams;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEntry {
+    pub id: String,
+    pub org_id: Option<String>,
+    pub actor_id: Option<String>,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: Option<String>,
+    /// What changed; secrets are never recorded.
+    #[schema(value_type = Object)]
+    pub changes: Value,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub request_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<audit::AuditEntry> for AuditEntry {
+    fn from(a: audit::AuditEntry) -> Self {
+        AuditEntry {
+            id: a.id,
+            org_id: a.org_id,
+            actor_id: a.actor_id,
+            action: a.action,
+            entity_type: a.entity_type,
+            entity_id: a.entity_id,
+            changes: a.changes,
+            ip: a.ip,
+            user_agent: a.user_agent,
+            request_id: a.request_id,
+            created_at: a.created_at,
+        }
+    }
+}
+list_of!(AuditList, AuditEntry);
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -1,6 +1,7 @@
 //! /api/v1/auth: register, login, refresh, logout, password reset, TOTP.
 
-use super::dto::{Organization, User};
+use crate::api::me::User;
+use crate::api::orgs::Organization;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, Auth, Meta};
 use crate::state::AppState;

@@ -1,17 +1,90 @@
 //! /api/v1/orgs/{org_id}/calendar (posts by day in a timezone) and the user's secret iCal
 //! feed URL under /api/v1/me/calendar-feed (the feed itself is public: see `public`).
 
-use super::dto_publishing::{Calendar, CalendarFeed};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiPath, ApiQuery, Auth};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
+use sellcast_app::calendar::{CalendarChannel, CalendarPost, Day};
 use sellcast_app::{calendar, me};
-use serde::Deserialize;
-use utoipa::IntoParams;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CalendarChannelEntry {
+    pub channel_id: String,
+    pub platform: String,
+    pub handle: String,
+    /// The variant's status on this channel.
+    pub status: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CalendarEntry {
+    pub id: String,
+    pub status: String,
+    pub scheduled_at: DateTime<Utc>,
+    /// HH:MM in the requested timezone.
+    pub local_time: String,
+    /// The first 280 characters.
+    pub text: String,
+    pub client_id: Option<String>,
+    pub channels: Vec<CalendarChannelEntry>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CalendarDay {
+    /// YYYY-MM-DD in the requested timezone.
+    pub date: String,
+    pub posts: Vec<CalendarEntry>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Calendar {
+    /// The IANA timezone the days are in.
+    pub tz: String,
+    pub days: Vec<CalendarDay>,
+}
+
+fn calendar_channel(c: CalendarChannel) -> CalendarChannelEntry {
+    CalendarChannelEntry {
+        channel_id: c.channel_id,
+        platform: c.platform,
+        handle: c.handle,
+        status: c.status.to_string(),
+    }
+}
+
+fn calendar_entry(p: CalendarPost) -> CalendarEntry {
+    CalendarEntry {
+        id: p.id,
+        status: p.status.to_string(),
+        scheduled_at: p.scheduled_at,
+        local_time: p.local_time,
+        text: p.text,
+        client_id: p.client_id,
+        channels: p.channels.into_iter().map(calendar_channel).collect(),
+    }
+}
+
+impl Calendar {
+    pub fn new(tz: String, days: Vec<Day>) -> Self {
+        let days = days
+            .into_iter()
+            .map(|d| CalendarDay { date: d.date, posts: d.posts.into_iter().map(calendar_entry).collect() })
+            .collect();
+        Calendar { tz, days }
+    }
+}
+
+/// The secret iCal URL; shown only in this response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CalendarFeed {
+    pub url: String,
+}
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -1,20 +1,48 @@
 //! /api/v1/orgs/{org_id}/clients.
 
-use super::dto::{page, Client, ClientList};
+use crate::api::shared::{list_of, nullable, page};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use chrono::{DateTime, Utc};
 use sellcast_app::clients::{self, ClientInput};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-/// Distinguish "absent" (leave as is) from `null` (clear) in a PATCH body.
-fn nullable<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Client {
+    pub id: String,
+    pub org_id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub website: Option<String>,
+    pub notes: String,
+    pub archived: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
+
+impl From<clients::Client> for Client {
+    fn from(c: clients::Client) -> Self {
+        Client {
+            id: c.id,
+            org_id: c.org_id,
+            name: c.name,
+            email: c.email,
+            phone: c.phone,
+            website: c.website,
+            notes: c.notes,
+            archived: c.archived,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+list_of!(ClientList, Client);
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -1,6 +1,8 @@
 //! Invites: /api/v1/orgs/{org_id}/invites and the token routes /api/v1/invites/….
 
-use super::dto::{page, Invite, InviteList, Organization};
+use crate::api::domain_schemas::RoleSchema;
+use crate::api::orgs::Organization;
+use crate::api::shared::{list_of, page};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use crate::state::AppState;
@@ -13,10 +15,65 @@ use sellcast_domain::Role;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InviteStatus {
+    Pending,
+    Accepted,
+    Revoked,
+    Expired,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Invite {
+    pub id: String,
+    pub org_id: String,
+    pub email: String,
+    #[schema(value_type = RoleSchema)]
+    pub role: Role,
+    pub status: InviteStatus,
+    pub invited_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub accepted_at: Option<DateTime<Utc>>,
+    /// Present only in the response that created the invite.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+impl Invite {
+    /// The invite as of `now` (the app clock, the one accept and preview use).
+    pub fn at(i: invites::Invite, now: DateTime<Utc>) -> Self {
+        let status = if i.accepted_at.is_some() {
+            InviteStatus::Accepted
+        } else if i.revoked_at.is_some() {
+            InviteStatus::Revoked
+        } else if i.expires_at <= now {
+            InviteStatus::Expired
+        } else {
+            InviteStatus::Pending
+        };
+        Invite {
+            id: i.id,
+            org_id: i.org_id,
+            email: i.email,
+            role: i.role,
+            status,
+            invited_by: i.invited_by,
+            created_at: i.created_at,
+            expires_at: i.expires_at,
+            accepted_at: i.accepted_at,
+            token: None,
+        }
+    }
+}
+list_of!(InviteList, Invite);
+
 #[derive(Deserialize, ToSchema)]
 pub struct InviteRequest {
     #[schema(min_length = 3, max_length = 254)]
     pub email: String,
+    #[schema(value_type = RoleSchema)]
     pub role: Role,
 }
 

@@ -1,16 +1,79 @@
 //! /api/v1/me: the caller's account.
 
-use super::dto::{page, PageQuery, Session, SessionList, User};
+use crate::api::shared::{page, PageQuery};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use chrono::{DateTime, Utc};
+use sellcast_app::accounts;
 use sellcast_app::me::{self, ProfilePatch};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub timezone: String,
+    pub is_instance_admin: bool,
+    pub mfa_enabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<accounts::User> for User {
+    fn from(u: accounts::User) -> Self {
+        User {
+            id: u.id,
+            email: u.email,
+            name: u.name,
+            timezone: u.timezone,
+            is_instance_admin: u.is_instance_admin,
+            mfa_enabled: u.mfa_enabled,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Session {
+    pub id: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// The session of the access token making this request.
+    pub current: bool,
+}
+
+impl Session {
+    pub fn from_view(s: me::Session, current: Option<&str>) -> Self {
+        Session {
+            current: current == Some(s.id.as_str()),
+            id: s.id,
+            created_at: s.created_at,
+            last_used_at: s.last_used_at,
+            expires_at: s.expires_at,
+            revoked_at: s.revoked_at,
+            ip: s.ip,
+            user_agent: s.user_agent,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionList {
+    pub items: Vec<Session>,
+    pub next_cursor: Option<String>,
+}
 
 /// The signed-in user.
 #[utoipa::path(get, path = "/api/v1/me", tag = "me", security(("bearer" = [])), responses((status = 200, body = User)))]

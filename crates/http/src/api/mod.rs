@@ -1,4 +1,6 @@
-//! The JSON API under /api/v1, one module per feature.
+//! The JSON API under /api/v1, one module per feature; each owns its request and response
+//! types (a large feature keeps its responses in `responses.rs` beside its handlers). What
+//! several features share is in `shared.rs`; the error body is `crate::error`.
 
 pub mod admin_jobs;
 pub mod audit;
@@ -6,8 +8,7 @@ pub mod auth;
 pub mod calendar;
 pub mod channels;
 pub mod clients;
-pub mod dto;
-pub mod dto_publishing;
+pub mod domain_schemas;
 pub mod invites;
 pub mod me;
 pub mod media;
@@ -15,12 +16,14 @@ pub mod notifications;
 pub mod oauth;
 pub mod orgs;
 pub mod posts;
+pub mod shared;
 
 use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
 use axum::routing::{delete, get, post};
 use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -57,6 +60,12 @@ pub fn router() -> Router<AppState> {
         .merge(publishing())
 }
 
+/// The routes declared once for the router and the OpenAPI document (utoipa-axum), relative
+/// to /api/v1.
+pub fn documented() -> OpenApiRouter<AppState> {
+    notifications::routes()
+}
+
 /// Channels, media, posts, calendar and notifications.
 fn publishing() -> Router<AppState> {
     Router::new()
@@ -82,6 +91,5 @@ fn publishing() -> Router<AppState> {
         .route("/orgs/{org_id}/posts/{post_id}/variants/{variant_id}/retry", post(posts::retry))
         .route("/orgs/{org_id}/calendar", get(calendar::days))
         .route("/me/calendar-feed", post(calendar::create_feed).delete(calendar::delete_feed))
-        .route("/orgs/{org_id}/notifications", get(notifications::list))
-        .route("/orgs/{org_id}/notifications/read", post(notifications::mark_read))
+        .merge(documented().split_for_parts().0)
 }

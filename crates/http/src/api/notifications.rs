@@ -1,16 +1,72 @@
 //! /api/v1/orgs/{org_id}/notifications: the caller's in-app notifications in one
 //! organization.
 
-use super::dto::page;
-use super::dto_publishing::{MarkedRead, Notification, NotificationList};
+use crate::api::shared::page;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
 use sellcast_app::{notifications, orgs};
-use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Notification {
+    pub id: String,
+    pub org_id: Option<String>,
+    /// e.g. post.failed, channel.needs_reconnect.
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    /// A path in the web UI.
+    pub link: Option<String>,
+    #[schema(value_type = Object)]
+    pub data: Value,
+    pub read_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<notifications::Notification> for Notification {
+    fn from(n: notifications::Notification) -> Self {
+        Notification {
+            id: n.id,
+            org_id: n.org_id,
+            kind: n.kind,
+            title: n.title,
+            body: n.body,
+            link: n.link,
+            data: n.data,
+            read_at: n.read_at,
+            created_at: n.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationList {
+    pub items: Vec<Notification>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    pub next_cursor: Option<String>,
+    /// Unread notifications in this organization (all pages).
+    pub unread_count: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MarkedRead {
+    /// How many notifications changed from unread to read.
+    pub marked: u64,
+}
+
+/// The routes, declared once for the router and the OpenAPI document (paths under /api/v1).
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list)).routes(routes!(mark_read))
+}
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -25,7 +81,7 @@ pub struct NotificationQuery {
 }
 
 /// The caller's notifications in this organization, newest first, with the unread count.
-#[utoipa::path(get, path = "/api/v1/orgs/{org_id}/notifications", tag = "notifications", security(("bearer" = [])),
+#[utoipa::path(get, path = "/orgs/{org_id}/notifications", tag = "notifications", security(("bearer" = [])),
     params(("org_id" = String, Path), NotificationQuery), responses((status = 200, body = NotificationList)))]
 pub async fn list(
     State(s): State<AppState>,
@@ -49,7 +105,7 @@ pub struct MarkReadRequest {
 }
 
 /// Mark one notification, or all, read.
-#[utoipa::path(post, path = "/api/v1/orgs/{org_id}/notifications/read", tag = "notifications",
+#[utoipa::path(post, path = "/orgs/{org_id}/notifications/read", tag = "notifications",
     security(("bearer" = [])), params(("org_id" = String, Path)), request_body = MarkReadRequest,
     responses((status = 200, body = MarkedRead)))]
 pub async fn mark_read(

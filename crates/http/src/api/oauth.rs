@@ -2,7 +2,7 @@
 //! No bearer token: the single-use `state` (bound to the session that started connecting)
 //! authenticates the request.
 
-use super::dto_publishing::{Channel, OAuthConnected};
+use crate::api::channels::responses::Channel;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiPath, ApiQuery, Meta};
 use crate::state::AppState;
@@ -13,8 +13,15 @@ use axum::Json;
 use sellcast_app::channels::connect::{self, Callback};
 use sellcast_app::AppError;
 use sellcast_domain::Platform;
-use serde::Deserialize;
-use utoipa::IntoParams;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// What an OAuth callback connected.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OAuthConnected {
+    pub org_id: String,
+    pub channels: Vec<Channel>,
+}
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

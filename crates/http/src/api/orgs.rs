@@ -1,16 +1,67 @@
 //! /api/v1/orgs and members.
 
-use super::dto::{page, Member, MemberList, Organization, OrganizationList, PageQuery};
+use crate::api::domain_schemas::RoleSchema;
+use crate::api::shared::{list_of, page, PageQuery};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use chrono::{DateTime, Utc};
 use sellcast_app::orgs;
 use sellcast_domain::Role;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Organization {
+    pub id: String,
+    pub name: String,
+    /// The caller's role in this organization.
+    #[schema(value_type = RoleSchema)]
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Organization {
+    pub fn with_role(o: orgs::Org, role: Role) -> Self {
+        Organization { id: o.id, name: o.name, role, created_at: o.created_at, updated_at: o.updated_at }
+    }
+}
+
+impl From<orgs::MyOrg> for Organization {
+    fn from(o: orgs::MyOrg) -> Self {
+        Organization { id: o.id, name: o.name, role: o.role, created_at: o.created_at, updated_at: o.updated_at }
+    }
+}
+list_of!(OrganizationList, Organization);
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Member {
+    pub user_id: String,
+    pub email: String,
+    pub name: String,
+    #[schema(value_type = RoleSchema)]
+    pub role: Role,
+    pub joined_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<orgs::Member> for Member {
+    fn from(m: orgs::Member) -> Self {
+        Member {
+            user_id: m.user_id,
+            email: m.email,
+            name: m.name,
+            role: m.role,
+            joined_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+list_of!(MemberList, Member);
 
 /// Organizations the caller belongs to.
 #[utoipa::path(get, path = "/api/v1/orgs", tag = "organizations", security(("bearer" = [])), params(PageQuery),
@@ -95,6 +146,7 @@ pub async fn members(
 
 #[derive(Deserialize, ToSchema)]
 pub struct RoleRequest {
+    #[schema(value_type = RoleSchema)]
     pub role: Role,
 }
 

@@ -4,7 +4,7 @@
 use super::error::{WebError, WebResult};
 use super::layout::{self, Nav};
 use super::scope::Signed;
-use super::session::{redirect_with_flash, set_cookie, Form, SESSION_COOKIE};
+use super::session::{redirect_with_flash, set_cookie, Form, Nothing, SESSION_COOKIE};
 use super::ui::{self, Errors, Field};
 use crate::state::AppState;
 use axum::extract::State;
@@ -60,7 +60,7 @@ async fn render(
     };
     let body = html! {
         div.page-head { h1 { "Account settings" } }
-        @if let Some(m) = errors.get("_") { div.alert.error role="alert" { (super::error::capitalize(m)) } }
+        @if let Some(m) = errors.get("_") { div.alert.error role="alert" { (super::ui::capitalize(m)) } }
         div.settings-grid {
             section.card #profile {
                 h2 { "Profile" }
@@ -257,9 +257,6 @@ fn mfa_setup_page(s: &Signed, secret: &str, uri: &str, error: Option<&str>) -> M
     };
     layout::page(&s.shell, Nav::Account, "Two-factor setup", body)
 }
-
-#[derive(Deserialize)]
-pub struct Nothing {}
 
 pub async fn mfa_setup(State(state): State<AppState>, s: Signed, Form(_): Form<Nothing>) -> WebResult<Response> {
     match mfa::setup(&state.app, &s.viewer.actor).await {

@@ -5,7 +5,7 @@
 use super::error::{WebError, WebResult};
 use super::layout::{self, Nav};
 use super::scope::Signed;
-use super::session::{redirect_with_flash, Form};
+use super::session::{redirect_with_flash, Form, Nothing};
 use super::ui;
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
@@ -42,14 +42,6 @@ fn require_admin(s: &Signed) -> WebResult<()> {
 
 fn job_id(raw: &str) -> WebResult<i64> {
     raw.parse::<i64>().map_err(|_| WebError::not_found())
-}
-
-fn short(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(n).collect::<String>())
-    }
 }
 
 #[derive(Deserialize, Default)]
@@ -174,7 +166,7 @@ pub async fn list(State(state): State<AppState>, s: Signed, Query(q): Query<List
                                     td { (ui::status_badge(j.state)) }
                                     td { (j.attempt) " / " (j.max_attempts) }
                                     td.nowrap { (ui::time(j.run_at, tz)) }
-                                    td { @if let Some(e) = j.errors.last() { (short(&e.error, ERROR_SHOWN)) } @else { span.muted { "—" } } }
+                                    td { @if let Some(e) = j.errors.last() { (ui::shorten(&e.error, ERROR_SHOWN)) } @else { span.muted { "—" } } }
                                     td { (job_actions(&s, j)) }
                                 }
                             }
@@ -242,9 +234,6 @@ pub async fn detail(State(state): State<AppState>, s: Signed, Path(raw): Path<St
     Ok(layout::page_with(&s.shell, Nav::Admin, &format!("Job #{}", j.id), body, &["settings.css"]))
 }
 
-#[derive(Deserialize)]
-pub struct Nothing {}
-
 async fn change(state: &AppState, s: &Signed, raw: &str, retry: bool) -> WebResult<Response> {
     require_admin(s)?;
     let id = job_id(raw)?;
@@ -260,7 +249,7 @@ async fn change(state: &AppState, s: &Signed, raw: &str, retry: bool) -> WebResu
             Ok(redirect_with_flash(state, &to, &format!("Job #{} ({}) {done}.", j.id, j.kind)))
         }
         // Someone (or the worker) changed it meanwhile: say so on the job's page.
-        Err(AppError::Conflict(m)) => Ok(redirect_with_flash(state, &to, &super::error::capitalize(&m))),
+        Err(AppError::Conflict(m)) => Ok(redirect_with_flash(state, &to, &super::ui::capitalize(&m))),
         Err(e) => Err(e.into()),
     }
 }

@@ -2,7 +2,7 @@
 
 use super::error::WebResult;
 use super::layout;
-use super::session::{set_cookie, Anonymous, Form, MaybeViewer, Viewer, SESSION_COOKIE};
+use super::session::{set_cookie, Anonymous, Form, MaybeViewer, Nothing, Viewer, SESSION_COOKIE};
 use super::ui::{self, Errors, Field};
 use crate::state::AppState;
 use axum::extract::{Query, State};
@@ -111,7 +111,7 @@ pub async fn signin(State(state): State<AppState>, anon: Anonymous, Form(f): For
 }
 
 fn error_text(m: &str) -> String {
-    let s = super::error::capitalize(m);
+    let s = super::ui::capitalize(m);
     if s.ends_with('.') {
         s
     } else {
@@ -246,10 +246,7 @@ pub async fn signup(State(state): State<AppState>, anon: Anonymous, Form(f): For
     }
 }
 
-#[derive(Deserialize)]
-pub struct Empty {}
-
-pub async fn signout(State(state): State<AppState>, viewer: Viewer, Form(_): Form<Empty>) -> WebResult<Response> {
+pub async fn signout(State(state): State<AppState>, viewer: Viewer, Form(_): Form<Nothing>) -> WebResult<Response> {
     accounts::logout(&state.app, &viewer.actor).await?;
     let mut res = Redirect::to("/signin").into_response();
     res.headers_mut().append(header::SET_COOKIE, set_cookie(&state, SESSION_COOKIE, "", 0));

@@ -5,7 +5,7 @@
 use super::error::WebResult;
 use super::layout::{self, Nav};
 use super::scope::OrgScope;
-use super::ui;
+use super::ui::{self, post_badge, snippet};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::routing::get;
@@ -29,27 +29,6 @@ const HELD_LOOKBACK_DAYS: i64 = 30;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/o/{org_id}", get(show))
-}
-
-/// A post status badge that the live event stream updates (`data-post-status`).
-pub fn post_badge(status: impl AsRef<str>) -> Markup {
-    let status = status.as_ref();
-    html! {
-        span class={ "badge status-" (status) } data-status=(status) data-post-status { (status.replace('_', " ")) }
-    }
-}
-
-/// The first words of a post, for lists.
-pub fn snippet(text: &str, max: usize) -> String {
-    let t = text.trim();
-    if t.is_empty() {
-        return "(no text)".into();
-    }
-    let mut out: String = t.chars().take(max).collect();
-    if t.chars().count() > max {
-        out.push('…');
-    }
-    out
 }
 
 struct Upcoming {

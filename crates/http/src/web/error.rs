@@ -1,6 +1,7 @@
 //! Errors of the web UI: a redirect to sign-in, or an error page in the product's style.
 
 use super::layout;
+use crate::error_map::classify;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
@@ -38,6 +39,11 @@ impl WebError {
         Self::page(StatusCode::FORBIDDEN, "Not allowed", message)
     }
 
+    /// A request whose body is not what the page's script sends.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::page(StatusCode::BAD_REQUEST, "This request could not be read", message)
+    }
+
     /// A form arrived without a valid CSRF token.
     pub fn csrf() -> Self {
         Self::page(
@@ -50,42 +56,20 @@ impl WebError {
 
 impl From<AppError> for WebError {
     fn from(e: AppError) -> Self {
-        match e {
-            AppError::Unauthorized(_) | AppError::InvalidToken | AppError::TokenExpired | AppError::MfaRequired => {
-                WebError::SignIn { next: "/".into() }
-            }
-            AppError::Forbidden(m) => WebError::forbidden(capitalize(&m)),
-            AppError::NotFound(what) => WebError::page(
-                StatusCode::NOT_FOUND,
-                "Not found",
-                format!("This {what} does not exist, or you cannot see it."),
-            ),
-            AppError::Validation(errs) => {
-                WebError::page(StatusCode::BAD_REQUEST, "Something is not right", capitalize(&errs.to_string()))
-            }
-            AppError::Conflict(m) => WebError::page(StatusCode::CONFLICT, "That cannot be done now", capitalize(&m)),
-            AppError::RateLimited { message, .. } => {
-                WebError::page(StatusCode::TOO_MANY_REQUESTS, "Slow down", capitalize(&message))
-            }
-            AppError::Platform(m) => WebError::page(StatusCode::BAD_GATEWAY, "The platform said no", m),
-            AppError::Internal(m) => {
-                tracing::error!(error = %m.report(), "internal error in the web UI");
-                WebError::page(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Something went wrong",
-                    "Sellcast hit an unexpected error. Nothing you entered was lost; try again in a moment.",
-                )
-            }
+        let c = classify(&e);
+        match c.page {
+            Some(p) => WebError::Page { status: c.status, title: p.title, message: p.message },
+            None => WebError::SignIn { next: "/".into() },
         }
     }
 }
 
-/// "invalid input: x" → "Invalid input: x".
-pub fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
+/// An error message a user can act on (shown on the page); None for the ones that get an
+/// error page of their own (403, 404, …).
+pub fn user_error(e: &AppError) -> Option<String> {
+    match e {
+        AppError::Validation(_) | AppError::Conflict(_) => classify(e).page.map(|p| p.message),
+        _ => None,
     }
 }
 

@@ -2,7 +2,6 @@
 //! and the bare frame of sign-in pages and error pages.
 
 use super::assets;
-use super::session::Viewer;
 use super::ui;
 use maud::{html, Markup, DOCTYPE};
 use sellcast_domain::{Permission, Role};
@@ -45,20 +44,6 @@ pub struct Shell {
 }
 
 impl Shell {
-    pub fn new(viewer: &Viewer, org: Option<OrgNav>, orgs: Vec<(String, String)>, unread: i64) -> Shell {
-        Shell {
-            user_name: viewer.user.name.clone(),
-            user_email: viewer.user.email.clone(),
-            is_instance_admin: viewer.user.is_instance_admin,
-            csrf: viewer.csrf.clone(),
-            flash: viewer.flash.clone(),
-            org,
-            orgs,
-            unread,
-            timezone: viewer.user.timezone.clone(),
-        }
-    }
-
     /// Whether the viewer's role in this page's workspace allows `p`.
     pub fn can(&self, p: Permission) -> bool {
         self.org.as_ref().is_some_and(|o| o.role.can(p))

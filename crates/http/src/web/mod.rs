@@ -5,15 +5,19 @@
 //! URL map: `/signin`, `/signup`, `/forgot-password`, `/reset-password`, `/invites/accept`,
 //! `/onboarding`, `/account`, `/notifications`, `/admin/jobs`, and each workspace under
 //! `/o/{org_id}` (dashboard, compose, calendar, posts, channels, settings).
+//!
+//! Layout: a feature with several pages is a folder (`compose/`, `posts/`, …) whose `mod.rs`
+//! holds its routes and whose files hold one page or form action each. Shared pieces sit
+//! below every feature: `session` (cookies, CSRF, forms), `scope` (the signed-in extractors),
+//! `layout` (the frames), `error`, `accept`, and the view helpers in `ui`.
 
+pub mod accept;
 pub mod account;
 pub mod admin_jobs;
 pub mod assets;
 pub mod auth;
 pub mod calendar;
-pub mod calendar_move;
 pub mod channels;
-pub mod channels_connect;
 pub mod compose;
 pub mod dashboard;
 pub mod error;
@@ -25,13 +29,9 @@ pub mod posts;
 pub mod scope;
 pub mod session;
 pub mod settings;
-pub mod settings_audit;
-pub mod settings_clients;
-pub mod settings_members;
 pub mod ui;
 
 use crate::state::AppState;
-use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -60,11 +60,6 @@ pub fn router() -> Router<AppState> {
         .merge(compose::router())
         .merge(posts::router())
         .layer(axum::middleware::from_fn(session::clear_flash))
-}
-
-/// Whether a request comes from a browser navigating (so a missing page gets the HTML 404).
-pub fn wants_html(headers: &HeaderMap) -> bool {
-    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
 }
 
 pub fn not_found_page() -> Response {

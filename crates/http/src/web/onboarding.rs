@@ -4,7 +4,7 @@
 use super::error::WebResult;
 use super::layout::{self, Nav};
 use super::scope::Signed;
-use super::session::{redirect_with_flash, Form};
+use super::session::{redirect_with_flash, Form, Nothing};
 use super::ui::{self, Errors, Field};
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
@@ -130,9 +130,6 @@ pub async fn create_org(State(state): State<AppState>, s: Signed, Form(f): Form<
         Err(e) => Err(e.into()),
     }
 }
-
-#[derive(Deserialize)]
-pub struct Nothing {}
 
 /// One click: a sandbox channel in the workspace, back to the checklist.
 pub async fn connect_sandbox(

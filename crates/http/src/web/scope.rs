@@ -21,6 +21,21 @@ async fn my_orgs(state: &AppState, actor: &Actor) -> WebResult<Vec<(String, Stri
     Ok(rows.into_iter().map(|o| (o.id, o.name)).collect())
 }
 
+/// The frame around the viewer's pages: who they are, their workspaces, their unread count.
+fn shell(viewer: &Viewer, org: Option<OrgNav>, orgs: Vec<(String, String)>, unread: i64) -> Shell {
+    Shell {
+        user_name: viewer.user.name.clone(),
+        user_email: viewer.user.email.clone(),
+        is_instance_admin: viewer.user.is_instance_admin,
+        csrf: viewer.csrf.clone(),
+        flash: viewer.flash.clone(),
+        org,
+        orgs,
+        unread,
+        timezone: viewer.user.timezone.clone(),
+    }
+}
+
 /// A signed-in page outside any workspace (account, notifications, admin).
 pub struct Signed {
     pub viewer: Viewer,
@@ -34,7 +49,7 @@ impl FromRequestParts<AppState> for Signed {
         let viewer = Viewer::from_request_parts(parts, state).await?;
         let orgs = my_orgs(state, &viewer.actor).await?;
         let unread = notifications::unread_count(&state.app, &viewer.actor, None).await?;
-        let shell = Shell::new(&viewer, None, orgs, unread);
+        let shell = shell(&viewer, None, orgs, unread);
         Ok(Signed { viewer, shell })
     }
 }
@@ -86,7 +101,7 @@ impl FromRequestParts<AppState> for OrgScope {
         let orgs = my_orgs(state, &viewer.actor).await?;
         let unread = notifications::unread_count(&state.app, &viewer.actor, Some(&org.id)).await?;
         let nav = OrgNav { id: org.id.clone(), name: org.name.clone(), role };
-        let shell = Shell::new(&viewer, Some(nav), orgs, unread);
+        let shell = shell(&viewer, Some(nav), orgs, unread);
         Ok(OrgScope { viewer, org, role, shell })
     }
 }

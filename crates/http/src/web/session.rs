@@ -1,6 +1,7 @@
 //! Who the browser is: the session cookie, CSRF checks on every form, flash messages.
 
 use super::error::{WebError, WebResult};
+use super::ui::CSRF_FIELD;
 use crate::extract::meta_from;
 use crate::state::AppState;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -10,13 +11,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use sellcast_app::accounts::User;
 use sellcast_app::{web_session, Actor, RequestMeta};
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
 pub const SESSION_COOKIE: &str = "sellcast_session";
 /// Random value that anonymous forms' CSRF tokens are bound to.
 pub const NONCE_COOKIE: &str = "sellcast_nonce";
 pub const FLASH_COOKIE: &str = "sellcast_flash";
-/// The hidden field every form carries.
-pub const CSRF_FIELD: &str = "_csrf";
 
 /// A cookie's value from the request's `Cookie` headers.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -149,6 +149,15 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Form<T> {
         Ok(Form(value))
     }
 }
+
+/// The CSRF token a script sends in the `X-CSRF-Token` header (JSON and multipart requests).
+pub fn csrf_header(parts: &Parts) -> Option<String> {
+    parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_string)
+}
+
+/// A form with nothing in it but its CSRF token: a lone button (delete, sign out, …).
+#[derive(Deserialize)]
+pub struct Nothing {}
 
 /// Whether `token` is this browser's CSRF token: its session's when signed in, its nonce's
 /// otherwise.

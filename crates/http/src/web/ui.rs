@@ -1,11 +1,14 @@
 //! Small building blocks every page uses: form fields with their errors, buttons, status
 //! badges, empty states, icons, times in the viewer's timezone.
 
-use super::session::CSRF_FIELD;
 use chrono::{DateTime, Utc};
 use maud::{html, Markup, PreEscaped};
-use sellcast_domain::ValidationErrors;
+use sellcast_domain::{Platform, ValidationErrors};
 
+/// The hidden field every form carries.
+pub const CSRF_FIELD: &str = "_csrf";
+
+/// The hidden CSRF field of a form.
 pub fn csrf(token: &str) -> Markup {
     html! { input type="hidden" name=(CSRF_FIELD) value=(token); }
 }
@@ -83,12 +86,21 @@ impl<'a> Field<'a> {
                     required[self.required] autocomplete=[self.autocomplete]
                     aria-invalid=[error.map(|_| "true")] aria-describedby=[described];
                 @if let Some(m) = error {
-                    p.field-error id={ (id) "-error" } { (super::error::capitalize(m)) }
+                    p.field-error id={ (id) "-error" } { (capitalize(m)) }
                 } @else if let Some(h) = self.hint {
                     p.hint id={ (id) "-hint" } { (h) }
                 }
             }
         }
+    }
+}
+
+/// "invalid input: x" → "Invalid input: x".
+pub fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
     }
 }
 
@@ -110,6 +122,45 @@ pub fn status_badge(status: impl AsRef<str>) -> Markup {
     html! { span class={ "badge status-" (status) } data-status=(status) { (label) } }
 }
 
+/// A status badge the live updates find as the post's own (`data-post-status`).
+pub fn post_badge(status: impl AsRef<str>) -> Markup {
+    let status = status.as_ref();
+    html! { span class={ "badge status-" (status) } data-status=(status) data-post-status { (status.replace('_', " ")) } }
+}
+
+pub fn platform_label(p: &str) -> &str {
+    p.parse::<Platform>().map(Platform::label).unwrap_or(p)
+}
+
+/// The first line of a text, cut to `max` characters (for tables and titles).
+pub fn excerpt(text: &str, max: usize) -> String {
+    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    if line.is_empty() {
+        "(no text)".into()
+    } else {
+        shorten(line, max)
+    }
+}
+
+/// The start of a text, cut to `max` characters (for cards and calendar chips).
+pub fn snippet(text: &str, max: usize) -> String {
+    let t = text.trim();
+    if t.is_empty() {
+        "(no text)".into()
+    } else {
+        shorten(t, max)
+    }
+}
+
+/// `s` cut to `max` characters, with "…" when something was cut.
+pub fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(max).collect::<String>())
+    }
+}
+
 pub fn empty_state(title: &str, text: &str, action: Option<(&str, &str)>) -> Markup {
     html! {
         div.empty-state {
@@ -123,10 +174,14 @@ pub fn empty_state(title: &str, text: &str, action: Option<(&str, &str)>) -> Mar
     }
 }
 
+/// The viewer's timezone (UTC when the profile holds something unreadable).
+pub fn zone(tz: &str) -> chrono_tz::Tz {
+    tz.parse().unwrap_or(chrono_tz::UTC)
+}
+
 /// A time in the viewer's timezone, with the exact UTC instant for machines and tooltips.
 pub fn time(at: DateTime<Utc>, tz: &str) -> Markup {
-    let zone: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::UTC);
-    let local = at.with_timezone(&zone);
+    let local = at.with_timezone(&zone(tz));
     html! { time datetime=(at.to_rfc3339()) title=(at.format("%Y-%m-%d %H:%M UTC")) { (local.format("%a %-d %b %Y, %H:%M")) } }
 }
 
@@ -175,5 +230,17 @@ fn svg(paths: &str) -> Markup {
             stroke-linecap="round" stroke-linejoin="round" aria-hidden="true" focusable="false" {
             (PreEscaped(paths))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn excerpts_cut_at_a_character_boundary() {
+        assert_eq!(super::excerpt("\n  héllo wörld\nsecond", 5), "héllo…");
+        assert_eq!(super::excerpt("", 5), "(no text)");
+        assert_eq!(super::snippet("  héllo\nwörld ", 7), "héllo\nw…");
+        assert_eq!(super::snippet(" \n ", 7), "(no text)");
+        assert_eq!(super::shorten("héllo", 5), "héllo");
     }
 }

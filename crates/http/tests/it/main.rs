@@ -24,5 +24,6 @@ mod storage;
 mod web_auth;
 mod web_calendar;
 mod web_channels;
+mod web_compose_refused;
 mod web_posts;
 mod web_settings;

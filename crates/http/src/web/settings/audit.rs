@@ -1,14 +1,12 @@
 //! Settings → Audit log: who did what in the workspace, newest first, in the viewer's
 //! timezone, filtered by action and actor, a page at a time.
 
-use super::error::WebResult;
-use super::scope::OrgScope;
-use super::settings::{self, Tab};
-use super::ui;
+use super::frame::{self, Tab};
 use crate::state::AppState;
+use crate::web::error::WebResult;
+use crate::web::scope::OrgScope;
+use crate::web::ui;
 use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::Router;
 use maud::{html, Markup};
 use sellcast_app::{audit, orgs};
 use sellcast_domain::pagination::Page;
@@ -50,24 +48,11 @@ const KNOWN_ACTIONS: &[&str] = &[
     "media.delete",
 ];
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/o/{org_id}/settings/audit", get(show))
-}
-
 #[derive(Deserialize, Default)]
 pub struct AuditQuery {
     action: Option<String>,
     actor: Option<String>,
     cursor: Option<String>,
-}
-
-fn short(s: &str) -> String {
-    if s.chars().count() <= CHANGES_SHOWN {
-        s.to_string()
-    } else {
-        let cut: String = s.chars().take(CHANGES_SHOWN).collect();
-        format!("{cut}…")
-    }
 }
 
 pub async fn show(State(state): State<AppState>, scope: OrgScope, Query(q): Query<AuditQuery>) -> WebResult<Markup> {
@@ -139,7 +124,7 @@ pub async fn show(State(state): State<AppState>, scope: OrgScope, Query(q): Quer
                                     }
                                     td { code { (r.action) } }
                                     td { (r.entity_type) @if let Some(id) = &r.entity_id { br; span.muted.mono { (id) } } }
-                                    td.changes { code { (short(&r.changes.to_string())) } }
+                                    td.changes { code { (ui::shorten(&r.changes.to_string(), CHANGES_SHOWN)) } }
                                 }
                             }
                         }
@@ -151,5 +136,5 @@ pub async fn show(State(state): State<AppState>, scope: OrgScope, Query(q): Quer
             }
         }
     };
-    Ok(settings::page(&scope, Tab::Audit, "Audit log", content))
+    Ok(frame::page(&scope, Tab::Audit, "Audit log", content))
 }

@@ -8,18 +8,17 @@
 //! is used. Scheduled posts (and drafts, which moving schedules) can be moved; others are
 //! refused with a message pointing to the post's page.
 
-use super::dashboard::snippet;
-use super::error::{WebError, WebResult};
-use super::layout::{self, Nav};
-use super::scope::OrgScope;
-use super::session::{redirect_with_flash, Form};
-use super::ui::{self, Errors, Field};
 use crate::state::AppState;
+use crate::web::accept::wants_json;
+use crate::web::error::{WebError, WebResult};
+use crate::web::layout::{self, Nav};
+use crate::web::scope::OrgScope;
+use crate::web::session::{redirect_with_flash, Form};
+use crate::web::ui::{self, snippet, Errors, Field};
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use chrono::offset::LocalResult;
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -29,10 +28,6 @@ use sellcast_app::AppError;
 use sellcast_domain::{Permission, PostStatus};
 use serde::Deserialize;
 use serde_json::json;
-
-pub fn router() -> Router<AppState> {
-    Router::new().route("/o/{org_id}/calendar/move", get(form).post(submit))
-}
 
 fn not_movable(status: PostStatus) -> String {
     format!(
@@ -182,7 +177,7 @@ impl From<AppError> for Failure {
                 Failure::Form { errors: Errors(errors), general }
             }
             AppError::Conflict(m) => {
-                Failure::Form { errors: Errors::default(), general: Some(super::error::capitalize(&m)) }
+                Failure::Form { errors: Errors::default(), general: Some(crate::web::ui::capitalize(&m)) }
             }
             other => Failure::Page(other.into()),
         }
@@ -197,10 +192,6 @@ async fn apply(state: &AppState, s: &OrgScope, f: &MoveForm) -> Result<PostView,
     }
     let at = local_to_utc(zone(s), &f.date, &f.time).map_err(|errors| Failure::Form { errors, general: None })?;
     Ok(schedule::schedule(&state.app, s.actor(), s.org_id(), &post.post.id, at).await?)
-}
-
-fn wants_json(headers: &HeaderMap) -> bool {
-    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("application/json"))
 }
 
 fn json_error(status: StatusCode, message: &str) -> Response {

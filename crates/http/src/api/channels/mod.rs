@@ -1,9 +1,10 @@
 //! /api/v1/orgs/{org_id}/channels: connected platform accounts.
 
-use super::dto::page;
-use super::dto_publishing::{
-    nullable, parse_platform, AuthorizeRedirect, Channel, ChannelHealth, ChannelList, ConnectedChannels,
-};
+pub mod responses;
+
+use self::responses::{parse_platform, AuthorizeRedirect, Channel, ChannelHealth, ChannelList, ConnectedChannels};
+use crate::api::domain_schemas::PlatformSchema;
+use crate::api::shared::{nullable, page};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use crate::state::AppState;
@@ -60,7 +61,7 @@ pub async fn list(
 #[serde(deny_unknown_fields)]
 pub struct ConnectRequest {
     /// sandbox, bluesky, mastodon, x, linkedin, facebook, instagram or threads.
-    #[schema(value_type = sellcast_domain::Platform)]
+    #[schema(value_type = PlatformSchema)]
     pub platform: String,
     /// The client the new channels belong to.
     pub client_id: Option<String>,

@@ -1,16 +1,14 @@
 //! Settings → Members: who is in the workspace with which role, pending invites, and the
 //! invite form. Role choices only offer what the viewer may grant (the app layer decides).
 
-use super::error::WebResult;
-use super::scope::OrgScope;
-use super::session::{redirect_with_flash, Form};
-use super::settings::{self, user_error, Tab};
-use super::ui::{self, Errors, Field};
+use super::frame::{self, Tab};
 use crate::state::AppState;
+use crate::web::error::{user_error, WebResult};
+use crate::web::scope::OrgScope;
+use crate::web::session::{redirect_with_flash, Form, Nothing};
+use crate::web::ui::{self, Errors, Field};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::Router;
 use maud::{html, Markup};
 use sellcast_app::orgs::Member;
 use sellcast_app::{invites, orgs, AppError};
@@ -21,15 +19,6 @@ use serde::Deserialize;
 
 const MEMBERS_PAGE: u32 = 100;
 const INVITES_SHOWN: u32 = 100;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/o/{org_id}/settings/members", get(show))
-        .route("/o/{org_id}/settings/members/{user_id}/role", post(change_role))
-        .route("/o/{org_id}/settings/members/{user_id}/remove", post(remove))
-        .route("/o/{org_id}/settings/invites", post(invite))
-        .route("/o/{org_id}/settings/invites/{invite_id}/revoke", post(revoke))
-}
 
 /// The invite form as typed, with what was wrong with it.
 #[derive(Default)]
@@ -54,7 +43,7 @@ fn grantable(mine: Role) -> Vec<Role> {
 fn role_options(roles: &[Role], selected: Role) -> Markup {
     html! {
         @for r in roles {
-            option value=(r.as_str()) selected[*r == selected] { (super::error::capitalize(r.as_str())) }
+            option value=(r.as_str()) selected[*r == selected] { (crate::web::ui::capitalize(r.as_str())) }
         }
     }
 }
@@ -186,7 +175,7 @@ async fn render(state: &AppState, scope: &OrgScope, form: &InviteState, cursor: 
                             (role_options(&roles, default_role))
                         }
                         @if let Some(m) = role_error {
-                            p.field-error #f-role-error { (super::error::capitalize(m)) }
+                            p.field-error #f-role-error { (crate::web::ui::capitalize(m)) }
                         }
                     }
                     button.primary type="submit" { "Send invitation" }
@@ -194,7 +183,7 @@ async fn render(state: &AppState, scope: &OrgScope, form: &InviteState, cursor: 
             }
         }
     };
-    Ok(settings::page(scope, Tab::Members, "Members", content))
+    Ok(frame::page(scope, Tab::Members, "Members", content))
 }
 
 pub async fn show(State(state): State<AppState>, scope: OrgScope, Query(q): Query<ShowQuery>) -> WebResult<Markup> {
@@ -266,9 +255,6 @@ pub async fn change_role(
         Err(e) => refused(&state, &scope, e).await,
     }
 }
-
-#[derive(Deserialize)]
-pub struct Nothing {}
 
 pub async fn remove(
     State(state): State<AppState>,

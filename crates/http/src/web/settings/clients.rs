@@ -1,16 +1,14 @@
 //! Settings → Clients: the brands or customers the workspace manages (list, search, create,
 //! edit, archive, delete).
 
-use super::error::WebResult;
-use super::scope::OrgScope;
-use super::session::{redirect_with_flash, Form};
-use super::settings::{self, user_error, Tab};
-use super::ui::{self, Errors, Field};
+use super::frame::{self, Tab};
 use crate::state::AppState;
+use crate::web::error::{user_error, WebResult};
+use crate::web::scope::OrgScope;
+use crate::web::session::{redirect_with_flash, Form, Nothing};
+use crate::web::ui::{self, Errors, Field};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::Router;
 use maud::{html, Markup};
 use sellcast_app::clients::Client;
 use sellcast_app::clients::{self, ClientInput};
@@ -20,13 +18,6 @@ use sellcast_domain::Permission;
 use serde::Deserialize;
 
 const PAGE_SIZE: u32 = 50;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/o/{org_id}/settings/clients", get(list).post(create))
-        .route("/o/{org_id}/settings/clients/{client_id}", get(edit).post(update))
-        .route("/o/{org_id}/settings/clients/{client_id}/delete", post(delete))
-}
 
 /// The client form's fields, as typed.
 #[derive(Deserialize, Default)]
@@ -83,7 +74,7 @@ fn fields(f: &ClientForm, errors: &Errors, editing: bool) -> Markup {
             textarea #f-notes name="notes" rows="4" aria-invalid=[notes_error.map(|_| "true")]
                 aria-describedby=[notes_error.map(|_| "f-notes-error")] { (f.notes) }
             @if let Some(m) = notes_error {
-                p.field-error #f-notes-error { (super::error::capitalize(m)) }
+                p.field-error #f-notes-error { (crate::web::ui::capitalize(m)) }
             }
         }
         @if editing {
@@ -174,7 +165,7 @@ async fn render_list(
             }
         }
     };
-    Ok(settings::page(scope, Tab::Clients, "Clients", content))
+    Ok(frame::page(scope, Tab::Clients, "Clients", content))
 }
 
 pub async fn list(State(state): State<AppState>, scope: OrgScope, Query(q): Query<ListQuery>) -> WebResult<Markup> {
@@ -228,7 +219,7 @@ fn edit_page(scope: &OrgScope, id: &str, f: &ClientForm, errors: &Errors, genera
             }
         }
     };
-    settings::page(scope, Tab::Clients, "Client", content)
+    frame::page(scope, Tab::Clients, "Client", content)
 }
 
 pub async fn edit(
@@ -261,9 +252,6 @@ pub async fn update(
         },
     }
 }
-
-#[derive(Deserialize)]
-pub struct Nothing {}
 
 pub async fn delete(
     State(state): State<AppState>,

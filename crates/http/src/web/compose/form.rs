@@ -2,7 +2,7 @@
 //! and first comment per channel), turning it into the app layer's `PostInput`, the local
 //! schedule time into a UTC instant, and the app's field names into the page's sections.
 
-use crate::web::ui::Errors;
+use crate::web::ui::{zone, Errors};
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use sellcast_app::posts::{PostInput, PostView, VariantInput};
 use sellcast_domain::ValidationErrors;
@@ -152,10 +152,6 @@ impl ComposeForm {
             Errors::one("when", format!("{d} {t} does not exist in {tz} (the clocks change then). Pick another time."))
         })
     }
-}
-
-pub fn zone(tz: &str) -> chrono_tz::Tz {
-    tz.parse().unwrap_or(chrono_tz::UTC)
 }
 
 /// Where an app field error belongs on the page: `variants[i].text` → the section of the

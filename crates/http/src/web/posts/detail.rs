@@ -1,21 +1,19 @@
-//! One post: its text and media, each channel's status with the platform's link or error and
-//! the attempts made, and what can be done with it now (each action a small POST form).
+//! One post, `/o/{org_id}/posts/{post_id}`: its text and media, each channel's status with the
+//! platform's link or error and the attempts made, and the buttons of what can be done with it
+//! now (their handlers are in `actions`).
 
-use super::{excerpt, platform_label, post_badge};
 use crate::state::AppState;
-use crate::web::compose::thumbnail_path;
+use crate::web::compose::media::thumbnail_path;
 use crate::web::error::WebResult;
 use crate::web::layout::{self, Nav};
 use crate::web::scope::OrgScope;
-use crate::web::session::{redirect_with_flash, Form};
 use crate::web::ui;
+use crate::web::ui::{excerpt, platform_label, post_badge};
 use axum::extract::{Path, State};
-use axum::response::Response;
 use maud::{html, Markup};
-use sellcast_app::posts::{self, schedule, PostView, VariantView};
-use sellcast_app::{media, AppError, AppResult};
+use sellcast_app::media;
+use sellcast_app::posts::{self, PostView, VariantView};
 use sellcast_domain::Permission;
-use serde::Deserialize;
 
 /// A button in its own POST form.
 fn action(scope: &OrgScope, path: &str, label: &str, class: &str, confirm: Option<&str>) -> Markup {
@@ -171,87 +169,4 @@ pub async fn show(
     }
     let title = format!("Post: {}", excerpt(&v.post.text, 40));
     Ok(layout::page_with(&scope.shell, Nav::Posts, &title, body(&scope, &v, &rows), &["posts.css"]))
-}
-
-/// Back to the post with what happened; a refusal the user can act on (a conflict) becomes
-/// the message, other errors their page.
-fn done(state: &AppState, scope: &OrgScope, post_id: &str, r: AppResult<String>) -> WebResult<Response> {
-    let to = scope.path(&format!("/posts/{post_id}"));
-    match r {
-        Ok(message) => Ok(redirect_with_flash(state, &to, &message)),
-        Err(AppError::Conflict(m)) => Ok(redirect_with_flash(state, &to, &crate::web::error::capitalize(&m))),
-        Err(AppError::Validation(e)) => {
-            let message = e.0.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join(" ");
-            Ok(redirect_with_flash(state, &to, &format!("Not done: {message}")))
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-#[derive(Deserialize)]
-pub struct Nothing {}
-
-type Ids = Path<(String, String)>;
-
-pub async fn publish_now(
-    State(state): State<AppState>,
-    scope: OrgScope,
-    Path((_, id)): Ids,
-    Form(_): Form<Nothing>,
-) -> WebResult<Response> {
-    let r = schedule::publish_now(&state.app, scope.actor(), scope.org_id(), &id).await;
-    done(&state, &scope, &id, r.map(|_| "Publishing now.".into()))
-}
-
-pub async fn unschedule(
-    State(state): State<AppState>,
-    scope: OrgScope,
-    Path((_, id)): Ids,
-    Form(_): Form<Nothing>,
-) -> WebResult<Response> {
-    let r = schedule::unschedule(&state.app, scope.actor(), scope.org_id(), &id).await;
-    done(&state, &scope, &id, r.map(|_| "Unscheduled: the post is a draft again.".into()))
-}
-
-pub async fn duplicate(
-    State(state): State<AppState>,
-    scope: OrgScope,
-    Path((_, id)): Ids,
-    Form(_): Form<Nothing>,
-) -> WebResult<Response> {
-    match posts::duplicate(&state.app, scope.actor(), scope.org_id(), &id).await {
-        Ok(copy) => {
-            let to = scope.path(&format!("/posts/{}/edit", copy.post.id));
-            Ok(redirect_with_flash(&state, &to, "Duplicated as a new draft."))
-        }
-        Err(e) => done(&state, &scope, &id, Err(e)),
-    }
-}
-
-pub async fn delete(
-    State(state): State<AppState>,
-    scope: OrgScope,
-    Path((_, id)): Ids,
-    Form(_): Form<Nothing>,
-) -> WebResult<Response> {
-    match posts::delete(&state.app, scope.actor(), scope.org_id(), &id).await {
-        Ok(()) => Ok(redirect_with_flash(&state, &scope.path("/posts"), "Post deleted.")),
-        Err(e) => done(&state, &scope, &id, Err(e)),
-    }
-}
-
-#[derive(Deserialize)]
-pub struct RetryInput {
-    #[serde(default)]
-    variant_id: String,
-}
-
-pub async fn retry(
-    State(state): State<AppState>,
-    scope: OrgScope,
-    Path((_, id)): Ids,
-    Form(f): Form<RetryInput>,
-) -> WebResult<Response> {
-    let r = schedule::retry_variant(&state.app, scope.actor(), scope.org_id(), &id, &f.variant_id).await;
-    done(&state, &scope, &id, r.map(|_| "Trying again now.".into()))
 }

@@ -1,7 +1,9 @@
 //! /api/v1/orgs/{org_id}/media: uploads (multipart), their details and their bytes.
 
-use super::dto::page;
-use super::dto_publishing::{Media, MediaList};
+pub mod responses;
+
+use self::responses::{Media, MediaList};
+use crate::api::shared::page;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use crate::state::AppState;

@@ -1,19 +1,14 @@
-//! The posts list (filters as a plain GET form, cursor pages) and the post page (per-channel
-//! status, platform links, errors, and the actions: retry, unschedule, publish now,
-//! duplicate, delete, edit). Rows carry `data-post-id` so the event stream updates them live.
+//! The posts list, `/o/{org_id}/posts`: filters as a plain GET form (status, channel, client,
+//! tag, dates in the viewer's timezone, words), cursor pages. Rows carry `data-post-id` so the
+//! event stream updates them live.
 
-#[path = "posts_detail.rs"]
-pub mod detail;
-
-use super::compose::form::zone;
-use super::error::WebResult;
-use super::layout::{self, Nav};
-use super::scope::OrgScope;
-use super::ui::{self, Errors};
 use crate::state::AppState;
+use crate::web::error::WebResult;
+use crate::web::layout::{self, Nav};
+use crate::web::scope::OrgScope;
+use crate::web::ui::{self, zone, Errors};
+use crate::web::ui::{excerpt, platform_label, post_badge};
 use axum::extract::{Query, State};
-use axum::routing::{get, post};
-use axum::Router;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use maud::{html, Markup};
 use sellcast_app::channels::{Channel, ChannelQuery};
@@ -22,7 +17,7 @@ use sellcast_app::posts::PostQuery;
 use sellcast_app::posts::{self, PostView};
 use sellcast_app::{channels, clients, AppError};
 use sellcast_domain::pagination::Page;
-use sellcast_domain::{Permission, Platform, PostStatus};
+use sellcast_domain::{Permission, PostStatus};
 use serde::Deserialize;
 
 const PAGE_SIZE: i64 = 25;
@@ -37,39 +32,6 @@ const STATUSES: [PostStatus; 7] = [
     PostStatus::Failed,
     PostStatus::ChangesRequested,
 ];
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/o/{org_id}/posts", get(list))
-        .route("/o/{org_id}/posts/{post_id}", get(detail::show))
-        .route("/o/{org_id}/posts/{post_id}/publish", post(detail::publish_now))
-        .route("/o/{org_id}/posts/{post_id}/unschedule", post(detail::unschedule))
-        .route("/o/{org_id}/posts/{post_id}/duplicate", post(detail::duplicate))
-        .route("/o/{org_id}/posts/{post_id}/delete", post(detail::delete))
-        .route("/o/{org_id}/posts/{post_id}/retry", post(detail::retry))
-}
-
-/// A status badge the live updates find as the post's own (`data-post-status`).
-pub fn post_badge(status: impl AsRef<str>) -> Markup {
-    let status = status.as_ref();
-    html! { span class={ "badge status-" (status) } data-status=(status) data-post-status { (status.replace('_', " ")) } }
-}
-
-pub fn platform_label(p: &str) -> &str {
-    p.parse::<Platform>().map(Platform::label).unwrap_or(p)
-}
-
-/// The first line of a text, cut to `max` characters.
-pub fn excerpt(text: &str, max: usize) -> String {
-    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
-    if line.chars().count() > max {
-        format!("{}…", line.chars().take(max).collect::<String>())
-    } else if line.is_empty() {
-        "(no text)".into()
-    } else {
-        line.to_string()
-    }
-}
 
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
@@ -308,12 +270,6 @@ pub async fn list(State(state): State<AppState>, scope: OrgScope, Query(q): Quer
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn excerpts_cut_at_a_character_boundary() {
-        assert_eq!(super::excerpt("\n  héllo wörld\nsecond", 5), "héllo…");
-        assert_eq!(super::excerpt("", 5), "(no text)");
-    }
-
     #[test]
     fn day_bounds_follow_the_timezone() {
         let at = super::day_start("2026-07-01", "Europe/Paris", 0).map(|d| d.to_rfc3339());

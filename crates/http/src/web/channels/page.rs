@@ -1,48 +1,28 @@
-//! The Channels page: the workspace's connected accounts with their health, reconnect,
-//! disconnect and client assignment, and a connect button per platform.
-//!
-//! OAuth platforms: the CSP has `form-action 'self'`, and browsers apply it to the redirects
-//! that follow a form submission (Chrome refuses a POST answered by a 303 to another origin).
-//! So connecting answers the POST with a small page holding a plain link to the platform's
-//! authorize URL ("Continue to X"); following a link is not a form submission, so the CSP
-//! allows it. `channels.js` follows that link at once when JavaScript runs. The platform sends
-//! the user back to `/api/v1/oauth/{platform}/callback`, which answers 303 to this page with
-//! `?connected=<n>` or `?error=<message>` (the `redirect_after` given when connecting started).
+//! The Channels page, `/o/{org_id}/channels`: the workspace's connected accounts with their
+//! health, the forms to reconnect, disconnect or assign a client, and the connect cards.
 
-use super::channels_connect::{self as connect_ui, ConnectForm, FormState};
-use super::error::WebResult;
-use super::layout::{self, Nav};
-use super::scope::OrgScope;
-use super::session::{redirect_with_flash, Form};
-use super::ui;
+use super::connect_ui::{self, FormState};
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use crate::web::error::WebResult;
+use crate::web::layout::{self, Nav};
+use crate::web::scope::OrgScope;
+use crate::web::ui;
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::Router;
 use maud::{html, Markup};
-use sellcast_app::channels::{self, connect};
+use sellcast_app::channels;
 use sellcast_app::channels::{Channel, ChannelQuery};
 use sellcast_app::clients::Client;
 use sellcast_app::{clients, AppError};
 use sellcast_domain::pagination::Page;
 use sellcast_domain::ChannelStatus;
-use sellcast_domain::{Permission, Platform};
+use sellcast_domain::Permission;
 use serde::Deserialize;
 
 /// Channels per page (an org with more pages through them).
 const PAGE_SIZE: u32 = 100;
 /// Clients offered in the "assign to client" selects.
 const CLIENTS_MAX: u32 = 200;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/o/{org_id}/channels", get(show))
-        .route("/o/{org_id}/channels/connect/{platform}", post(connect_platform))
-        .route("/o/{org_id}/channels/{channel_id}/reconnect", post(reconnect))
-        .route("/o/{org_id}/channels/{channel_id}/disconnect", post(disconnect))
-        .route("/o/{org_id}/channels/{channel_id}/client", post(assign_client))
-}
 
 #[derive(Deserialize, Default)]
 pub struct ShowQuery {
@@ -90,7 +70,7 @@ pub(super) async fn render(
             }
         }
         @if let Some(e) = q.error.as_deref().filter(|e| !e.is_empty()) {
-            div.alert.error role="alert" { (super::error::capitalize(e)) }
+            div.alert.error role="alert" { (crate::web::ui::capitalize(e)) }
         }
         section.card aria-labelledby="connected-heading" {
             h2 #connected-heading { "Connected channels" }
@@ -126,10 +106,6 @@ pub(super) async fn render(
     Ok(layout::page_with(&scope.shell, Nav::Channels, "Channels", body, &["settings.css"]))
 }
 
-fn platform_label(row: &Channel) -> String {
-    row.platform.parse::<Platform>().map(|p| p.label().to_string()).unwrap_or_else(|_| row.platform.clone())
-}
-
 fn channel_row(
     scope: &OrgScope,
     row: &Channel,
@@ -145,7 +121,7 @@ fn channel_row(
         tr data-channel-id=(row.id) {
             td {
                 div.channel-who {
-                    span.platform-tag { (platform_label(row)) }
+                    span.platform-tag { (ui::platform_label(&row.platform)) }
                     div {
                         @if let Some(url) = row.profile_url.as_deref().filter(|u| u.starts_with("https://") || u.starts_with("http://")) {
                             a href=(url) rel="noopener noreferrer" target="_blank" { strong { (row.display_name.as_deref().unwrap_or(&row.handle)) } }
@@ -223,102 +199,17 @@ fn channel_row(
 }
 
 /// Back to the page with an error message shown at the top.
-fn back_with_error(scope: &OrgScope, message: &str) -> Response {
+pub(super) fn back_with_error(scope: &OrgScope, message: &str) -> Response {
     let encoded: String = url::form_urlencoded::byte_serialize(message.as_bytes()).collect();
     Redirect::to(&format!("{}?error={encoded}", scope.path("/channels"))).into_response()
 }
 
 /// The message of an error a user can act on; None for the ones that get an error page.
-fn user_error(e: &AppError) -> Option<String> {
+pub(super) fn user_error(e: &AppError) -> Option<String> {
     match e {
         AppError::Validation(v) => Some(v.to_string()),
         AppError::Conflict(m) => Some(m.clone()),
         AppError::Platform(m) => Some(format!("the platform could not be reached or failed: {m}")),
         _ => None,
-    }
-}
-
-pub async fn connect_platform(
-    State(state): State<AppState>,
-    scope: OrgScope,
-    Path((_, platform)): Path<(String, String)>,
-    Form(f): Form<ConnectForm>,
-) -> WebResult<Response> {
-    let platform: Platform = platform.parse().map_err(|_| super::error::WebError::not_found())?;
-    scope.require(Permission::SettingsUpdate)?;
-    let input = f.input(Some(platform), scope.path("/channels"));
-    match connect::start(&state.app, scope.actor(), scope.org_id(), input, None).await {
-        Ok(started) => Ok(connect_ui::started(&state, &scope, platform, started)),
-        Err(e) => match FormState::from_error(platform, &f, &e) {
-            Some(form) => Ok(render(&state, &scope, &ShowQuery::default(), Some(&form)).await?.into_response()),
-            None => Err(e.into()),
-        },
-    }
-}
-
-pub async fn reconnect(
-    State(state): State<AppState>,
-    scope: OrgScope,
-    Path((_, channel_id)): Path<(String, String)>,
-    Form(f): Form<ConnectForm>,
-) -> WebResult<Response> {
-    scope.require(Permission::SettingsUpdate)?;
-    let row = channels::get(&state.app, scope.actor(), scope.org_id(), &channel_id).await?;
-    let platform = channels::platform_of(&row.platform)?;
-    // Bluesky needs a fresh app password: ask for it first.
-    if platform == Platform::Bluesky && f.app_password.as_deref().unwrap_or("").is_empty() {
-        return Ok(connect_ui::bluesky_reconnect_page(&scope, &row, &FormState::blank(platform)).into_response());
-    }
-    let input = f.input(None, scope.path("/channels"));
-    match connect::start(&state.app, scope.actor(), scope.org_id(), input, Some(&row.id)).await {
-        Ok(started) => Ok(connect_ui::started(&state, &scope, platform, started)),
-        Err(e) if platform == Platform::Bluesky => match FormState::from_error(platform, &f, &e) {
-            Some(form) => Ok(connect_ui::bluesky_reconnect_page(&scope, &row, &form).into_response()),
-            None => Err(e.into()),
-        },
-        Err(e) => match user_error(&e) {
-            Some(m) => Ok(back_with_error(&scope, &m)),
-            None => Err(e.into()),
-        },
-    }
-}
-
-#[derive(Deserialize)]
-pub struct Nothing {}
-
-pub async fn disconnect(
-    State(state): State<AppState>,
-    scope: OrgScope,
-    Path((_, channel_id)): Path<(String, String)>,
-    Form(_): Form<Nothing>,
-) -> WebResult<Response> {
-    match channels::disconnect(&state.app, scope.actor(), scope.org_id(), &channel_id).await {
-        Ok(row) => Ok(redirect_with_flash(&state, &scope.path("/channels"), &format!("{} disconnected.", row.handle))),
-        Err(e) => match user_error(&e) {
-            Some(m) => Ok(back_with_error(&scope, &m)),
-            None => Err(e.into()),
-        },
-    }
-}
-
-#[derive(Deserialize)]
-pub struct ClientForm {
-    #[serde(default)]
-    client_id: String,
-}
-
-pub async fn assign_client(
-    State(state): State<AppState>,
-    scope: OrgScope,
-    Path((_, channel_id)): Path<(String, String)>,
-    Form(f): Form<ClientForm>,
-) -> WebResult<Response> {
-    let client_id = Some(f.client_id.trim().to_string()).filter(|c| !c.is_empty());
-    match channels::set_client(&state.app, scope.actor(), scope.org_id(), &channel_id, client_id).await {
-        Ok(row) => Ok(redirect_with_flash(&state, &scope.path("/channels"), &format!("{} updated.", row.handle))),
-        Err(e) => match user_error(&e) {
-            Some(m) => Ok(back_with_error(&scope, &m)),
-            None => Err(e.into()),
-        },
     }
 }

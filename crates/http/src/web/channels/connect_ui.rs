@@ -2,11 +2,11 @@
 //! handle + app password for Bluesky, the server for Mastodon, OAuth for the rest), the
 //! "Continue to the platform" page, and the Bluesky reconnect form.
 
-use super::layout::{self, Nav};
-use super::scope::OrgScope;
-use super::session::redirect_with_flash;
-use super::ui::{self, Errors};
 use crate::state::AppState;
+use crate::web::layout::{self, Nav};
+use crate::web::scope::OrgScope;
+use crate::web::session::redirect_with_flash;
+use crate::web::ui::{self, Errors};
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use sellcast_app::channels::connect::{ConnectInput, Started};
@@ -80,7 +80,7 @@ impl FormState {
                     if ["identifier", "app_password", "server_url", "name"].contains(&field.as_str()) {
                         state.errors.0.push((field, message));
                     } else {
-                        general.push(super::error::capitalize(&message));
+                        general.push(crate::web::ui::capitalize(&message));
                     }
                 }
                 state.general = (!general.is_empty()).then(|| general.join(". "));
@@ -92,7 +92,7 @@ impl FormState {
             AppError::Platform(m) => {
                 state.general = Some(format!("{} could not be reached or failed: {m}", platform.label()));
             }
-            AppError::Conflict(m) => state.general = Some(super::error::capitalize(m)),
+            AppError::Conflict(m) => state.general = Some(crate::web::ui::capitalize(m)),
             _ => return None,
         }
         Some(state)
@@ -125,7 +125,7 @@ fn input(
                 autocomplete=[(kind == "password").then_some("off")]
                 aria-invalid=[error.map(|_| "true")] aria-describedby=[described];
             @if let Some(m) = error {
-                p.field-error id={ (id) "-error" } { (super::error::capitalize(m)) }
+                p.field-error id={ (id) "-error" } { (crate::web::ui::capitalize(m)) }
             } @else if let Some(h) = hint {
                 p.hint id={ (id) "-hint" } { (h) }
             }

@@ -4,14 +4,13 @@
 
 use super::form::{ComposeForm, COMMENT, OVERRIDE};
 use crate::web::layout::Shell;
-use crate::web::session::CSRF_FIELD;
-use crate::web::ui::{self, Errors, Field};
+use crate::web::ui::{self, platform_label, Errors, Field, CSRF_FIELD};
 use maud::{html, Markup};
 use sellcast_app::channels::Channel;
 use sellcast_app::clients::Client;
 use sellcast_app::media::Media;
 use sellcast_app::posts::PostView;
-use sellcast_domain::{rules, ChannelStatus, Permission, Platform, PostStatus};
+use sellcast_domain::{rules, Permission, Platform};
 use serde::Serialize;
 
 /// One channel's counter: the text's length the platform's way, against its limit.
@@ -26,7 +25,7 @@ pub struct Count {
     pub method: &'static str,
 }
 
-pub fn count(channel: &Channel, text: &str) -> Option<Count> {
+pub fn measure(channel: &Channel, text: &str) -> Option<Count> {
     let platform: Platform = channel.platform.parse().ok()?;
     let count = rules::count(platform, text);
     let limit = rules::limits(platform).max_chars;
@@ -38,10 +37,6 @@ pub fn count(channel: &Channel, text: &str) -> Option<Count> {
         ok: count <= limit,
         method: rules::describe_count(platform),
     })
-}
-
-fn platform_label(p: &str) -> &str {
-    p.parse::<Platform>().map(Platform::label).unwrap_or(p)
 }
 
 /// What the page shows around the form.
@@ -80,7 +75,7 @@ fn anchor(field: &str) -> String {
 fn field_error(errors: &Errors, key: &str, id: &str) -> Markup {
     html! {
         @for (_, m) in errors.0.iter().filter(|(f, _)| f == key) {
-            p.field-error id={ (id) "-error" } { (crate::web::error::capitalize(m)) }
+            p.field-error id={ (id) "-error" } { (crate::web::ui::capitalize(m)) }
         }
     }
 }
@@ -95,7 +90,7 @@ fn summary(p: &ComposePage<'_>) -> Markup {
                 strong { "Please correct the following:" }
                 ul {
                     @for (f, m) in &p.errors.0 {
-                        li { a href={ "#" (anchor(f)) } { (crate::web::error::capitalize(m)) } }
+                        li { a href={ "#" (anchor(f)) } { (crate::web::ui::capitalize(m)) } }
                     }
                 }
             }
@@ -128,14 +123,14 @@ fn channel_card(p: &ComposePage<'_>, ch: &Channel) -> Markup {
     let text_error = p.errors.get(&key("text")).is_some();
     let override_id = format!("override-{}", ch.id);
     let comment_id = format!("comment-{}", ch.id);
-    let c = count(ch, f.text_for(&ch.id));
+    let c = measure(ch, f.text_for(&ch.id));
     html! {
         div.channel-card.has-error[text_error || p.errors.get(&key("channel")).is_some()]
             id={ "channel-" (ch.id) } data-channel-id=(ch.id) data-platform=(ch.platform) {
             label.channel-pick {
                 input type="checkbox" name="channels" value=(ch.id) checked[selected] data-channel-check;
                 span.channel-name { strong { (platform_label(&ch.platform)) } " " span.muted { (ch.handle) } }
-                @if ch.status != ChannelStatus::Active { " " (ui::status_badge(ch.status)) }
+                @if ch.status != sellcast_domain::ChannelStatus::Active { " " (ui::status_badge(ch.status)) }
             }
             (field_error(p.errors, &key("channel"), &format!("channel-{}", ch.id)))
             div.channel-adapt id={ "adapt-" (ch.id) } {
@@ -243,8 +238,8 @@ fn details_section(p: &ComposePage<'_>) -> Markup {
 fn when_section(p: &ComposePage<'_>) -> Markup {
     let f = p.form;
     let error = p.errors.get("when").is_some();
-    let status = p.post.map(|v| v.post.status).unwrap_or(PostStatus::Draft);
-    let save_label = if status == PostStatus::Draft { "Save draft" } else { "Save changes" };
+    let status = p.post.map(|v| v.post.status).unwrap_or(sellcast_domain::PostStatus::Draft);
+    let save_label = if status == sellcast_domain::PostStatus::Draft { "Save draft" } else { "Save changes" };
     html! {
         section.card {
             h2 { "When" }
@@ -279,7 +274,7 @@ pub fn render(p: &ComposePage<'_>) -> Markup {
     let f = p.form;
     let text_error = p.errors.get("text").is_some();
     let counts: Vec<(Option<Count>, &Channel)> =
-        p.channels.iter().map(|ch| (count(ch, f.text_for(&ch.id)), ch)).collect();
+        p.channels.iter().map(|ch| (measure(ch, f.text_for(&ch.id)), ch)).collect();
     html! {
         div.page-head {
             h1 { @if p.post.is_some() { "Edit post" } @else { "New post" } }

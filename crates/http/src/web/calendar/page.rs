@@ -1,16 +1,13 @@
-//! The calendar, `/o/{org_id}/calendar?view=month|week&date=YYYY-MM-DD&channel=&client=`: a
+//! The calendar page, `/o/{org_id}/calendar?view=month|week&date=YYYY-MM-DD&channel=&client=`: a
 //! month grid or a week of day columns, in the viewer's timezone, each post a chip coloured by
-//! its status. Rescheduling (drag and drop, keyboard, or the no-JS form) is in `calendar_move`.
+//! its status. Rescheduling (drag and drop, keyboard, or the no-JS form) is in `reschedule.rs`.
 
-use super::calendar_move;
-use super::dashboard::{post_badge, snippet};
-use super::error::WebResult;
-use super::layout::{self, Nav};
-use super::scope::OrgScope;
 use crate::state::AppState;
+use crate::web::error::WebResult;
+use crate::web::layout::{self, Nav};
+use crate::web::scope::OrgScope;
+use crate::web::ui::{post_badge, snippet};
 use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::Router;
 use chrono::{Datelike, Duration, Months, NaiveDate};
 use chrono_tz::Tz;
 use maud::{html, Markup};
@@ -20,10 +17,6 @@ use sellcast_app::{channels, clients};
 use sellcast_domain::pagination::Page;
 use sellcast_domain::Permission;
 use serde::Deserialize;
-
-pub fn router() -> Router<AppState> {
-    Router::new().route("/o/{org_id}/calendar", get(show)).merge(calendar_move::router())
-}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum View {
@@ -260,7 +253,7 @@ fn chip(ctx: &Ctx<'_>, p: &CalendarPost, date: &str) -> Markup {
                 span.chip-text { (text) }
             }
             div.chip-foot {
-                (post_badge(p.status.as_str()))
+                (post_badge(p.status))
                 @if !names.is_empty() { span.chip-channels { (names.join(", ")) } }
                 @if can_move {
                     a.chip-move href=(move_href) { "Move" span.visually-hidden { ": " (text) } }

@@ -1,7 +1,9 @@
 //! /api/v1/orgs/{org_id}/posts: compose, list, schedule, publish.
 
-use super::dto::page;
-use super::dto_publishing::{nullable, Post, PostList};
+pub mod responses;
+
+use self::responses::{Post, PostList};
+use crate::api::shared::{nullable, page};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use crate::state::AppState;

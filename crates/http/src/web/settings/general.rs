@@ -1,82 +1,17 @@
-//! Workspace settings: tabs for General (name, deletion), Members (roles, invites), Clients
-//! and the audit log. Controls a role cannot use are hidden; the app layer checks again, so a
-//! form posted directly by a role without the permission gets the 403 page.
+//! Settings → General: the workspace's name, and deleting the workspace.
 
-use super::error::WebResult;
-use super::layout::{self, Nav};
-use super::scope::OrgScope;
-use super::session::{redirect_with_flash, Form};
-use super::ui::{self, Errors, Field};
-use super::{settings_audit, settings_clients, settings_members};
+use super::frame::{self, Tab};
 use crate::state::AppState;
+use crate::web::error::{user_error, WebResult};
+use crate::web::scope::OrgScope;
+use crate::web::session::{redirect_with_flash, Form, Nothing};
+use crate::web::ui::{self, Errors, Field};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::Router;
 use maud::{html, Markup};
 use sellcast_app::{orgs, AppError};
 use sellcast_domain::Permission;
 use serde::Deserialize;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/o/{org_id}/settings", get(general))
-        .route("/o/{org_id}/settings/rename", post(rename))
-        .route("/o/{org_id}/settings/delete", post(delete))
-        .merge(settings_members::router())
-        .merge(settings_clients::router())
-        .merge(settings_audit::router())
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Tab {
-    General,
-    Members,
-    Clients,
-    Audit,
-}
-
-fn tabs(scope: &OrgScope, active: Tab) -> Markup {
-    let mut items = vec![(Tab::General, "", "General"), (Tab::Members, "/members", "Members")];
-    if scope.shell.can(Permission::ClientRead) {
-        items.push((Tab::Clients, "/clients", "Clients"));
-    }
-    if scope.shell.can(Permission::AuditView) {
-        items.push((Tab::Audit, "/audit", "Audit log"));
-    }
-    html! {
-        nav.tabs aria-label="Settings sections" {
-            @for (tab, rest, label) in items {
-                a.tab href=(scope.path(&format!("/settings{rest}"))) aria-current=[(tab == active).then_some("page")] { (label) }
-            }
-        }
-    }
-}
-
-/// A settings page: the heading, the tabs, the content.
-pub fn page(scope: &OrgScope, tab: Tab, title: &str, content: Markup) -> Markup {
-    let body = html! {
-        div.page-head {
-            div {
-                h1 { "Settings" }
-                p.muted { (scope.org.name) " · your role: " (scope.role) }
-            }
-        }
-        (tabs(scope, tab))
-        (content)
-    };
-    layout::page_with(&scope.shell, Nav::Settings, title, body, &["settings.css"])
-}
-
-/// An error message a user can act on (shown on the page); None for the ones that get an
-/// error page of their own (403, 404, …).
-pub fn user_error(e: &AppError) -> Option<String> {
-    match e {
-        AppError::Validation(v) => Some(super::error::capitalize(&v.to_string())),
-        AppError::Conflict(m) => Some(super::error::capitalize(m)),
-        _ => None,
-    }
-}
 
 fn general_page(scope: &OrgScope, name: &str, errors: &Errors, general: Option<&str>) -> Markup {
     let content = html! {
@@ -109,10 +44,10 @@ fn general_page(scope: &OrgScope, name: &str, errors: &Errors, general: Option<&
             }
         }
     };
-    page(scope, Tab::General, "Settings", content)
+    frame::page(scope, Tab::General, "Settings", content)
 }
 
-pub async fn general(scope: OrgScope) -> WebResult<Markup> {
+pub async fn show(scope: OrgScope) -> WebResult<Markup> {
     Ok(general_page(&scope, &scope.org.name, &Errors::default(), None))
 }
 
@@ -134,9 +69,6 @@ pub async fn rename(State(state): State<AppState>, scope: OrgScope, Form(f): For
         },
     }
 }
-
-#[derive(Deserialize)]
-pub struct Nothing {}
 
 pub async fn delete(State(state): State<AppState>, scope: OrgScope, Form(_): Form<Nothing>) -> WebResult<Response> {
     orgs::delete(&state.app, scope.actor(), scope.org_id()).await?;
