@@ -23,7 +23,6 @@ use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
 use axum::routing::{delete, get, post};
 use axum::Router;
-use utoipa_axum::router::OpenApiRouter;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -60,12 +59,6 @@ pub fn router() -> Router<AppState> {
         .merge(publishing())
 }
 
-/// The routes declared once for the router and the OpenAPI document (utoipa-axum), relative
-/// to /api/v1.
-pub fn documented() -> OpenApiRouter<AppState> {
-    notifications::routes()
-}
-
 /// Channels, media, posts, calendar and notifications.
 fn publishing() -> Router<AppState> {
     Router::new()
@@ -91,5 +84,6 @@ fn publishing() -> Router<AppState> {
         .route("/orgs/{org_id}/posts/{post_id}/variants/{variant_id}/retry", post(posts::retry))
         .route("/orgs/{org_id}/calendar", get(calendar::days))
         .route("/me/calendar-feed", post(calendar::create_feed).delete(calendar::delete_feed))
-        .merge(documented().split_for_parts().0)
+        .route("/orgs/{org_id}/notifications", get(notifications::list))
+        .route("/orgs/{org_id}/notifications/read", post(notifications::mark_read))
 }

@@ -13,8 +13,6 @@ use axum::extract::State;
 use axum::Json;
 use sellcast_app::{notifications, orgs};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Notification {
@@ -63,11 +61,6 @@ pub struct MarkedRead {
     pub marked: u64,
 }
 
-/// The routes, declared once for the router and the OpenAPI document (paths under /api/v1).
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list)).routes(routes!(mark_read))
-}
-
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct NotificationQuery {
@@ -81,7 +74,7 @@ pub struct NotificationQuery {
 }
 
 /// The caller's notifications in this organization, newest first, with the unread count.
-#[utoipa::path(get, path = "/orgs/{org_id}/notifications", tag = "notifications", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/orgs/{org_id}/notifications", tag = "notifications", security(("bearer" = [])),
     params(("org_id" = String, Path), NotificationQuery), responses((status = 200, body = NotificationList)))]
 pub async fn list(
     State(s): State<AppState>,
@@ -105,7 +98,7 @@ pub struct MarkReadRequest {
 }
 
 /// Mark one notification, or all, read.
-#[utoipa::path(post, path = "/orgs/{org_id}/notifications/read", tag = "notifications",
+#[utoipa::path(post, path = "/api/v1/orgs/{org_id}/notifications/read", tag = "notifications",
     security(("bearer" = [])), params(("org_id" = String, Path)), request_body = MarkReadRequest,
     responses((status = 200, body = MarkedRead)))]
 pub async fn mark_read(
