@@ -8,6 +8,8 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use cookie::time::Duration;
+use cookie::{Cookie, SameSite};
 use sellcast_app::accounts::User;
 use sellcast_app::{web_session, Actor, RequestMeta};
 use serde::de::DeserializeOwned;
@@ -20,21 +22,31 @@ pub const FLASH_COOKIE: &str = "sellcast_flash";
 
 /// A cookie's value from the request's `Cookie` headers.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    // Raw values: the flash message is URL-encoded by us and decoded where it is read.
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.trim_matches('"').to_string())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .map(|c| c.value_trimmed().to_string())
 }
 
 /// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Secure when the instance is served over HTTPS.
 pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: i64) -> HeaderValue {
-    let secure = if state.app.config.uses_https() { "; Secure" } else { "" };
-    let v = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}");
-    HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static("sellcast_invalid=; Max-Age=0"))
+    set_cookie_header(name, value, max_age_secs, state.app.config.uses_https())
+}
+
+fn set_cookie_header(name: &str, value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
+    let c = Cookie::build((name, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .max_age(Duration::seconds(max_age_secs))
+        .secure(secure)
+        .build();
+    HeaderValue::from_str(&c.to_string()).unwrap_or_else(|_| HeaderValue::from_static("sellcast_invalid=; Max-Age=0"))
 }
 
 /// A signed-in browser, with the CSRF token its forms must carry.
@@ -193,10 +205,33 @@ pub async fn clear_flash(req: Request, next: axum::middleware::Next) -> Response
     let sets_flash =
         res.headers().get_all(header::SET_COOKIE).iter().any(|v| v.as_bytes().starts_with(FLASH_COOKIE.as_bytes()));
     if had_flash && is_page && !sets_flash {
-        let clear = format!("{FLASH_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
-        if let Ok(v) = HeaderValue::from_str(&clear) {
-            res.headers_mut().append(header::SET_COOKIE, v);
-        }
+        res.headers_mut().append(header::SET_COOKIE, set_cookie_header(FLASH_COOKIE, "", 0, false));
     }
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{cookie, set_cookie_header};
+    use axum::http::{header, HeaderMap, HeaderValue};
+
+    #[test]
+    fn cookies_are_read_from_every_cookie_header_and_unquoted() {
+        let mut h = HeaderMap::new();
+        h.append(header::COOKIE, HeaderValue::from_static("theme=dark; sellcast_session=\"abc.def\""));
+        h.append(header::COOKIE, HeaderValue::from_static("sellcast_flash=Saved%21"));
+        assert_eq!(cookie(&h, "sellcast_session").as_deref(), Some("abc.def"));
+        assert_eq!(cookie(&h, "sellcast_flash").as_deref(), Some("Saved%21"));
+        assert_eq!(cookie(&h, "missing"), None);
+    }
+
+    #[test]
+    fn set_cookie_carries_the_session_attributes() {
+        let v = set_cookie_header("sellcast_session", "abc.def", 3600, true);
+        let v = v.to_str().unwrap();
+        for part in ["sellcast_session=abc.def", "HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=3600", "Secure"] {
+            assert!(v.contains(part), "{part} missing in {v}");
+        }
+        assert!(!set_cookie_header("sellcast_flash", "", 0, false).to_str().unwrap().contains("Secure"));
+    }
 }
