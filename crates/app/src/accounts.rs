@@ -481,8 +481,3 @@ pub async fn reset_password_admin(app: &App, email: &str, password: &str) -> App
     tx.commit().await?;
     Ok(())
 }
-
-/// Unix seconds of the app clock (TOTP checks).
-pub(crate) fn unix_now(app: &App) -> u64 {
-    app.clock.now().timestamp().max(0) as u64
-}
