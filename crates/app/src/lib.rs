@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod authorize;
 pub mod calendar;
 pub mod channels;
 pub mod clients;

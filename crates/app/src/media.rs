@@ -2,9 +2,9 @@
 //! stored, the original goes to the blob store and a job derives the thumbnail and one copy
 //! per platform (re-encoded, so EXIF and other metadata never reach a platform).
 
+use crate::authorize::authorize;
 use crate::context::Actor;
 use crate::error::{AppError, AppResult};
-use crate::orgs::authorize;
 use crate::App;
 use bytes::Bytes;
 use hmac::{Hmac, Mac};

@@ -7,9 +7,9 @@ pub mod refresh;
 pub mod sandbox;
 
 use crate::audit::{self, Entry};
+use crate::authorize::authorize;
 use crate::context::Actor;
 use crate::error::{AppError, AppResult};
-use crate::orgs::authorize;
 use crate::App;
 use sellcast_domain::pagination::Page;
 use sellcast_domain::{Permission, Platform};

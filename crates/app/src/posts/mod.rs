@@ -7,9 +7,9 @@ pub mod schedule;
 pub mod validate;
 
 use crate::audit::{self, Entry};
+use crate::authorize::authorize;
 use crate::context::Actor;
 use crate::error::{AppError, AppResult};
-use crate::orgs::authorize;
 use crate::App;
 use sellcast_domain::pagination::Page;
 use sellcast_domain::{ids, Permission};

@@ -3,9 +3,9 @@
 //! a scheduled post always has its jobs and a draft never does.
 
 use super::{current_inputs, load_view, publish, record, validate, PostView, VariantInput};
+use crate::authorize::authorize;
 use crate::context::Actor;
 use crate::error::{AppError, AppResult};
-use crate::orgs::authorize;
 use crate::App;
 use chrono::{DateTime, Duration, Utc};
 use sellcast_domain::Permission;
