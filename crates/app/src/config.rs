@@ -279,7 +279,7 @@ impl Config {
             }
         }
         if let Some(k) = &self.encryption_key {
-            crate::secrets::decode_key(k).map_err(|why| bad("encryption_key", why))?;
+            crate::security::secretbox::decode_key(k).map_err(|why| bad("encryption_key", why))?;
         }
         if let Some(u) = &self.smtp_url {
             lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(u)
