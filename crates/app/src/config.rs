@@ -352,7 +352,12 @@ fn explain(e: figment::Error) -> ConfigError {
     let key = e.path.join(".");
     let why = match &e.kind {
         Kind::UnknownField(name, expected) => {
-            format!("unknown key '{name}'; did you mean '{}'?", closest(name, expected))
+            // The key is the unknown name itself: say it once.
+            let why = format!("unknown key '{name}'; did you mean '{}'?", closest(name, expected));
+            return ConfigError(match file {
+                Some(file) => format!("SELLCAST_CONFIG {file}: {why}"),
+                None => why,
+            });
         }
         Kind::InvalidType(Actual::Str(value), expected) if expected == "a boolean" => {
             format!("'{value}' is not true or false")
@@ -360,11 +365,14 @@ fn explain(e: figment::Error) -> ConfigError {
         Kind::InvalidType(Actual::Str(value), expected) if expected.starts_with(['u', 'i']) => {
             format!("'{value}' is not a whole number")
         }
-        other => other.to_string(),
+        Kind::InvalidValue(Actual::Signed(n), _) if *n < 0 => format!("{n} must not be negative"),
+        Kind::InvalidValue(Actual::Signed(n), _) => format!("{n} is too large"),
+        Kind::InvalidValue(Actual::Unsigned(n), _) => format!("{n} is too large"),
+        other => other.to_string().trim().to_string(),
     };
     match (file, key.is_empty()) {
-        (Some(file), true) => ConfigError(format!("{file}: {why}")),
-        (Some(file), false) => ConfigError(format!("{file}: {key}: {why}")),
+        (Some(file), true) => ConfigError(format!("SELLCAST_CONFIG {file}: {why}")),
+        (Some(file), false) => ConfigError(format!("SELLCAST_CONFIG {file}: {key}: {why}")),
         (None, true) => ConfigError(why),
         (None, false) => bad(&key, why),
     }
@@ -449,7 +457,9 @@ mod tests {
         let e = load(&[("SELLCAST_WORKER_CONCURRENCY", "ten")]).unwrap_err().to_string();
         assert!(e.contains("SELLCAST_WORKER_CONCURRENCY") && e.contains("'ten' is not a whole number"), "{e}");
         let e = load(&[("SELLCAST_JSON_BODY_LIMIT", "-5")]).unwrap_err().to_string();
-        assert!(e.contains("SELLCAST_JSON_BODY_LIMIT"), "{e}");
+        assert!(e.contains("SELLCAST_JSON_BODY_LIMIT") && e.contains("-5 must not be negative"), "{e}");
+        let e = load(&[("SELLCAST_DATABASE_MAX_CONNECTIONS", "99999999999")]).unwrap_err().to_string();
+        assert!(e.contains("SELLCAST_DATABASE_MAX_CONNECTIONS") && e.contains("99999999999 is too large"), "{e}");
     }
 
     #[test]
@@ -516,6 +526,6 @@ mod tests {
             .to_string();
         assert!(e.contains("json_body_limit"), "{e}");
         let e = load(&[("SELLCAST_CONFIG", "missing.toml")]).unwrap_err().to_string();
-        assert!(e.contains("missing.toml"), "a named file that is missing stops the start: {e}");
+        assert!(e.contains("SELLCAST_CONFIG missing.toml"), "a named file that is missing stops the start: {e}");
     }
 }
