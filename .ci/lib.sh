@@ -39,8 +39,8 @@ ensure_pds() {
 
 # The real S3 server (s3s-fs from crates.io) the media tests talk to.
 ensure_s3s() {
-    SELLCAST_S3S_FS="$(bash "$ROOT/.ci/s3s.sh")"
-    export SELLCAST_S3S_FS
+    SELLCAST_TEST_S3S_FS="$(bash "$ROOT/.ci/s3s.sh")"
+    export SELLCAST_TEST_S3S_FS
 }
 
 # Debian's Chromium + chromedriver and axe-core (pinned in .ci/axe/package-lock.json) for the

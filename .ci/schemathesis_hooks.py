@@ -8,13 +8,13 @@ import uuid
 import requests
 import schemathesis
 
-BASE = os.environ["SELLCAST_ST_BASE"]
-PASSWORD = os.environ["SELLCAST_ST_PASSWORD"]
+BASE = os.environ["SELLCAST_TEST_ST_BASE"]
+PASSWORD = os.environ["SELLCAST_TEST_ST_PASSWORD"]
 
 
 @schemathesis.auth(refresh_interval=3)
 class SellcastLogin:
-    email = os.environ["SELLCAST_ST_EMAIL"]
+    email = os.environ["SELLCAST_TEST_ST_EMAIL"]
 
     def get(self, case, ctx):
         res = requests.post(f"{BASE}/api/v1/auth/login", json={"email": self.email, "password": PASSWORD}, timeout=10)

@@ -481,9 +481,16 @@ pub async fn reset_password_admin(app: &App, email: &str, password: &str) -> App
     Ok(())
 }
 
-/// Unix seconds of the app clock (TOTP checks).
-pub(crate) fn unix_now(app: &App) -> u64 {
-    app.clock.now().timestamp().max(0) as u64
+/// The id of the account with this email, if there is one (the CLI's seed reuses accounts).
+pub async fn user_id_by_email(app: &App, email: &str) -> AppResult<Option<String>> {
+    let mut c = app.db.read().await?;
+    Ok(users::by_email(c.conn(), &v::normalize_email(email)).await?.map(|u| u.id))
+}
+
+/// Whether the instance has no account yet: its first one administers it.
+pub async fn instance_is_empty(app: &App) -> AppResult<bool> {
+    let mut c = app.db.read().await?;
+    Ok(users::list(c.conn(), 1).await?.is_empty())
 }
 
 /// A user as the layers above see it: no password hash, no TOTP secret.

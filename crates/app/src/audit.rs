@@ -1,9 +1,9 @@
 //! Recording and reading the audit log. Entries are written in the same transaction as the
 //! change they describe, so the log never claims a change that did not happen.
 
+use crate::authorize::authorize;
 use crate::context::Actor;
 use crate::error::AppResult;
-use crate::orgs::authorize;
 use crate::App;
 use chrono::{DateTime, Utc};
 use sellcast_domain::pagination::Page;

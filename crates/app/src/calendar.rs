@@ -1,9 +1,9 @@
 //! The calendar: scheduled posts grouped by day in the viewer's timezone, and an iCal feed
 //! of them at a secret per-user URL (only a hash of the secret is stored).
 
+use crate::authorize::authorize;
 use crate::context::Actor;
 use crate::error::{AppError, AppResult};
-use crate::orgs::authorize;
 use crate::security::tokens::{random_token, token_hash};
 use crate::App;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};

@@ -1,9 +1,9 @@
 //! Clients (seed 000): brands or customers an org manages; channels and posts group by them.
 
 use crate::audit::{self, Entry};
+use crate::authorize::authorize;
 use crate::context::Actor;
 use crate::error::{AppError, AppResult};
-use crate::orgs::authorize;
 use crate::App;
 use chrono::{DateTime, Utc};
 use sellcast_domain::pagination::Page;

@@ -15,6 +15,11 @@ impl Clock {
         Utc::now() + offset
     }
 
+    /// Whole Unix seconds of this clock (TOTP steps count from the epoch; never before it).
+    pub fn unix_secs(&self) -> u64 {
+        self.now().timestamp().max(0) as u64
+    }
+
     /// Move this clock forward (tests only: expiry and lockout without waiting).
     pub fn advance(&self, by: Duration) {
         let mut o = self.offset.lock().unwrap_or_else(|p| p.into_inner());

@@ -1,14 +1,15 @@
 //! Configuration: defaults, then an optional TOML file (`SELLCAST_CONFIG`), then `SELLCAST_*`
 //! environment variables. Validated once at start; errors name the offending key.
 
-use figment::providers::{Format, Serialized, Toml};
-use figment::Figment;
+use figment::error::{Actual, Kind};
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::{Figment, Provider};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// SQLite file, media and generated secrets.
     pub data_dir: PathBuf,
@@ -161,96 +162,64 @@ impl Default for Config {
     }
 }
 
-const KNOWN_KEYS: &[&str] = &[
-    "data_dir",
-    "bind",
-    "public_url",
-    "database_url",
-    "database_max_connections",
-    "log_format",
-    "log_level",
-    "jwt_secret",
-    "encryption_key",
-    "smtp_url",
-    "smtp_from",
-    "cors_origins",
-    "rate_limit_ip_per_minute",
-    "rate_limit_user_per_minute",
-    "rate_limit_login_per_minute",
-    "json_body_limit",
-    "trust_proxy",
-    "registration_open",
-    "worker_concurrency",
-    "jobs_retention_days",
-    "shutdown_grace_secs",
-    "media_max_image_bytes",
-    "media_max_video_bytes",
-    "s3_bucket",
-    "s3_endpoint",
-    "s3_region",
-    "s3_access_key",
-    "s3_secret_key",
-    "publish_concurrency",
-    "platform_timeout_secs",
-    "platform_allow_http",
-    "bluesky_server",
-    "x_client_id",
-    "x_client_secret",
-    "x_api_url",
-    "x_authorize_url",
-    "linkedin_client_id",
-    "linkedin_client_secret",
-    "linkedin_api_url",
-    "linkedin_oauth_url",
-    "linkedin_version",
-    "meta_app_id",
-    "meta_app_secret",
-    "meta_graph_url",
-    "meta_dialog_url",
-    "threads_app_id",
-    "threads_app_secret",
-    "threads_api_url",
-    "threads_authorize_url",
-];
-
 #[derive(Debug, thiserror::Error)]
 #[error("invalid configuration: {0}")]
 pub struct ConfigError(pub String);
 
 fn bad(key: &str, why: impl std::fmt::Display) -> ConfigError {
-    ConfigError(format!("SELLCAST_{} ({key}): {why}", key.to_uppercase()))
+    ConfigError(format!("{} ({key}): {why}", env_name(key)))
 }
 
-impl Config {
-    /// Load from the process environment (and the TOML file it names).
-    pub fn load() -> Result<Config, ConfigError> {
-        Self::load_from(std::env::vars())
-    }
+/// The environment variable of a configuration key.
+fn env_name(key: &str) -> String {
+    format!("{ENV_PREFIX}{}", key.to_uppercase())
+}
 
-    /// Load from the given variables (tests pass their own).
-    pub fn load_from(vars: impl IntoIterator<Item = (String, String)>) -> Result<Config, ConfigError> {
-        let vars: Vec<(String, String)> = vars.into_iter().filter(|(k, _)| k.starts_with("SELLCAST_")).collect();
-        let mut fig = Figment::from(Serialized::defaults(Config::default()));
-        if let Some((_, path)) = vars.iter().find(|(k, _)| k == "SELLCAST_CONFIG") {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| ConfigError(format!("SELLCAST_CONFIG: cannot read {path}: {e}")))?;
-            check_toml_keys(&text, path)?;
-            fig = fig.merge(Toml::string(&text));
+const ENV_PREFIX: &str = "SELLCAST_";
+
+/// `SELLCAST_*` variables that are not configuration keys but are read by the CLI itself.
+const CLI_VARIABLES: &[&str] = &[
+    "SELLCAST_CONFIG",
+    // tracing filter that overrides `log_level` (crates/cli/src/logging.rs)
+    "SELLCAST_LOG",
+    // passwords of `sellcast admin` and `sellcast seed --demo`, kept out of shell history
+    "SELLCAST_ADMIN_PASSWORD",
+    "SELLCAST_DEMO_PASSWORD",
+];
+
+/// Prefixes of the test suites' and benchmarks' own variables: their processes start the
+/// real binary with the environment they were given.
+const HARNESS_PREFIXES: &[&str] = &["SELLCAST_TEST_", "SELLCAST_BENCH_"];
+
+impl Config {
+    /// Load from the process environment and the TOML file that `SELLCAST_CONFIG` names.
+    pub fn load() -> Result<Config, ConfigError> {
+        let env = Env::prefixed(ENV_PREFIX).filter(|key| {
+            let name = env_name(key.as_str());
+            !CLI_VARIABLES.contains(&name.as_str()) && !HARNESS_PREFIXES.iter().any(|p| name.starts_with(p))
+        });
+        let defaults = Figment::from(Serialized::defaults(Config::default()));
+        let known = known_keys(&defaults)?;
+        let mut fig = defaults;
+        if let Some(path) = Env::var("SELLCAST_CONFIG") {
+            // `file_exact`: a named file that is missing is an error, not an empty file
+            // (`Toml::file` would also search the parent directories).
+            fig = fig.merge(Toml::file_exact(path));
         }
-        let env_pairs: Vec<(String, String)> = vars
-            .iter()
-            .filter_map(|(k, v)| {
-                let key = k.strip_prefix("SELLCAST_")?.to_lowercase();
-                KNOWN_KEYS.contains(&key.as_str()).then(|| (key, v.clone()))
-            })
-            .collect();
-        for (key, value) in env_pairs {
-            fig = fig.merge(Serialized::default(&key, parse_env_value(&key, &value)?));
+        // Values stay strings here; `extract_lossy` reads numbers and booleans (true/false,
+        // yes/no, on/off, 1/0) where the field wants them, so `SELLCAST_META_APP_ID=1234`
+        // remains the string it is (figment's `Env` would make it a number).
+        for (key, value) in env.iter() {
+            if !known.iter().any(|k| k == key.as_str()) {
+                return Err(ConfigError(format!(
+                    "{} is not a setting; did you mean {}?",
+                    env_name(key.as_str()),
+                    env_name(closest(key.as_str(), &known))
+                )));
+            }
+            fig = fig.merge(Serialized::default(key.as_str(), value));
         }
-        let config: Config = fig.extract().map_err(|e| {
-            let key = e.path.join(".");
-            ConfigError(format!("SELLCAST_{} ({key}): {}", key.to_uppercase(), e.kind))
-        })?;
+        let config: Config = fig.extract_lossy().map_err(explain)?;
         config.validate()?;
         Ok(config)
     }
@@ -279,7 +248,7 @@ impl Config {
             }
         }
         if let Some(k) = &self.encryption_key {
-            crate::secrets::decode_key(k).map_err(|why| bad("encryption_key", why))?;
+            crate::security::secretbox::decode_key(k).map_err(|why| bad("encryption_key", why))?;
         }
         if let Some(u) = &self.smtp_url {
             lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(u)
@@ -361,74 +330,87 @@ impl Config {
     }
 }
 
-/// Environment values are strings; numbers and booleans are parsed for their keys.
-fn parse_env_value(key: &str, value: &str) -> Result<figment::value::Value, ConfigError> {
-    use figment::value::Value;
-    let numeric = matches!(
-        key,
-        "database_max_connections"
-            | "rate_limit_ip_per_minute"
-            | "rate_limit_user_per_minute"
-            | "rate_limit_login_per_minute"
-            | "json_body_limit"
-            | "worker_concurrency"
-            | "jobs_retention_days"
-            | "shutdown_grace_secs"
-            | "media_max_image_bytes"
-            | "media_max_video_bytes"
-            | "publish_concurrency"
-            | "platform_timeout_secs"
-    );
-    let boolean = matches!(key, "trust_proxy" | "registration_open" | "platform_allow_http");
-    if numeric {
-        let n: u64 = value.trim().parse().map_err(|_| bad(key, format!("'{value}' is not a whole number")))?;
-        return Ok(Value::from(n));
-    }
-    if boolean {
-        return match value.trim().to_lowercase().as_str() {
-            "1" | "true" | "yes" | "on" => Ok(Value::from(true)),
-            "0" | "false" | "no" | "off" => Ok(Value::from(false)),
-            _ => Err(bad(key, format!("'{value}' is not true or false"))),
-        };
-    }
-    Ok(Value::from(value.to_string()))
+/// Every key of `Config`, read from the struct's own serialization (`None` fields included).
+fn known_keys(defaults: &Figment) -> Result<Vec<String>, ConfigError> {
+    let data = defaults.data().map_err(|e| ConfigError(format!("the defaults do not serialize: {e}")))?;
+    Ok(data.values().flat_map(|dict| dict.keys().cloned()).collect())
 }
 
-fn check_toml_keys(text: &str, path: &str) -> Result<(), ConfigError> {
-    let table: toml_table::Table = toml_table::parse(text).map_err(|e| ConfigError(format!("{path}: {e}")))?;
-    for key in table {
-        if !KNOWN_KEYS.contains(&key.as_str()) {
-            return Err(ConfigError(format!("{path}: unknown key '{key}'")));
+/// The known key nearest to `key` by spelling.
+fn closest<'k>(key: &str, known: &'k [impl AsRef<str>]) -> &'k str {
+    known
+        .iter()
+        .map(AsRef::as_ref)
+        .max_by(|a, b| strsim::jaro_winkler(key, a).total_cmp(&strsim::jaro_winkler(key, b)))
+        .unwrap_or_default()
+}
+
+/// A figment error in the words of this file: the key as its environment variable, the file
+/// when the value came from one, and a closest key for an unknown one.
+fn explain(e: figment::Error) -> ConfigError {
+    let file = e.metadata.as_ref().and_then(|m| m.source.as_ref()).and_then(|s| s.file_path()).map(Path::display);
+    let key = e.path.join(".");
+    let why = match &e.kind {
+        Kind::UnknownField(name, expected) => {
+            // The key is the unknown name itself: say it once.
+            let why = format!("unknown key '{name}'; did you mean '{}'?", closest(name, expected));
+            return ConfigError(match file {
+                Some(file) => format!("SELLCAST_CONFIG {file}: {why}"),
+                None => why,
+            });
         }
-    }
-    Ok(())
-}
-
-/// Top-level keys of a TOML document, through figment's own TOML parser.
-mod toml_table {
-    use figment::providers::{Format, Toml};
-    use figment::{Figment, Provider};
-
-    pub type Table = Vec<String>;
-
-    pub fn parse(text: &str) -> Result<Table, String> {
-        let fig = Figment::from(Toml::string(text));
-        let dict = fig.data().map_err(|e| e.to_string())?;
-        Ok(dict.values().flat_map(|d| d.keys().cloned()).collect())
+        Kind::InvalidType(Actual::Str(value), expected) if expected == "a boolean" => {
+            format!("'{value}' is not true or false")
+        }
+        Kind::InvalidType(Actual::Str(value), expected) if expected.starts_with(['u', 'i']) => {
+            format!("'{value}' is not a whole number")
+        }
+        Kind::InvalidValue(Actual::Signed(n), _) if *n < 0 => format!("{n} must not be negative"),
+        Kind::InvalidValue(Actual::Signed(n), _) => format!("{n} is too large"),
+        Kind::InvalidValue(Actual::Unsigned(n), _) => format!("{n} is too large"),
+        other => other.to_string().trim().to_string(),
+    };
+    match (file, key.is_empty()) {
+        (Some(file), true) => ConfigError(format!("SELLCAST_CONFIG {file}: {why}")),
+        (Some(file), false) => ConfigError(format!("SELLCAST_CONFIG {file}: {key}: {why}")),
+        (None, true) => ConfigError(why),
+        (None, false) => bad(&key, why),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use figment::Jail;
 
-    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    /// `Config::load` with exactly these variables set, in figment's jail: the environment is
+    /// emptied first and restored afterwards, the working directory is a fresh temporary one
+    /// (where `files` are written), and jails run one at a time.
+    // The jail's closure returns figment's own error type, large or not.
+    #[allow(clippy::result_large_err)]
+    fn load_with(vars: &[(&str, &str)], files: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let mut result = None;
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            for (name, text) in files {
+                jail.create_file(name, text)?;
+            }
+            for (k, v) in vars {
+                jail.set_env(k, v);
+            }
+            result = Some(Config::load());
+            Ok(())
+        });
+        result.expect("the jail ran")
+    }
+
+    fn load(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        load_with(vars, &[])
     }
 
     #[test]
     fn defaults_need_nothing() {
-        let c = Config::load_from(vars(&[])).unwrap();
+        let c = load(&[]).unwrap();
         assert_eq!(c.bind, "127.0.0.1:8080");
         assert_eq!(c.data_dir, PathBuf::from("./sellcast-data"));
         assert!(c.database_url().starts_with("sqlite://"));
@@ -437,38 +419,113 @@ mod tests {
 
     #[test]
     fn env_overrides_and_errors_name_the_key() {
-        let c = Config::load_from(vars(&[("SELLCAST_BIND", "0.0.0.0:9000"), ("SELLCAST_TRUST_PROXY", "yes")])).unwrap();
+        let c = load(&[("SELLCAST_BIND", "0.0.0.0:9000"), ("SELLCAST_TRUST_PROXY", "yes")]).unwrap();
         assert_eq!(c.bind, "0.0.0.0:9000");
         assert!(c.trust_proxy);
-        let e = Config::load_from(vars(&[("SELLCAST_BIND", "nowhere")])).unwrap_err().to_string();
+        let e = load(&[("SELLCAST_BIND", "nowhere")]).unwrap_err().to_string();
         assert!(e.contains("SELLCAST_BIND"), "{e}");
-        let e = Config::load_from(vars(&[("SELLCAST_RATE_LIMIT_IP_PER_MINUTE", "lots")])).unwrap_err().to_string();
+        let e = load(&[("SELLCAST_RATE_LIMIT_IP_PER_MINUTE", "lots")]).unwrap_err().to_string();
         assert!(e.contains("SELLCAST_RATE_LIMIT_IP_PER_MINUTE"), "{e}");
-        let e = Config::load_from(vars(&[("SELLCAST_DATABASE_URL", "mysql://x")])).unwrap_err().to_string();
+        let e = load(&[("SELLCAST_DATABASE_URL", "mysql://x")]).unwrap_err().to_string();
         assert!(e.contains("SELLCAST_DATABASE_URL"), "{e}");
     }
 
     #[test]
+    fn booleans_take_every_usual_spelling_and_nothing_else() {
+        for (text, expected) in [
+            ("true", true),
+            ("yes", true),
+            ("1", true),
+            ("on", true),
+            ("ON", true),
+            ("false", false),
+            ("no", false),
+            ("0", false),
+            ("off", false),
+        ] {
+            let c = load(&[("SELLCAST_REGISTRATION_OPEN", text)]).unwrap();
+            assert_eq!(c.registration_open, expected, "{text}");
+        }
+        let e = load(&[("SELLCAST_TRUST_PROXY", "maybe")]).unwrap_err().to_string();
+        assert!(e.contains("SELLCAST_TRUST_PROXY") && e.contains("'maybe' is not true or false"), "{e}");
+    }
+
+    #[test]
+    fn numbers_are_read_and_a_bad_one_is_named() {
+        let c = load(&[("SELLCAST_JSON_BODY_LIMIT", "2048"), ("SELLCAST_SHUTDOWN_GRACE_SECS", " 5 ")]).unwrap();
+        assert_eq!((c.json_body_limit, c.shutdown_grace_secs), (2048, 5));
+        let e = load(&[("SELLCAST_WORKER_CONCURRENCY", "ten")]).unwrap_err().to_string();
+        assert!(e.contains("SELLCAST_WORKER_CONCURRENCY") && e.contains("'ten' is not a whole number"), "{e}");
+        let e = load(&[("SELLCAST_JSON_BODY_LIMIT", "-5")]).unwrap_err().to_string();
+        assert!(e.contains("SELLCAST_JSON_BODY_LIMIT") && e.contains("-5 must not be negative"), "{e}");
+        let e = load(&[("SELLCAST_DATABASE_MAX_CONNECTIONS", "99999999999")]).unwrap_err().to_string();
+        assert!(e.contains("SELLCAST_DATABASE_MAX_CONNECTIONS") && e.contains("99999999999 is too large"), "{e}");
+    }
+
+    #[test]
+    fn digits_stay_text_where_the_key_is_text() {
+        let c = load(&[("SELLCAST_META_APP_ID", "1234567890"), ("SELLCAST_LINKEDIN_VERSION", "202601")]).unwrap();
+        assert_eq!(c.meta_app_id.as_deref(), Some("1234567890"));
+        assert_eq!(c.linkedin_version, "202601");
+    }
+
+    #[test]
+    fn an_unknown_variable_stops_the_start_naming_the_closest_key() {
+        let e = load(&[("SELLCAST_BND", "127.0.0.1:9000")]).unwrap_err().to_string();
+        assert!(e.contains("SELLCAST_BND") && e.contains("did you mean SELLCAST_BIND?"), "{e}");
+        let e = load(&[("SELLCAST_RATE_LIMIT_LOGIN", "3")]).unwrap_err().to_string();
+        assert!(e.contains("did you mean SELLCAST_RATE_LIMIT_LOGIN_PER_MINUTE?"), "{e}");
+        let e = load(&[("SELLCAST_S3S_FS", "/usr/local/bin/s3s-fs")]).unwrap_err().to_string();
+        assert!(e.contains("SELLCAST_S3S_FS"), "the tests' variable moved to SELLCAST_TEST_S3S_FS: {e}");
+    }
+
+    #[test]
+    fn variables_of_the_cli_and_the_harnesses_are_not_settings() {
+        let c = load(&[
+            ("SELLCAST_LOG", "sellcast=debug"),
+            ("SELLCAST_ADMIN_PASSWORD", "Correct-Horse-7"),
+            ("SELLCAST_DEMO_PASSWORD", "Correct-Horse-7"),
+            ("SELLCAST_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
+            ("SELLCAST_TEST_S3S_FS", "/usr/local/bin/s3s-fs"),
+            ("SELLCAST_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
+            ("OTHER_PROGRAM_BND", "x"),
+        ])
+        .unwrap();
+        assert_eq!(c.log_level, "info", "SELLCAST_LOG is the CLI's override, not log_level");
+    }
+
+    #[test]
+    fn every_field_is_a_known_key() {
+        let known = known_keys(&Figment::from(Serialized::defaults(Config::default()))).unwrap();
+        for key in ["data_dir", "public_url", "smtp_url", "threads_authorize_url", "s3_secret_key"] {
+            assert!(known.iter().any(|k| k == key), "{key} missing from {known:?}");
+        }
+        let vars: Vec<(String, &str)> = known.iter().map(|k| (env_name(k), "")).collect();
+        let e = load(&vars.iter().map(|(k, v)| (k.as_str(), *v)).collect::<Vec<_>>()).unwrap_err().to_string();
+        assert!(!e.contains("is not a setting"), "every field is accepted from the environment: {e}");
+    }
+
+    #[test]
     fn toml_file_is_read_and_unknown_keys_rejected() {
-        let dir = tempfile::tempdir().unwrap();
-        let good = dir.path().join("good.toml");
-        std::fs::write(&good, "bind = \"127.0.0.1:9999\"\nrate_limit_ip_per_minute = 7\n").unwrap();
-        let c = Config::load_from(vars(&[("SELLCAST_CONFIG", good.to_str().unwrap())])).unwrap();
+        let good = "bind = \"127.0.0.1:9999\"\nrate_limit_ip_per_minute = 7\n";
+        let c = load_with(&[("SELLCAST_CONFIG", "good.toml")], &[("good.toml", good)]).unwrap();
         assert_eq!((c.bind.as_str(), c.rate_limit_ip_per_minute), ("127.0.0.1:9999", 7));
         // the environment wins over the file
-        let c = Config::load_from(vars(&[
-            ("SELLCAST_CONFIG", good.to_str().unwrap()),
-            ("SELLCAST_BIND", "127.0.0.1:1234"),
-        ]))
-        .unwrap();
+        let c =
+            load_with(&[("SELLCAST_CONFIG", "good.toml"), ("SELLCAST_BIND", "127.0.0.1:1234")], &[("good.toml", good)])
+                .unwrap();
         assert_eq!(c.bind, "127.0.0.1:1234");
-        let typo = dir.path().join("typo.toml");
-        std::fs::write(&typo, "bnd = \"x\"\n").unwrap();
-        let e = Config::load_from(vars(&[("SELLCAST_CONFIG", typo.to_str().unwrap())])).unwrap_err().to_string();
-        assert!(e.contains("unknown key 'bnd'"), "{e}");
-        let wrong_type = dir.path().join("type.toml");
-        std::fs::write(&wrong_type, "json_body_limit = \"big\"\n").unwrap();
-        let e = Config::load_from(vars(&[("SELLCAST_CONFIG", wrong_type.to_str().unwrap())])).unwrap_err().to_string();
+        let e =
+            load_with(&[("SELLCAST_CONFIG", "typo.toml")], &[("typo.toml", "bnd = \"x\"\n")]).unwrap_err().to_string();
+        assert!(
+            e.contains("unknown key 'bnd'") && e.contains("did you mean 'bind'?") && e.contains("typo.toml"),
+            "{e}"
+        );
+        let e = load_with(&[("SELLCAST_CONFIG", "type.toml")], &[("type.toml", "json_body_limit = \"big\"\n")])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("json_body_limit"), "{e}");
+        let e = load(&[("SELLCAST_CONFIG", "missing.toml")]).unwrap_err().to_string();
+        assert!(e.contains("SELLCAST_CONFIG missing.toml"), "a named file that is missing stops the start: {e}");
     }
 }

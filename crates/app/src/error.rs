@@ -1,5 +1,7 @@
+//! The app's one error type: every way a use case can fail, and what a store error becomes.
+
 use sellcast_domain::ValidationErrors;
-use sellcast_store::StoreError;
+use sellcast_store::{StoreError, Unique};
 use thiserror::Error;
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -101,16 +103,21 @@ impl From<StoreError> for AppError {
 }
 
 /// What a user is told when a unique constraint stops them.
-fn conflict_message(constraint: &str) -> &'static str {
+fn conflict_message(constraint: Unique) -> &'static str {
     match constraint {
-        "uq_users_email" => "an account with this email already exists",
-        "memberships_pkey" => "this user is already a member of the organization",
-        "uq_invites_pending" => "this email already has a pending invite to the organization",
-        "uq_clients_org_name" => "a client with this name already exists",
-        "uq_jobs_unique_key" => "another unfinished job has the same unique key",
-        "uq_channels_account" => "this account is already connected to the organization",
-        "uq_post_variants_channel" => "the post already targets this channel",
-        _ => "this conflicts with an existing record",
+        Unique::UserEmail => "an account with this email already exists",
+        Unique::Membership => "this user is already a member of the organization",
+        Unique::PendingInvite => "this email already has a pending invite to the organization",
+        Unique::ClientName => "a client with this name already exists",
+        Unique::JobUniqueKey => "another unfinished job has the same unique key",
+        Unique::ChannelAccount => "this account is already connected to the organization",
+        Unique::PostVariantChannel => "the post already targets this channel",
+        // Random tokens and idempotency keys: a user cannot cause these by their input.
+        Unique::InviteToken
+        | Unique::RefreshToken
+        | Unique::PasswordReset
+        | Unique::SandboxPostKey
+        | Unique::CalendarFeedToken => "this conflicts with an existing record",
     }
 }
 

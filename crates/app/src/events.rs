@@ -45,7 +45,7 @@ pub async fn emit<E: EventData>(
 /// Open the org's stream for `actor` (a member; others get the org's 404). `last_event_id`:
 /// replay what came after it (a reconnecting client), else start with what comes next.
 pub async fn subscribe(app: &App, actor: &Actor, org_id: &str, last_event_id: Option<i64>) -> AppResult<Subscription> {
-    crate::orgs::member_role(app, actor, org_id).await?;
+    crate::authorize::member_role(app, actor, org_id).await?;
     app.events.subscribe(&app.db, org_id, &actor.user_id, last_event_id).await
 }
 

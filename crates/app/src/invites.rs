@@ -1,9 +1,9 @@
 //! Inviting people into an organization by email, with a single-use token valid 7 days.
 
 use crate::audit::{self, Entry};
+use crate::authorize::authorize;
 use crate::context::Actor;
 use crate::error::{AppError, AppResult};
-use crate::orgs::authorize;
 use crate::security::tokens::{random_token, token_hash};
 use crate::App;
 use chrono::{DateTime, Duration, Utc};

@@ -2,9 +2,9 @@
 //! stored, the original goes to the blob store and a job derives the thumbnail and one copy
 //! per platform (re-encoded, so EXIF and other metadata never reach a platform).
 
+use crate::authorize::authorize;
 use crate::context::Actor;
 use crate::error::{AppError, AppResult};
-use crate::orgs::authorize;
 use crate::App;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -364,25 +364,36 @@ async fn read_variant(app: &App, row: &MediaRow, variant: &str) -> AppResult<(By
     Ok((bytes, mime))
 }
 
-fn signature(app: &App, id: &str, variant: &str, expires: i64) -> String {
-    let key = Sha256::digest([b"sellcast media links:".as_slice(), &app.url_key].concat());
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&key) else { return String::new() };
+/// The MAC of one link (media, variant, expiry), keyed by the instance key; not yet finalized.
+fn link_mac(url_key: &[u8], id: &str, variant: &str, expires: i64) -> Option<Hmac<Sha256>> {
+    let key = Sha256::digest([b"sellcast media links:".as_slice(), url_key].concat());
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).ok()?;
     mac.update(format!("{id}/{variant}/{expires}").as_bytes());
-    hex::encode(mac.finalize().into_bytes())
+    Some(mac)
+}
+
+fn signature(url_key: &[u8], id: &str, variant: &str, expires: i64) -> String {
+    link_mac(url_key, id, variant, expires).map(|m| hex::encode(m.finalize().into_bytes())).unwrap_or_default()
+}
+
+/// Whether `sig` (hex) signs this link; `verify_slice` compares in constant time.
+fn signature_holds(url_key: &[u8], id: &str, variant: &str, expires: i64, sig: &str) -> bool {
+    match (hex::decode(sig), link_mac(url_key, id, variant, expires)) {
+        (Ok(sig), Some(mac)) => mac.verify_slice(&sig).is_ok(),
+        _ => false,
+    }
 }
 
 /// A link a platform can fetch the media from without signing in (Meta fetches by URL).
 pub fn signed_url(app: &App, id: &str, variant: &str) -> String {
     let expires = app.clock.now().timestamp() + LINK_TTL_SECS;
-    let sig = signature(app, id, variant, expires);
+    let sig = signature(&app.url_key, id, variant, expires);
     format!("{}/media/{id}/{variant}?expires={expires}&sig={sig}", app.config.public_url())
 }
 
 /// Serve a signed link: the bytes when the signature holds and has not expired.
 pub async fn signed_content(app: &App, id: &str, variant: &str, expires: i64, sig: &str) -> AppResult<(Bytes, String)> {
-    let expected = signature(app, id, variant, expires);
-    let valid = !expected.is_empty() && constant_time_eq(expected.as_bytes(), sig.as_bytes());
-    if !valid || expires < app.clock.now().timestamp() {
+    if !signature_holds(&app.url_key, id, variant, expires, sig) || expires < app.clock.now().timestamp() {
         return Err(AppError::NotFound("media"));
     }
     let row = {
@@ -390,10 +401,6 @@ pub async fn signed_content(app: &App, id: &str, variant: &str, expires: i64, si
         media::by_id_any_org(c.conn(), id).await?.ok_or(AppError::NotFound("media"))?
     };
     read_variant(app, &row, variant).await
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// One attachment ready for a platform: its variant's bytes and a signed URL to them.
@@ -419,4 +426,25 @@ pub async fn publishable(app: &App, org_id: &str, id: &str, platform: Platform) 
         height: height.map(|h| h as u32),
         alt_text: Some(row.alt_text.clone()).filter(|a| !a.is_empty()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{signature, signature_holds};
+
+    const KEY: &[u8] = b"an instance key of some length";
+
+    #[test]
+    fn a_link_signature_holds_only_for_its_own_link_and_key() {
+        let sig = signature(KEY, "m1", "original", 1_900_000_000);
+        assert_eq!(sig.len(), 64, "hex of a SHA-256 MAC");
+        assert!(signature_holds(KEY, "m1", "original", 1_900_000_000, &sig));
+        assert!(!signature_holds(KEY, "m2", "original", 1_900_000_000, &sig), "another media");
+        assert!(!signature_holds(KEY, "m1", "thumb", 1_900_000_000, &sig), "another variant");
+        assert!(!signature_holds(KEY, "m1", "original", 1_900_000_001, &sig), "a later expiry");
+        assert!(!signature_holds(b"another key", "m1", "original", 1_900_000_000, &sig), "another instance");
+        assert!(!signature_holds(KEY, "m1", "original", 1_900_000_000, &sig[..62]), "cut short");
+        assert!(!signature_holds(KEY, "m1", "original", 1_900_000_000, "not hex"));
+        assert!(!signature_holds(KEY, "m1", "original", 1_900_000_000, ""));
+    }
 }

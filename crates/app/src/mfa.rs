@@ -1,7 +1,6 @@
 //! TOTP two-factor authentication: setup (secret + otpauth URI), verify to enable (returns
 //! recovery codes), disable, regenerate recovery codes.
 
-use crate::accounts::unix_now;
 use crate::audit::{self, Entry};
 use crate::context::Actor;
 use crate::error::{AppError, AppResult};
@@ -53,7 +52,7 @@ pub async fn verify(app: &App, actor: &Actor, code: &str) -> AppResult<Vec<Strin
         return Err(AppError::Conflict("start two-factor setup first".into()));
     };
     let secret = app.secretbox.open(sealed)?;
-    let Some(step) = totp::matching_step(&secret, &user.email, code, unix_now(app))? else {
+    let Some(step) = totp::matching_step(&secret, &user.email, code, app.clock.unix_secs())? else {
         return Err(AppError::validation("code", "is not the current code of your authenticator"));
     };
     let (codes, hashes) = new_recovery_codes();
@@ -114,7 +113,7 @@ async fn confirm(app: &App, user: &UserRow, password: &str, code: &str) -> AppRe
 pub async fn check_second_factor(app: &App, user: &UserRow, code: &str) -> AppResult<bool> {
     let Some(sealed) = &user.totp_secret else { return Ok(false) };
     let secret = app.secretbox.open(sealed)?;
-    if let Some(step) = totp::matching_step(&secret, &user.email, code, unix_now(app))? {
+    if let Some(step) = totp::matching_step(&secret, &user.email, code, app.clock.unix_secs())? {
         let mut tx = app.db.begin().await?;
         let fresh = users::use_totp_step(tx.conn(), &user.id, step).await?;
         tx.commit().await?;

@@ -120,7 +120,7 @@ pub async fn list(
     page: &Page,
 ) -> AppResult<(Vec<Notification>, Option<String>, i64)> {
     if let Some(org) = org_id {
-        crate::orgs::member_role(app, actor, org).await?;
+        crate::authorize::member_role(app, actor, org).await?;
     }
     let mut c = app.db.read().await?;
     let rows =
@@ -134,7 +134,7 @@ pub async fn list(
 /// Mark one notification (or all, in the org when given) read; how many changed.
 pub async fn mark_read(app: &App, actor: &Actor, org_id: Option<&str>, id: Option<&str>) -> AppResult<u64> {
     if let Some(org) = org_id {
-        crate::orgs::member_role(app, actor, org).await?;
+        crate::authorize::member_role(app, actor, org).await?;
     }
     let mut tx = app.db.begin().await?;
     let n = notifications::mark_read(tx.conn(), &actor.user_id, org_id, id, app.clock.now()).await?;

@@ -1,7 +1,8 @@
-//! Organizations and members: who belongs where with which role, and the one permission
-//! check every tenant use case goes through.
+//! Organizations and members: who belongs where with which role (the permission check itself
+//! is in `authorize`).
 
 use crate::audit::{self, Entry};
+use crate::authorize::{authorize, member_role};
 use crate::context::Actor;
 use crate::error::{AppError, AppResult};
 use crate::App;
@@ -13,26 +14,6 @@ use sellcast_store::orgs::{self, MemberRow, MyOrgRow, OrgRow};
 use sellcast_store::Tx;
 use serde::Serialize;
 use serde_json::json;
-
-/// The caller's role in `org_id` if it grants `permission`. Not a member → 404 (never reveal
-/// that another tenant's org exists); member without the permission → 403.
-pub async fn authorize(app: &App, actor: &Actor, org_id: &str, permission: Permission) -> AppResult<Role> {
-    let role = member_role(app, actor, org_id).await?;
-    if !role.can(permission) {
-        return Err(AppError::Forbidden(format!("your role ({role}) does not allow this")));
-    }
-    Ok(role)
-}
-
-/// The caller's role in the org; 404 when not a member.
-pub async fn member_role(app: &App, actor: &Actor, org_id: &str) -> AppResult<Role> {
-    if !ids::is_valid_id(org_id) {
-        return Err(AppError::NotFound("organization"));
-    }
-    let mut c = app.db.read().await?;
-    let role = orgs::role_of(c.conn(), org_id, &actor.user_id).await?.ok_or(AppError::NotFound("organization"))?;
-    Ok(role)
-}
 
 /// Create an org with `actor` as owner inside an open transaction.
 pub(crate) async fn create_in(tx: &mut Tx, actor: &Actor, name: &str, now: DateTime<Utc>) -> AppResult<OrgRow> {

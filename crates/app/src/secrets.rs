@@ -3,6 +3,7 @@
 
 use crate::config::Config;
 use crate::error::{AppError, AppResult};
+use crate::security::secretbox::decode_key;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use rand::RngCore;
@@ -28,11 +29,6 @@ pub struct Secrets {
     pub jwt_secret: Vec<u8>,
     pub active_key: String,
     pub keys: Vec<(String, [u8; 32])>,
-}
-
-pub fn decode_key(b64: &str) -> Result<[u8; 32], String> {
-    let bytes = STANDARD.decode(b64.trim()).map_err(|_| "must be base64".to_string())?;
-    bytes.try_into().map_err(|_| "must decode to exactly 32 bytes".to_string())
 }
 
 fn random_b64(n: usize) -> String {

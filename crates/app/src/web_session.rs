@@ -16,34 +16,30 @@ use sha2::{Digest, Sha256};
 /// How long the TOTP step of a sign-in may take after the password was accepted.
 const MFA_PENDING_SECS: i64 = 300;
 
-fn mac(app: &App, purpose: &str, message: &str) -> Vec<u8> {
-    // A key per purpose, so a value signed for one use is worthless for another.
-    let key = Sha256::digest([b"sellcast web:", purpose.as_bytes(), b":", app.url_key.as_slice()].concat());
-    match Hmac::<Sha256>::new_from_slice(&key) {
-        Ok(mut m) => {
-            m.update(message.as_bytes());
-            m.finalize().into_bytes().to_vec()
-        }
-        Err(_) => Vec::new(),
+/// The MAC of `message` for `purpose`, not yet finalized. A key per purpose (derived from
+/// the instance key), so a value signed for one use is worthless for another.
+fn mac(url_key: &[u8], purpose: &str, message: &str) -> Option<Hmac<Sha256>> {
+    let key = Sha256::digest([b"sellcast web:", purpose.as_bytes(), b":", url_key].concat());
+    let mut m = Hmac::<Sha256>::new_from_slice(&key).ok()?;
+    m.update(message.as_bytes());
+    Some(m)
+}
+
+fn sign(url_key: &[u8], purpose: &str, message: &str) -> String {
+    mac(url_key, purpose, message).map(|m| URL_SAFE_NO_PAD.encode(m.finalize().into_bytes())).unwrap_or_default()
+}
+
+/// `verify_slice` compares in constant time, so the time taken says nothing about the right value.
+fn verify(url_key: &[u8], purpose: &str, message: &str, signature: &str) -> bool {
+    match (URL_SAFE_NO_PAD.decode(signature), mac(url_key, purpose, message)) {
+        (Ok(signature), Some(m)) => m.verify_slice(&signature).is_ok(),
+        _ => false,
     }
-}
-
-fn sign(app: &App, purpose: &str, message: &str) -> String {
-    URL_SAFE_NO_PAD.encode(mac(app, purpose, message))
-}
-
-fn verify(app: &App, purpose: &str, message: &str, signature: &str) -> bool {
-    let expected = sign(app, purpose, message);
-    !expected.is_empty() && constant_time_eq(expected.as_bytes(), signature.as_bytes())
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// The cookie value for a session: `{session id}.{signature}`.
 pub fn cookie_value(app: &App, session_id: &str) -> String {
-    format!("{session_id}.{}", sign(app, "session", session_id))
+    format!("{session_id}.{}", sign(&app.url_key, "session", session_id))
 }
 
 /// The session a successful sign-in (or sign-up) started, as a cookie value.
@@ -60,7 +56,7 @@ pub async fn authenticate(app: &App, cookie: &str, meta: RequestMeta) -> AppResu
 /// `authenticate`, also returning the user row it loaded (pages show the user).
 pub async fn authenticate_user(app: &App, cookie: &str, meta: RequestMeta) -> AppResult<(Actor, User)> {
     let (sid, signature) = cookie.split_once('.').ok_or(AppError::InvalidToken)?;
-    if !verify(app, "session", sid, signature) {
+    if !verify(&app.url_key, "session", sid, signature) {
         return Err(AppError::InvalidToken);
     }
     let now = app.clock.now();
@@ -88,39 +84,59 @@ pub async fn authenticate_user(app: &App, cookie: &str, meta: RequestMeta) -> Ap
 
 /// The CSRF token of a session (for a form's hidden field).
 pub fn csrf_token(app: &App, session_id: &str) -> String {
-    sign(app, "csrf", session_id)
+    sign(&app.url_key, "csrf", session_id)
 }
 
 pub fn csrf_valid(app: &App, session_id: &str, token: &str) -> bool {
-    verify(app, "csrf", session_id, token)
+    verify(&app.url_key, "csrf", session_id, token)
 }
 
 /// CSRF token for forms shown before sign-in (sign-in, sign-up, reset), bound to a random
 /// value the browser holds in a cookie (double submit, signed).
 pub fn anonymous_csrf(app: &App, nonce: &str) -> String {
-    sign(app, "anonymous csrf", nonce)
+    sign(&app.url_key, "anonymous csrf", nonce)
 }
 
 pub fn anonymous_csrf_valid(app: &App, nonce: &str, token: &str) -> bool {
-    !nonce.is_empty() && verify(app, "anonymous csrf", nonce, token)
+    !nonce.is_empty() && verify(&app.url_key, "anonymous csrf", nonce, token)
 }
 
 /// Proof that `email`'s password was accepted and only the second factor is missing,
 /// valid for a few minutes: `{expiry}.{signature}`.
 pub fn mfa_pending(app: &App, email: &str) -> String {
     let expires = app.clock.now().timestamp() + MFA_PENDING_SECS;
-    format!("{expires}.{}", sign(app, "mfa pending", &format!("{expires}:{email}")))
+    format!("{expires}.{}", sign(&app.url_key, "mfa pending", &format!("{expires}:{email}")))
 }
 
 /// Finish a sign-in with the second factor, given the proof from `mfa_pending`.
 pub async fn finish_mfa(app: &App, meta: &RequestMeta, email: &str, proof: &str, code: &str) -> AppResult<LoggedIn> {
     let (expires, signature) = proof.split_once('.').ok_or(AppError::InvalidToken)?;
     let expires: i64 = expires.parse().map_err(|_| AppError::InvalidToken)?;
-    if !verify(app, "mfa pending", &format!("{expires}:{email}"), signature) {
+    if !verify(&app.url_key, "mfa pending", &format!("{expires}:{email}"), signature) {
         return Err(AppError::InvalidToken);
     }
     if expires < app.clock.now().timestamp() {
         return Err(AppError::TokenExpired);
     }
     accounts::login_second_step(app, meta, email, code).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{sign, verify};
+
+    const KEY: &[u8] = b"an instance key of some length";
+
+    #[test]
+    fn a_signature_holds_only_for_its_purpose_message_and_key() {
+        let sig = sign(KEY, "session", "s1");
+        assert!(verify(KEY, "session", "s1", &sig));
+        assert!(!verify(KEY, "csrf", "s1", &sig), "a session signature is no CSRF token");
+        assert!(!verify(KEY, "session", "s2", &sig), "another session");
+        assert!(!verify(b"another key", "session", "s1", &sig), "another instance");
+        assert!(!verify(KEY, "session", "s1", &sig[..sig.len() - 1]), "cut short");
+        assert!(!verify(KEY, "session", "s1", &format!("{sig}=")), "padded: not the URL-safe form we hand out");
+        assert!(!verify(KEY, "session", "s1", "forged"));
+        assert!(!verify(KEY, "session", "s1", ""));
+    }
 }

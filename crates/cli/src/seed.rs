@@ -1,7 +1,11 @@
 //! `sellcast seed --demo`: a demo organization a newcomer can sign in to and look around.
 
+mod content;
+mod demo;
+mod network;
+
 use clap::Args;
-use sellcast_app::demo::{self, DemoOptions, Seeded};
+use demo::{DemoOptions, Seeded};
 use sellcast_app::security::tokens::random_token;
 use std::process::ExitCode;
 

@@ -12,6 +12,7 @@ mod limits;
 mod tlds;
 mod urls;
 mod validate;
+mod words;
 mod x_weight;
 
 use crate::Platform;

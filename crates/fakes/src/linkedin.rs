@@ -12,6 +12,7 @@
 // in a test fake.
 #![allow(clippy::result_large_err)]
 
+mod errors;
 mod posts;
 mod videos;
 
@@ -25,6 +26,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use errors::{invalid_token, oauth_error, rest_error};
 use rand::RngCore;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -210,26 +212,6 @@ fn random_token() -> String {
     let mut buf = [0u8; 24];
     rand::thread_rng().fill_bytes(&mut buf);
     URL_SAFE_NO_PAD.encode(buf)
-}
-
-/// LinkedIn's REST error body.
-fn rest_error(status: StatusCode, code: &str, message: &str) -> Response {
-    (status, Json(json!({ "status": status.as_u16(), "code": code, "message": message }))).into_response()
-}
-
-fn invalid_token() -> Response {
-    let body = json!({"status": 401, "serviceErrorCode": 65600, "code": "INVALID_ACCESS_TOKEN", "message": "Invalid access token"});
-    (StatusCode::UNAUTHORIZED, Json(body)).into_response()
-}
-
-/// LinkedIn's validation error: one `ERROR :: /path :: reason` line per problem.
-fn unprocessable(lines: &[String]) -> Response {
-    let message: String = lines.iter().map(|l| format!("ERROR :: {l}\n")).collect();
-    (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({ "message": message, "status": 422 }))).into_response()
-}
-
-fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
-    (status, Json(json!({ "error": error, "error_description": description }))).into_response()
 }
 
 /// The member behind the bearer token.

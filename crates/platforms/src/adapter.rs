@@ -161,6 +161,26 @@ pub struct Capabilities {
     pub metrics: bool,
 }
 
+impl Capabilities {
+    /// What most networks offer, so an adapter states only where it differs: up to
+    /// `max_images` images or one video, never mixed, media optional; first comments, lookup
+    /// after an unknown outcome, delete and metrics supported; no idempotency key.
+    pub fn base(connect: ConnectFlow, max_images: u32) -> Capabilities {
+        Capabilities {
+            connect,
+            max_images,
+            max_videos: 1,
+            mixed_media: false,
+            requires_media: false,
+            first_comment: true,
+            idempotency_key: false,
+            lookup: true,
+            delete: true,
+            metrics: true,
+        }
+    }
+}
+
 /// The OAuth application Sellcast is registered as on a platform (from configuration, or
 /// registered per instance for Mastodon).
 #[derive(Clone, Default)]

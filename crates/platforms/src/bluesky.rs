@@ -246,20 +246,9 @@ impl PlatformAdapter for BlueskyAdapter {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            connect: ConnectFlow::AppPassword,
-            max_images: MAX_IMAGES as u32,
-            max_videos: 1,
-            mixed_media: false,
-            requires_media: false,
-            first_comment: true,
-            // Deterministic record keys: a repeated create can never make a second post.
-            idempotency_key: true,
-            lookup: true,
-            delete: true,
-            // Counts come from the AppView (through the PDS); a lone PDS refuses them.
-            metrics: true,
-        }
+        // Deterministic record keys: a repeated create can never make a second post. Counts
+        // (metrics) come from the AppView through the PDS; a lone PDS refuses them.
+        Capabilities { idempotency_key: true, ..Capabilities::base(ConnectFlow::AppPassword, MAX_IMAGES as u32) }
     }
 
     async fn publish(&self, creds: &Credentials, req: &PublishRequest) -> PlatformResult<Published> {

@@ -158,18 +158,7 @@ impl PlatformAdapter for FacebookAdapter {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            connect: ConnectFlow::OAuth2 { pkce: false },
-            max_images: MAX_PHOTOS,
-            max_videos: 1,
-            mixed_media: false,
-            requires_media: false,
-            first_comment: true,
-            idempotency_key: false,
-            lookup: true,
-            delete: true,
-            metrics: true,
-        }
+        Capabilities::base(ConnectFlow::OAuth2 { pkce: false }, MAX_PHOTOS)
     }
 
     async fn publish(&self, creds: &Credentials, req: &PublishRequest) -> PlatformResult<Published> {

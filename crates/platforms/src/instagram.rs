@@ -113,17 +113,12 @@ impl PlatformAdapter for InstagramAdapter {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            connect: ConnectFlow::OAuth2 { pkce: false },
-            max_images: MAX_CAROUSEL_ITEMS as u32,
             max_videos: MAX_CAROUSEL_ITEMS as u32,
             mixed_media: true,
             requires_media: true,
-            first_comment: true,
-            idempotency_key: false,
-            lookup: true,
             // The Instagram Graph API offers no delete for published feed media.
             delete: false,
-            metrics: true,
+            ..Capabilities::base(ConnectFlow::OAuth2 { pkce: false }, MAX_CAROUSEL_ITEMS as u32)
         }
     }
 

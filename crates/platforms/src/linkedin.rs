@@ -216,21 +216,10 @@ impl PlatformAdapter for LinkedinAdapter {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            connect: ConnectFlow::OAuth2 { pkce: false },
-            max_images: images::MAX_IMAGES,
-            max_videos: 1,
-            mixed_media: false,
-            requires_media: false,
-            first_comment: true,
-            idempotency_key: false,
-            // Listing a member's posts and reading their social actions need LinkedIn's
-            // restricted r_member_social permission; without it both answer 403 (an error,
-            // never a "not found").
-            lookup: true,
-            delete: true,
-            metrics: true,
-        }
+        // Lookup and metrics (listing a member's posts, reading their social actions) need
+        // LinkedIn's restricted r_member_social permission; without it both answer 403 (an
+        // error, never a "not found").
+        Capabilities::base(ConnectFlow::OAuth2 { pkce: false }, images::MAX_IMAGES)
     }
 
     async fn publish(&self, creds: &Credentials, req: &PublishRequest) -> PlatformResult<Published> {

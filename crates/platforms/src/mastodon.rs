@@ -173,16 +173,8 @@ impl PlatformAdapter for MastodonAdapter {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            connect: ConnectFlow::InstanceOAuth2,
-            max_images: MAX_ATTACHMENTS as u32,
-            max_videos: 1,
-            mixed_media: false,
-            requires_media: false,
-            first_comment: true,
             idempotency_key: true,
-            lookup: true,
-            delete: true,
-            metrics: true,
+            ..Capabilities::base(ConnectFlow::InstanceOAuth2, MAX_ATTACHMENTS as u32)
         }
     }
 

@@ -154,16 +154,9 @@ impl PlatformAdapter for ThreadsAdapter {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            connect: ConnectFlow::OAuth2 { pkce: false },
-            max_images: MAX_CAROUSEL_ITEMS as u32,
             max_videos: MAX_CAROUSEL_ITEMS as u32,
             mixed_media: true,
-            requires_media: false,
-            first_comment: true,
-            idempotency_key: false,
-            lookup: true,
-            delete: true,
-            metrics: true,
+            ..Capabilities::base(ConnectFlow::OAuth2 { pkce: false }, MAX_CAROUSEL_ITEMS as u32)
         }
     }
 

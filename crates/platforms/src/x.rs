@@ -162,18 +162,7 @@ impl PlatformAdapter for XAdapter {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            connect: ConnectFlow::OAuth2 { pkce: true },
-            max_images: media::MAX_IMAGES,
-            max_videos: 1,
-            mixed_media: false,
-            requires_media: false,
-            first_comment: true,
-            idempotency_key: false,
-            lookup: true,
-            delete: true,
-            metrics: true,
-        }
+        Capabilities::base(ConnectFlow::OAuth2 { pkce: true }, media::MAX_IMAGES)
     }
 
     async fn publish(&self, creds: &Credentials, req: &PublishRequest) -> PlatformResult<Published> {

@@ -1,13 +1,13 @@
+use crate::constraints::Unique;
 use thiserror::Error;
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
 #[derive(Debug, Error)]
 pub enum StoreError {
-    /// A unique constraint was violated; the name is the constraint's, the same on both
-    /// backends (see `constraints.rs`).
+    /// A unique constraint was violated, the same on both backends (see `constraints.rs`).
     #[error("conflict on {constraint}")]
-    Conflict { constraint: &'static str },
+    Conflict { constraint: Unique },
     #[error("database error: {0}")]
     Database(sqlx::Error),
     #[error("migration error: {0}")]

@@ -26,6 +26,7 @@ pub mod sandbox;
 pub mod sessions;
 pub mod users;
 
+pub use constraints::Unique;
 pub use db::{Backend, Conn, Db, DbOptions, PoolConn, Tx};
 pub use error::{StoreError, StoreResult};
 

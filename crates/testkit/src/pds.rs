@@ -71,7 +71,7 @@ impl Pds {
         }
         let data = tempfile::tempdir().map_err(|e| format!("creating the PDS data directory: {e}"))?;
         let (plc_port, pds_port) = (free_port()?, free_port()?);
-        let node = std::env::var("SELLCAST_NODE").unwrap_or_else(|_| "node".into());
+        let node = std::env::var("SELLCAST_TEST_NODE").unwrap_or_else(|_| "node".into());
         let mut child = Command::new(&node)
             .arg(&script)
             .arg(data.path())

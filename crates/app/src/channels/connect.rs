@@ -5,9 +5,9 @@
 
 use super::{adapter, credentials};
 use crate::audit::{self, Entry};
+use crate::authorize::authorize;
 use crate::context::{Actor, RequestMeta};
 use crate::error::{AppError, AppResult};
-use crate::orgs::authorize;
 use crate::platforms::{configured_app, missing_settings};
 use crate::security::tokens::{random_token, token_hash};
 use crate::App;

@@ -10,9 +10,9 @@ mod view;
 pub use view::{Channel, ChannelQuery};
 
 use crate::audit::{self, Entry};
+use crate::authorize::authorize;
 use crate::context::Actor;
 use crate::error::{AppError, AppResult};
-use crate::orgs::authorize;
 use crate::App;
 use sellcast_domain::pagination::Page;
 use sellcast_domain::{ChannelStatus, Permission, Platform, VariantStatus};

@@ -81,16 +81,10 @@ impl PlatformAdapter for SandboxAdapter {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            connect: ConnectFlow::Instant,
-            max_images: 10,
             max_videos: 10,
             mixed_media: true,
-            requires_media: false,
-            first_comment: true,
             idempotency_key: true,
-            lookup: true,
-            delete: true,
-            metrics: true,
+            ..Capabilities::base(ConnectFlow::Instant, 10)
         }
     }
 

@@ -8,6 +8,12 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use rand::RngCore;
 
+/// A key as configured or stored (base64 of 32 bytes); the error says what is wrong with it.
+pub fn decode_key(b64: &str) -> Result<[u8; 32], String> {
+    let bytes = STANDARD.decode(b64.trim()).map_err(|_| "must be base64".to_string())?;
+    bytes.try_into().map_err(|_| "must decode to exactly 32 bytes".to_string())
+}
+
 #[derive(Clone)]
 pub struct SecretBox {
     active: String,
@@ -75,5 +81,13 @@ mod tests {
         assert!(rotated.seal("x").unwrap().starts_with("k2:"));
         assert!(old.open("k1:AAAA").is_err());
         assert!(old.open("nonsense").is_err());
+    }
+
+    #[test]
+    fn keys_decode_only_from_base64_of_32_bytes() {
+        assert_eq!(decode_key(&STANDARD.encode([7u8; 32])).unwrap(), [7u8; 32]);
+        assert_eq!(decode_key(&format!(" {} \n", STANDARD.encode([7u8; 32]))).unwrap(), [7u8; 32]);
+        assert_eq!(decode_key("not base64!").unwrap_err(), "must be base64");
+        assert_eq!(decode_key(&STANDARD.encode([7u8; 16])).unwrap_err(), "must decode to exactly 32 bytes");
     }
 }

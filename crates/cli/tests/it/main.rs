@@ -7,3 +7,4 @@ mod rotate_key;
 mod seed_demo;
 mod smtp;
 mod support;
+mod unknown_variables;

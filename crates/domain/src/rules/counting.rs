@@ -1,8 +1,9 @@
 //! Counting text the platforms' ways, except X's (see `x_weight`).
 
 use super::urls;
+use super::words::is_word_char;
 use std::ops::Range;
-use unicode_properties::{EmojiStatus, GeneralCategoryGroup, UnicodeEmoji, UnicodeGeneralCategory};
+use unicode_properties::{EmojiStatus, UnicodeEmoji};
 use unicode_segmentation::UnicodeSegmentation;
 
 /// What Mastodon puts in place of every link before counting (`URL_PLACEHOLDER`).
@@ -96,11 +97,6 @@ pub(super) fn tag_count(text: &str, sigil: char) -> usize {
         }
     }
     count
-}
-
-/// Letters, digits, combining marks and `_`: what continues a word, a hashtag or a host name.
-pub(super) fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_' || (!c.is_ascii() && c.general_category_group() == GeneralCategoryGroup::Mark)
 }
 
 /// Whether a grapheme cluster is an emoji as the platforms see one: a flag (two regional

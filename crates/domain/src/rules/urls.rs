@@ -7,8 +7,8 @@
 //! (<https://github.com/twitter/twitter-text/tree/master/conformance>); this is a reimplementation
 //! of the rules that matter for counting, not of every edge of its regular expressions.
 
-use super::counting::is_word_char;
 use super::tlds;
+use super::words::is_word_char;
 use std::ops::Range;
 use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
 

@@ -1,6 +1,7 @@
 //! Posts, images and social actions on the fake LinkedIn (videos are in videos.rs).
 
-use super::{bearer_member, rest_error, rest_member, unprocessable, LinkedinState};
+use super::errors::{forbidden, not_found, rest_error, unprocessable};
+use super::{bearer_member, rest_member, LinkedinState};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -83,20 +84,6 @@ fn seq_of(urn: &str) -> u64 {
 
 fn share_urn(seq: u64) -> String {
     format!("urn:li:share:{seq}")
-}
-
-pub(super) fn forbidden(what: &str) -> Response {
-    let body = json!({
-        "status": 403,
-        "serviceErrorCode": 100,
-        "code": "ACCESS_DENIED",
-        "message": format!("Not enough permissions to access: {what}"),
-    });
-    (StatusCode::FORBIDDEN, Json(body)).into_response()
-}
-
-pub(super) fn not_found(urn: &str) -> Response {
-    rest_error(StatusCode::NOT_FOUND, "NOT_FOUND", &format!("Entity {urn} not found"))
 }
 
 /// A post as the Posts API returns it.

@@ -4,8 +4,8 @@
 //! the upload token, then `GET /rest/videos/{urn}` answers PROCESSING and AVAILABLE (or
 //! PROCESSING_FAILED, see [`VideoProcessing`]). The bytes are kept so tests can compare them.
 
-use super::posts::{forbidden, not_found};
-use super::{rest_error, rest_member, unprocessable, LinkedinState};
+use super::errors::{forbidden, not_found, rest_error, unprocessable};
+use super::{rest_member, LinkedinState};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};

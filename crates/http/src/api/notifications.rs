@@ -11,7 +11,8 @@ use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
-use sellcast_app::{notifications, orgs};
+use sellcast_app::authorize::member_role;
+use sellcast_app::notifications;
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -84,7 +85,7 @@ pub async fn list(
 ) -> ApiResult<Json<NotificationList>> {
     let p = page(q.limit, q.cursor.as_deref())?;
     // Notifications are the caller's own, but a non-member still gets the org's 404.
-    orgs::member_role(&s.app, &actor, &org_id).await?;
+    member_role(&s.app, &actor, &org_id).await?;
     let (rows, next_cursor, unread_count) =
         notifications::list(&s.app, &actor, Some(&org_id), q.unread.unwrap_or(false), &p).await?;
     Ok(Json(NotificationList { items: rows.into_iter().map(Notification::from).collect(), next_cursor, unread_count }))
@@ -107,7 +108,7 @@ pub async fn mark_read(
     ApiPath(org_id): ApiPath<String>,
     ApiJson(r): ApiJson<MarkReadRequest>,
 ) -> ApiResult<Json<MarkedRead>> {
-    orgs::member_role(&s.app, &actor, &org_id).await?;
+    member_role(&s.app, &actor, &org_id).await?;
     let marked = notifications::mark_read(&s.app, &actor, Some(&org_id), r.id.as_deref()).await?;
     Ok(Json(MarkedRead { marked }))
 }

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use sellcast_app::orgs;
+use sellcast_app::{authorize, orgs};
 use sellcast_domain::Role;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -115,7 +115,7 @@ pub async fn update(
     ApiJson(r): ApiJson<OrgRequest>,
 ) -> ApiResult<Json<Organization>> {
     let org = orgs::rename(&s.app, &actor, &org_id, &r.name).await?;
-    let role = orgs::member_role(&s.app, &actor, &org_id).await?;
+    let role = authorize::member_role(&s.app, &actor, &org_id).await?;
     Ok(Json(Organization::with_role(org, role)))
 }
 

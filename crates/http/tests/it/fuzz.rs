@@ -71,7 +71,7 @@ async fn random_requests_never_fail_the_server(b: Backend) {
         !(p == "/api/v1/auth/logout" || (*m == Method::DELETE && p == "/api/v1/me") || p.ends_with("/events"))
     });
 
-    let cases = std::env::var("SELLCAST_FUZZ_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(400);
+    let cases = std::env::var("SELLCAST_TEST_FUZZ_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(400);
     let mut runner = TestRunner::new(PropConfig { cases, failure_persistence: None, ..PropConfig::default() });
     let strategy = (0..operations.len(), json_value(), segment(), segment(), any::<bool>(), "[a-z=&%0-9]{0,30}");
     let handle = tokio::runtime::Handle::current();

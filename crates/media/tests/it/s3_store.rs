@@ -29,13 +29,13 @@ impl Drop for S3sFs {
 }
 
 fn binary() -> PathBuf {
-    let path = match std::env::var_os("SELLCAST_S3S_FS") {
+    let path = match std::env::var_os("SELLCAST_TEST_S3S_FS") {
         Some(path) => PathBuf::from(path),
         None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.ci/tools/bin/s3s-fs"),
     };
     assert!(
         path.is_file(),
-        "s3s-fs not found at {}: run `bash .ci/s3s.sh` to install it (or set SELLCAST_S3S_FS to its path)",
+        "s3s-fs not found at {}: run `bash .ci/s3s.sh` to install it (or set SELLCAST_TEST_S3S_FS to its path)",
         path.display()
     );
     path

@@ -9,7 +9,7 @@ use sellcast_store::{calendar, channels, clients, orgs, users, StoreError, Store
 
 fn assert_conflict(result: StoreResult<()>, name: &str) {
     match result {
-        Err(StoreError::Conflict { constraint }) => assert_eq!(constraint, name),
+        Err(StoreError::Conflict { constraint }) => assert_eq!(constraint.name(), name),
         other => panic!("expected a conflict on {name}, got {other:?}"),
     }
 }

@@ -13,8 +13,8 @@ use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use sellcast_app::authorize::authorize;
 use sellcast_app::media::{self, Upload};
-use sellcast_app::orgs;
 use sellcast_domain::{Permission, Platform};
 use serde::Deserialize;
 use serde_json::json;
@@ -101,7 +101,7 @@ pub async fn upload(
     req: Request,
 ) -> Response {
     // Refuse non-members and viewers before they send a large body (the app checks again).
-    let form = match orgs::authorize(&s.app, &actor, &org_id, Permission::PostCreate).await {
+    let form = match authorize(&s.app, &actor, &org_id, Permission::PostCreate).await {
         Ok(_) => read_form(&s, req).await,
         Err(e) => Err(ApiError::from(e)),
     };

@@ -51,8 +51,8 @@ pub struct Driver {
 
 impl Driver {
     pub async fn start() -> Driver {
-        let chromium = tool("SELLCAST_CHROMIUM", "/usr/bin/chromium");
-        let chromedriver = tool("SELLCAST_CHROMEDRIVER", "/usr/bin/chromedriver");
+        let chromium = tool("SELLCAST_TEST_CHROMIUM", "/usr/bin/chromium");
+        let chromedriver = tool("SELLCAST_TEST_CHROMEDRIVER", "/usr/bin/chromedriver");
         let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
         let process = Command::new(chromedriver)
             .arg(format!("--port={port}"))

@@ -5,27 +5,16 @@
 //! published variants carry real sandbox ids and links, failures carry the platform's error
 //! and raise notifications, and a revoked channel ends up needing a reconnect.
 
-mod content;
-mod network;
-
-use crate::channels::connect::{self, ConnectInput, Started};
-use crate::clients::{self, ClientInput};
-use crate::context::{Actor, RequestMeta};
-use crate::error::{AppError, AppResult};
-use crate::posts::enqueue::PublishVariant;
-use crate::posts::publish;
-use crate::posts::{self, schedule, PostInput, VariantInput};
-use crate::{accounts, invites, App};
+use super::content::{self, Fate, CHANNELS, CLIENTS, FAILURES, REVOKED, REVOKED_CHANNEL, TEAM};
+use super::network::{DemoSandbox, Faults};
 use chrono::{DateTime, Duration, Utc};
-use content::{Fate, CHANNELS, CLIENTS, FAILURES, REVOKED, REVOKED_CHANNEL, TEAM};
-use network::{DemoSandbox, Faults};
+use sellcast_app::channels::connect::{self, ConnectInput, Started};
+use sellcast_app::clients::{self, ClientInput};
+use sellcast_app::posts::{self, schedule, PostInput, VariantInput};
+use sellcast_app::{accounts, invites, notifications, orgs, replay, Actor, App, AppError, AppResult, RequestMeta};
+use sellcast_domain::pagination::{decode_cursor, Page, MAX_LIMIT};
 use sellcast_domain::{validation as v, Platform, Role};
 use sellcast_platforms::PlatformError;
-use sellcast_queue::job::JobError;
-use sellcast_queue::ops::{self as jobs, Transition};
-use sellcast_queue::{Backoff, JobArgs, JobRow, JobState, Outcome};
-use sellcast_store::posts::PostFilter;
-use sellcast_store::{notifications, orgs, users};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
@@ -57,21 +46,15 @@ pub enum Seeded {
     },
 }
 
-/// Who runs the demo's publish jobs (the lease owner in the job table).
-const LEASE_OWNER: &str = "sellcast-seed-demo";
-
 /// Fill a new organization with demo data. `app` must not be shared yet: the demo installs
 /// its own view of the sandbox network in it.
 pub async fn seed(mut app: Arc<App>, opts: &DemoOptions) -> AppResult<Seeded> {
     let email = v::normalize_email(&opts.email);
-    {
-        let mut c = app.db.read().await?;
-        if users::by_email(c.conn(), &email).await?.is_some() {
-            return Ok(Seeded::AlreadyThere { email });
-        }
+    if accounts::user_id_by_email(&app, &email).await?.is_some() {
+        return Ok(Seeded::AlreadyThere { email });
     }
     let faults = Arc::new(Faults::default());
-    let sandbox = crate::channels::adapter(&app, Platform::Sandbox)?;
+    let sandbox = sellcast_app::channels::adapter(&app, Platform::Sandbox)?;
     Arc::get_mut(&mut app)
         .ok_or_else(|| AppError::internal("the demo seeder needs an app of its own"))?
         .adapters
@@ -91,18 +74,12 @@ fn set_clock(app: &App, at: DateTime<Utc>) {
 async fn build(app: &App, opts: &DemoOptions, email: &str, faults: &Faults, now: DateTime<Utc>) -> AppResult<Summary> {
     let start = now - Duration::days(24);
     set_clock(app, start);
-    let first_user = {
-        let mut c = app.db.read().await?;
-        users::list(c.conn(), 1).await?.is_empty()
-    };
+    let first_user = accounts::instance_is_empty(app).await?;
     let owner =
         accounts::create_user_admin(app, email, "Dana Demo", &opts.password, first_user, Some(&opts.org_name)).await?;
     let owner = Actor::of(&owner.id, &RequestMeta::default());
-    let org_id = {
-        let mut c = app.db.read().await?;
-        let mine = orgs::for_user(c.conn(), &owner.user_id, None, 10).await?;
-        mine.into_iter().next().ok_or_else(|| AppError::internal("the demo organization was not created"))?.id
-    };
+    let (mine, _) = orgs::list_mine(app, &owner, &Page::first(10)).await?;
+    let org_id = mine.into_iter().next().ok_or_else(|| AppError::internal("the demo organization was not created"))?.id;
 
     let mut client_ids = Vec::new();
     for (i, c) in CLIENTS.iter().enumerate() {
@@ -140,17 +117,13 @@ async fn build(app: &App, opts: &DemoOptions, email: &str, faults: &Faults, now:
     for (i, (name, local, role)) in TEAM.iter().enumerate() {
         set_clock(app, start + Duration::hours(2 + i as i64));
         let member_email = format!("{local}@sellcast.local");
-        let existing = {
-            let mut c = app.db.read().await?;
-            users::by_email(c.conn(), &member_email).await?
-        };
-        let user = match existing {
-            Some(u) => u.into(),
-            None => accounts::create_user_admin(app, &member_email, name, &opts.password, false, None).await?,
+        let user_id = match accounts::user_id_by_email(app, &member_email).await? {
+            Some(id) => id,
+            None => accounts::create_user_admin(app, &member_email, name, &opts.password, false, None).await?.id,
         };
         let invite = invites::create(app, &owner, &org_id, &member_email, *role).await?;
         set_clock(app, start + Duration::hours(2 + i as i64) + Duration::minutes(25));
-        let member = Actor::of(&user.id, &RequestMeta::default());
+        let member = Actor::of(&user_id, &RequestMeta::default());
         invites::accept(app, &member, &invite.token).await?;
         if role.can(sellcast_domain::Permission::PostCreate) {
             authors.push(member);
@@ -235,70 +208,10 @@ async fn build(app: &App, opts: &DemoOptions, email: &str, faults: &Faults, now:
     due.dedup();
     for at in due {
         set_clock(app, at + Duration::seconds(2));
-        run_due(app, &ours).await?;
+        replay::publish_due(app, &ours).await?;
     }
     set_clock(app, Utc::now());
     summary(app, &owner, org_id, opts, email, team, client_ids.len(), channel_ids.len()).await
-}
-
-/// Run the publish jobs due now, as the worker would; jobs that are not the demo's (another
-/// org's, on a shared instance) are handed back untouched.
-async fn run_due(app: &App, ours: &HashSet<String>) -> AppResult<()> {
-    let now = app.clock.now();
-    let claimed = {
-        let mut tx = app.db.begin().await?;
-        let rows =
-            jobs::claim(tx.conn(), PublishVariant::QUEUE, 1000, LEASE_OWNER, now, now + Duration::minutes(15)).await?;
-        tx.commit().await?;
-        rows
-    };
-    let mut foreign = false;
-    for job in claimed {
-        let variant = job.args.0.get("variant_id").and_then(|v| v.as_str()).map(str::to_string);
-        match variant {
-            Some(id) if job.kind == PublishVariant::KIND && ours.contains(&id) => {
-                let outcome = publish::run(app, &id, job.attempt, job.max_attempts).await;
-                settle(app, &job, outcome).await?;
-            }
-            _ => foreign = true,
-        }
-    }
-    if foreign {
-        let mut tx = app.db.begin().await?;
-        jobs::release(tx.conn(), LEASE_OWNER, now).await?;
-        tx.commit().await?;
-    }
-    Ok(())
-}
-
-/// The job's next state after `outcome`, as the worker writes it.
-async fn settle(app: &App, job: &JobRow, outcome: Outcome) -> AppResult<()> {
-    let now = app.clock.now();
-    let mut errors = job.errors.0.clone();
-    let mut note =
-        |e: &str| errors.push(JobError { attempt: job.attempt, at: now, error: e.chars().take(2000).collect() });
-    let (state, run_at, attempt, finished_at) = match &outcome {
-        Outcome::Done => (JobState::Completed, job.run_at, job.attempt, Some(now)),
-        Outcome::Snooze(at) => (JobState::Scheduled, *at, (job.attempt - 1).max(0), None),
-        Outcome::Retry(e) if job.attempt < job.max_attempts => {
-            note(e);
-            let wait = Duration::from_std(Backoff::publish().delay(job.attempt)).unwrap_or_default();
-            (JobState::Retryable, now + wait, job.attempt, None)
-        }
-        Outcome::Retry(e) | Outcome::Discard(e) => {
-            note(e);
-            (JobState::Dead, job.run_at, job.attempt, Some(now))
-        }
-        Outcome::Cancel(e) => {
-            note(e);
-            (JobState::Cancelled, job.run_at, job.attempt, Some(now))
-        }
-    };
-    let mut tx = app.db.begin().await?;
-    let t = Transition { state, run_at, attempt, errors: &errors, finished_at };
-    jobs::transition(tx.conn(), job.id, LEASE_OWNER, &t).await?;
-    tx.commit().await?;
-    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -312,12 +225,18 @@ async fn summary(
     clients: usize,
     channels: usize,
 ) -> AppResult<Summary> {
-    let mut c = app.db.read().await?;
-    let mut posts = BTreeMap::new();
-    for p in sellcast_store::posts::list(c.conn(), &org_id, &PostFilter::default(), None, 10_000).await? {
-        *posts.entry(p.status.to_string()).or_insert(0) += 1;
+    // Through the posts use case, a page at a time, as the owner sees them.
+    let mut by_status = BTreeMap::new();
+    let mut page = Page::first(MAX_LIMIT);
+    loop {
+        let (views, next) = posts::list(app, owner, &org_id, &Default::default(), &page).await?;
+        for view in views {
+            *by_status.entry(view.post.status.to_string()).or_insert(0) += 1;
+        }
+        let Some(before) = next.as_deref().and_then(decode_cursor) else { break };
+        page = Page { limit: MAX_LIMIT, before: Some(before) };
     }
-    let notifications = notifications::unread_count(c.conn(), &owner.user_id, Some(&org_id)).await?;
+    let notifications = notifications::unread_count(app, owner, Some(&org_id)).await?;
     Ok(Summary {
         org_id,
         org_name: opts.org_name.trim().to_string(),
@@ -325,7 +244,7 @@ async fn summary(
         team,
         clients,
         channels,
-        posts,
+        posts: by_status,
         notifications,
     })
 }
