@@ -4,6 +4,13 @@
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export SELLCAST_TEST_POSTGRES_URL="${SELLCAST_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+CI_START="${CI_START:-$(date +%s)}"
+export CI_START
+
+# A heading with the seconds since CI started, so a log shows where the time goes.
+phase() {
+    echo "== $* (at $(($(date +%s) - CI_START)) s)"
+}
 
 ensure_postgres() {
     if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
@@ -39,9 +46,9 @@ ensure_pds() {
 
 # The real S3 server (s3s-fs from crates.io) the media tests talk to.
 ensure_s3s() {
-    SELLCAST_TEST_S3S_FS="$(bash "$ROOT/.ci/s3s.sh")"
-    export SELLCAST_TEST_S3S_FS
+    bash "$ROOT/.ci/s3s.sh" >/dev/null
 }
+export SELLCAST_TEST_S3S_FS="$ROOT/.ci/tools/bin/s3s-fs"
 
 # Debian's Chromium + chromedriver and axe-core (pinned in .ci/axe/package-lock.json) for the
 # browser tests (crates/http/tests/it/browser.rs).
@@ -54,5 +61,36 @@ ensure_browser() {
     if [ ! -f "$ROOT/.ci/axe/node_modules/axe-core/axe.min.js" ]; then
         echo "installing axe-core from npm"
         npm ci --prefix "$ROOT/.ci/axe" --no-audit --no-fund --loglevel=error
+    fi
+}
+
+ensure_peers() {
+    ensure_postgres
+    ensure_node_peers
+    ensure_python_tools
+    ensure_pds
+    ensure_s3s
+    ensure_browser
+}
+
+# Installing the peers is mostly downloads and one small cargo build: done in the background
+# while the workspace compiles (clippy, then the tests), it costs no wall time. Both scripts
+# run in one shell (.ci/run sources .ci/test), so the second call finds the first's job.
+start_peers() {
+    if [ -z "${CI_PEERS_PID:-}" ]; then
+        CI_PEERS_LOG="$(mktemp)"
+        ensure_peers >"$CI_PEERS_LOG" 2>&1 &
+        CI_PEERS_PID=$!
+    fi
+}
+
+wait_for_peers() {
+    local status=0
+    wait "$CI_PEERS_PID" || status=$?
+    cat "$CI_PEERS_LOG"
+    rm -f "$CI_PEERS_LOG"
+    if [ "$status" -ne 0 ]; then
+        echo "installing the test peers failed (status $status)"
+        exit "$status"
     fi
 }

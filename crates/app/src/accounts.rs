@@ -326,13 +326,21 @@ pub async fn logout(app: &App, actor: &Actor) -> AppResult<()> {
 pub async fn authenticate(app: &App, bearer: &str, meta: RequestMeta) -> AppResult<Actor> {
     let now = app.clock.now();
     let claims = app.jwt.verify(bearer, now)?;
-    let mut c = app.db.read().await?;
-    let session = sessions::by_id(c.conn(), &claims.sid).await?.ok_or(AppError::InvalidToken)?;
-    if session.user_id != claims.sub || session.revoked_at.is_some() || session.expires_at <= now {
+    // The session and its user in one statement: every API request starts here.
+    let found = {
+        let mut c = app.db.read().await?;
+        sessions::with_user(c.conn(), &claims.sid).await?.ok_or(AppError::InvalidToken)?
+    };
+    if found.session_user_id != claims.sub || found.session_revoked_at.is_some() || found.session_expires_at <= now {
         return Err(AppError::InvalidToken);
     }
-    let user = users::by_id(c.conn(), &claims.sub).await?.ok_or(AppError::InvalidToken)?;
-    Ok(Actor { user_id: user.id, session_id: Some(session.id), is_instance_admin: user.is_instance_admin, meta })
+    Ok(Actor {
+        user_id: found.user.id,
+        session_id: Some(found.session_id),
+        is_instance_admin: found.user.is_instance_admin,
+        meta,
+        roles: Default::default(),
+    })
 }
 
 /// Always succeeds from the caller's view, so it cannot be used to probe for accounts.

@@ -9,9 +9,11 @@ use crate::App;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use sellcast_domain::{Permission, PostStatus, VariantStatus};
-use sellcast_store::posts::{self, PostRow};
+use sellcast_store::channels::ChannelRow;
+use sellcast_store::posts::{self, PostRow, VariantRow};
 use sellcast_store::{calendar, channels, orgs};
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// The longest range one calendar request may cover.
 pub const MAX_DAYS: i64 = 62;
@@ -80,25 +82,44 @@ pub async fn days(app: &App, actor: &Actor, org_id: &str, q: &Query<'_>) -> AppR
     }
     let (start, end) = (midnight(tz, q.from)?, midnight(tz, q.to)?);
     let mut c = app.db.read().await?;
-    let rows = posts::in_range(c.conn(), &[org_id.to_string()], start, end, 5000).await?;
+    let rows: Vec<PostRow> = posts::in_range(c.conn(), &[org_id.to_string()], start, end, 5000)
+        .await?
+        .into_iter()
+        .filter(|p| q.client_id.is_none_or(|cid| p.client_id.as_deref() == Some(cid)))
+        .collect();
+    // Three statements whatever the month holds: the posts, their variants, the channels.
+    let ids: Vec<String> = rows.iter().map(|p| p.id.clone()).collect();
+    let mut variants: HashMap<String, Vec<VariantRow>> = HashMap::new();
+    for v in posts::variants_of_posts(c.conn(), &ids).await? {
+        variants.entry(v.post_id.clone()).or_default().push(v);
+    }
+    let mut channel_ids: Vec<String> = variants.values().flatten().map(|v| v.channel_id.clone()).collect();
+    channel_ids.sort_unstable();
+    channel_ids.dedup();
+    let channels: HashMap<String, ChannelRow> = channels::by_ids(c.conn(), &channel_ids)
+        .await?
+        .into_iter()
+        .filter(|ch| ch.org_id == org_id)
+        .map(|ch| (ch.id.clone(), ch))
+        .collect();
     let mut days: Vec<Day> =
         (0..span).map(|i| Day { date: (q.from + Duration::days(i)).to_string(), posts: Vec::new() }).collect();
     for post in rows {
-        if q.client_id.is_some_and(|cid| post.client_id.as_deref() != Some(cid)) {
-            continue;
-        }
         let Some(at) = post.scheduled_at else { continue };
-        let mut chans = Vec::new();
-        for v in posts::variants_of(c.conn(), &post.id).await? {
-            if let Some(ch) = channels::by_id(c.conn(), org_id, &v.channel_id).await? {
-                chans.push(CalendarChannel {
-                    channel_id: ch.id,
-                    platform: ch.platform,
-                    handle: ch.handle,
+        let chans: Vec<CalendarChannel> = variants
+            .remove(&post.id)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|v| {
+                let ch = channels.get(&v.channel_id)?;
+                Some(CalendarChannel {
+                    channel_id: ch.id.clone(),
+                    platform: ch.platform.clone(),
+                    handle: ch.handle.clone(),
                     status: v.status,
-                });
-            }
-        }
+                })
+            })
+            .collect();
         if q.channel_id.is_some_and(|id| !chans.iter().any(|c| c.channel_id == id)) {
             continue;
         }

@@ -1,6 +1,9 @@
 //! Who is asking and from where: carried into every use case for permission checks and the
 //! audit log.
 
+use sellcast_domain::Role;
+use std::sync::{Arc, Mutex};
+
 #[derive(Debug, Clone, Default)]
 pub struct RequestMeta {
     pub ip: Option<String>,
@@ -15,12 +18,36 @@ pub struct Actor {
     pub session_id: Option<String>,
     pub is_instance_admin: bool,
     pub meta: RequestMeta,
+    /// The org role this request already read (an Actor lives for one request).
+    pub roles: RoleMemo,
+}
+
+/// The caller's role in the last org this request checked, so a page that calls several use
+/// cases reads the membership once. Shared by the clones of one Actor.
+#[derive(Debug, Clone, Default)]
+pub struct RoleMemo(Arc<Mutex<Option<(String, Role)>>>);
+
+impl RoleMemo {
+    pub fn get(&self, org_id: &str) -> Option<Role> {
+        let memo = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        memo.as_ref().filter(|(org, _)| org == org_id).map(|(_, role)| *role)
+    }
+
+    pub fn set(&self, org_id: &str, role: Role) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some((org_id.to_string(), role));
+    }
 }
 
 impl Actor {
     /// A user acting outside an authenticated request (sign-up, sign-in, reset, CLI): what
     /// the audit log needs, no session, no instance-admin rights.
     pub fn of(user_id: &str, meta: &RequestMeta) -> Actor {
-        Actor { user_id: user_id.to_string(), session_id: None, is_instance_admin: false, meta: meta.clone() }
+        Actor {
+            user_id: user_id.to_string(),
+            session_id: None,
+            is_instance_admin: false,
+            meta: meta.clone(),
+            roles: RoleMemo::default(),
+        }
     }
 }

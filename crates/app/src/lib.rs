@@ -29,6 +29,7 @@ pub mod rotation;
 pub mod secrets;
 pub mod security;
 pub mod web_session;
+pub mod workspace;
 
 pub use clock::Clock;
 pub use config::Config;

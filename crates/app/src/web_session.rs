@@ -10,7 +10,7 @@ use crate::App;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
-use sellcast_store::{sessions, users};
+use sellcast_store::sessions;
 use sha2::{Digest, Sha256};
 
 /// How long the TOTP step of a sign-in may take after the password was accepted.
@@ -60,24 +60,27 @@ pub async fn authenticate_user(app: &App, cookie: &str, meta: RequestMeta) -> Ap
         return Err(AppError::InvalidToken);
     }
     let now = app.clock.now();
-    let mut c = app.db.read().await?;
-    let session = sessions::by_id(c.conn(), sid).await?.ok_or(AppError::InvalidToken)?;
-    if session.revoked_at.is_some() || session.expires_at <= now {
+    // The session and its user in one statement: every page view starts here.
+    let found = {
+        let mut c = app.db.read().await?;
+        sessions::with_user(c.conn(), sid).await?.ok_or(AppError::InvalidToken)?
+    };
+    if found.session_revoked_at.is_some() || found.session_expires_at <= now {
         return Err(AppError::InvalidToken);
     }
-    let user = users::by_id(c.conn(), &session.user_id).await?.ok_or(AppError::InvalidToken)?;
-    drop(c);
     // Recording use once a minute at most keeps page views read-only.
-    if now - session.last_used_at > chrono::Duration::minutes(1) {
+    if now - found.session_last_used_at > chrono::Duration::minutes(1) {
         let mut tx = app.db.begin().await?;
-        sessions::touch(tx.conn(), &session.id, now).await?;
+        sessions::touch(tx.conn(), &found.session_id, now).await?;
         tx.commit().await?;
     }
+    let user = found.user;
     let actor = Actor {
         user_id: user.id.clone(),
-        session_id: Some(session.id),
+        session_id: Some(found.session_id),
         is_instance_admin: user.is_instance_admin,
         meta,
+        roles: Default::default(),
     };
     Ok((actor, user.into()))
 }

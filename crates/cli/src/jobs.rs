@@ -35,6 +35,7 @@ fn operator() -> Actor {
         session_id: None,
         is_instance_admin: true,
         meta: RequestMeta { user_agent: Some("sellcast-cli".into()), ..Default::default() },
+        roles: Default::default(),
     }
 }
 

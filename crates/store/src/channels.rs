@@ -1,6 +1,7 @@
 //! Channels: connected platform accounts, their sealed credentials, OAuth connect states and
 //! Sellcast's per-server Mastodon app registrations.
 
+use crate::many::select_in;
 use crate::{exec, on, Conn, StoreResult};
 use chrono::{DateTime, Utc};
 use sellcast_domain::ChannelStatus;
@@ -106,6 +107,12 @@ pub async fn by_id(c: Conn<'_>, org_id: &str, id: &str) -> StoreResult<Option<Ch
 }
 
 /// For background jobs, which know only the channel id.
+/// The channels with these ids, whatever their org (callers check the org: a page's own
+/// variants, a publish round that knows only ids).
+pub async fn by_ids(c: Conn<'_>, ids: &[String]) -> StoreResult<Vec<ChannelRow>> {
+    select_in(c, &format!("{COLS} FROM channels"), "id", ids, "").await
+}
+
 pub async fn by_id_any_org(c: Conn<'_>, id: &str) -> StoreResult<Option<ChannelRow>> {
     let sql = format!("SELECT {COLS} FROM channels WHERE id = $1");
     Ok(on!(c, c => sqlx::query_as::<_, ChannelRow>(&sql).bind(id).fetch_optional(c).await)?)

@@ -7,6 +7,7 @@
 mod constraints;
 mod db;
 mod error;
+mod many;
 pub mod schema;
 
 pub mod audit;

@@ -1,5 +1,6 @@
 //! Uploaded media: what was stored, where, and its derived variants.
 
+use crate::many::select_in;
 use crate::{exec, on, Conn, StoreResult};
 use chrono::{DateTime, Utc};
 use sellcast_domain::MediaStatus;
@@ -91,6 +92,12 @@ pub async fn by_id(c: Conn<'_>, org_id: &str, id: &str) -> StoreResult<Option<Me
 }
 
 /// For jobs and signed public links, which know only the id.
+/// The org's media with these ids (any order; missing or other orgs' ids are left out).
+pub async fn by_ids(c: Conn<'_>, org_id: &str, ids: &[String]) -> StoreResult<Vec<MediaRow>> {
+    let rows: Vec<MediaRow> = select_in(c, &format!("{COLS} FROM media"), "id", ids, "").await?;
+    Ok(rows.into_iter().filter(|m| m.org_id == org_id).collect())
+}
+
 pub async fn by_id_any_org(c: Conn<'_>, id: &str) -> StoreResult<Option<MediaRow>> {
     let sql = format!("SELECT {COLS} FROM media WHERE id = $1");
     Ok(on!(c, c => sqlx::query_as::<_, MediaRow>(&sql).bind(id).fetch_optional(c).await)?)

@@ -1,5 +1,6 @@
 //! Posts, their tags and ordered media, and one variant per target channel.
 
+use crate::many::select_in;
 use crate::{exec, on, Conn, StoreResult};
 use chrono::{DateTime, Utc};
 use sellcast_domain::{PostStatus, VariantStatus};
@@ -357,4 +358,27 @@ pub async fn delete_variant(c: Conn<'_>, id: &str) -> StoreResult<()> {
 pub async fn variants_of_channel(c: Conn<'_>, channel_id: &str, status: VariantStatus) -> StoreResult<Vec<VariantRow>> {
     let sql = format!("SELECT {V_COLS} FROM post_variants WHERE channel_id = $1 AND status = $2 ORDER BY id");
     Ok(on!(c, c => sqlx::query_as::<_, VariantRow>(&sql).bind(channel_id).bind(status.as_str()).fetch_all(c).await)?)
+}
+
+/// The variants with these ids (any order; missing ids are left out).
+pub async fn variants_by_ids(c: Conn<'_>, ids: &[String]) -> StoreResult<Vec<VariantRow>> {
+    select_in(c, &format!("{V_COLS} FROM post_variants"), "id", ids, "").await
+}
+
+/// The variants of these posts, each post's in the order `variants_of` gives.
+pub async fn variants_of_posts(c: Conn<'_>, post_ids: &[String]) -> StoreResult<Vec<VariantRow>> {
+    select_in(c, &format!("{V_COLS} FROM post_variants"), "post_id", post_ids, "ORDER BY post_id, created_at, id").await
+}
+
+/// These posts, in id order; `lock`: hold their rows for the rest of the transaction
+/// (PostgreSQL; SQLite's one writer already serializes). Locking in id order keeps two
+/// publish rounds (of this process or another) from deadlocking on each other.
+pub async fn by_ids(c: Conn<'_>, ids: &[String], lock: bool) -> StoreResult<Vec<PostRow>> {
+    let rest = if lock && matches!(c, Conn::Pg(_)) { "ORDER BY id FOR UPDATE" } else { "ORDER BY id" };
+    select_in(c, &format!("{COLS} FROM posts"), "id", ids, rest).await
+}
+
+/// (post id, media id) of these posts' media, each post's in position order.
+pub async fn media_of_posts(c: Conn<'_>, post_ids: &[String]) -> StoreResult<Vec<(String, String)>> {
+    select_in(c, "post_id, media_id FROM post_media", "post_id", post_ids, "ORDER BY post_id, position").await
 }

@@ -1,81 +1,14 @@
-//! Many-row reads and writes for the publisher's group commit: one statement for the variants,
-//! posts or events of every publish attempt gathered in a round, instead of one per attempt.
-//! PostgreSQL binds one array per column (`unnest`, `= ANY`), so each statement's text — and
-//! its prepared plan — is the same whatever the batch size; SQLite gets multi-row `VALUES` and
-//! `IN` lists with positional `?` parameters (each `$N` costs SQLite a linear name lookup).
+//! Many-row writes for the publisher's group commit: one statement for the attempt marks,
+//! results or post statuses of every publish attempt gathered in a round, instead of one per
+//! attempt (the round's reads are the many-id reads of `posts` and `channels`). PostgreSQL
+//! binds one array per column (`unnest`), so each statement's text — and its prepared plan —
+//! is the same whatever the batch size; SQLite gets multi-row `VALUES` with positional `?`.
 
-use crate::channels::{self, ChannelRow};
-use crate::posts::{self, PostRow, VariantRow};
+use crate::many::tuples;
+use crate::posts::VariantRow;
 use crate::{Conn, StoreResult};
 use chrono::{DateTime, Utc};
 use sellcast_domain::PostStatus;
-
-/// `?, ?, …` (n of them).
-fn marks(n: usize) -> String {
-    vec!["?"; n].join(", ")
-}
-
-/// `(?, …), (?, …), …`: `rows` tuples of `cols` positional parameters.
-fn tuples(rows: usize, cols: usize) -> String {
-    let one = format!("({})", marks(cols));
-    vec![one; rows].join(", ")
-}
-
-/// `SELECT {select} WHERE {column} IN ids {rest}`: the rows whose `column` is one of `ids`.
-async fn select_in<T>(c: Conn<'_>, select: &str, column: &str, ids: &[String], rest: &str) -> StoreResult<Vec<T>>
-where
-    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
-        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
-        + Send
-        + Unpin,
-{
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(match c {
-        Conn::Pg(c) => {
-            let sql = format!("SELECT {select} WHERE {column} = ANY($1) {rest}");
-            sqlx::query_as(&sql).bind(ids).fetch_all(c).await?
-        }
-        Conn::Sqlite(c) => {
-            let sql = format!("SELECT {select} WHERE {column} IN ({}) {rest}", marks(ids.len()));
-            let mut q = sqlx::query_as(&sql);
-            for id in ids {
-                q = q.bind(id);
-            }
-            q.fetch_all(c).await?
-        }
-    })
-}
-
-/// The variants with these ids (any order; missing ids are left out).
-pub async fn variants_by_ids(c: Conn<'_>, ids: &[String]) -> StoreResult<Vec<VariantRow>> {
-    select_in(c, &format!("{} FROM post_variants", posts::V_COLS), "id", ids, "").await
-}
-
-/// The variants of these posts, each post's in the order `posts::variants_of` gives.
-pub async fn variants_of_posts(c: Conn<'_>, post_ids: &[String]) -> StoreResult<Vec<VariantRow>> {
-    let select = format!("{} FROM post_variants", posts::V_COLS);
-    select_in(c, &select, "post_id", post_ids, "ORDER BY post_id, created_at, id").await
-}
-
-/// These posts, in id order; `lock`: hold their rows for the rest of the transaction
-/// (PostgreSQL; SQLite's one writer already serializes). Locking in id order keeps two
-/// rounds (of this process or another) from deadlocking on each other.
-pub async fn posts_by_ids(c: Conn<'_>, ids: &[String], lock: bool) -> StoreResult<Vec<PostRow>> {
-    let rest = if lock && matches!(c, Conn::Pg(_)) { "ORDER BY id FOR UPDATE" } else { "ORDER BY id" };
-    select_in(c, &format!("{} FROM posts", posts::COLS), "id", ids, rest).await
-}
-
-/// The channels with these ids, whatever their org (background jobs know only the id).
-pub async fn channels_by_ids(c: Conn<'_>, ids: &[String]) -> StoreResult<Vec<ChannelRow>> {
-    select_in(c, &format!("{} FROM channels", channels::COLS), "id", ids, "").await
-}
-
-/// (post id, media id) of these posts' media, each post's in position order.
-pub async fn media_of_posts(c: Conn<'_>, post_ids: &[String]) -> StoreResult<Vec<(String, String)>> {
-    select_in(c, "post_id, media_id FROM post_media", "post_id", post_ids, "ORDER BY post_id, position").await
-}
 
 /// The start of a publish attempt, as `posts::mark_attempt` records it for one variant.
 pub struct AttemptMark<'a> {
@@ -228,15 +161,4 @@ pub async fn set_post_statuses(c: Conn<'_>, rows: &[PostStatusMark<'_>], now: Da
             q.bind(now).execute(c).await?.rows_affected()
         }
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn placeholders_are_positional() {
-        assert_eq!(marks(3), "?, ?, ?");
-        assert_eq!(tuples(2, 2), "(?, ?), (?, ?)");
-    }
 }

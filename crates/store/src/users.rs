@@ -20,8 +20,11 @@ pub struct UserRow {
     pub updated_at: DateTime<Utc>,
 }
 
-const COLS: &str =
+pub(crate) const COLS: &str =
     "id, email, name, password_hash, timezone, is_instance_admin, totp_secret, totp_enabled, created_at, updated_at";
+/// `COLS` of the table aliased `u`, for joins.
+pub(crate) const U_COLS: &str = "u.id, u.email, u.name, u.password_hash, u.timezone, u.is_instance_admin, \
+    u.totp_secret, u.totp_enabled, u.created_at, u.updated_at";
 
 pub async fn insert(c: Conn<'_>, u: &UserRow) -> StoreResult<()> {
     let sql = format!("INSERT INTO users ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");

@@ -2,7 +2,7 @@
 
 use super::enqueue;
 use super::input::{clean_campaign, clean_tags, PostInput, VariantInput};
-use super::load::{current_inputs, load_view, record};
+use super::load::{current_inputs, load_view, load_views, record};
 use super::schedule;
 use super::status_event::emit_for_view;
 use super::validate;
@@ -172,11 +172,7 @@ pub async fn list(
     let mut c = app.db.read().await?;
     let rows = posts::list(c.conn(), org_id, &query.into(), page.before.as_deref(), page.fetch_limit()).await?;
     let (rows, next) = page.finish(rows, |r| &r.id);
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        out.push(load_view(c.conn(), r).await?);
-    }
-    Ok((out, next))
+    Ok((load_views(c.conn(), rows).await?, next))
 }
 
 pub async fn update(app: &App, actor: &Actor, org_id: &str, id: &str, input: PostInput) -> AppResult<PostView> {

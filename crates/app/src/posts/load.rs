@@ -6,19 +6,55 @@ use crate::audit::{self, Entry};
 use crate::context::Actor;
 use crate::error::{AppError, AppResult};
 use sellcast_store::channels::{self, ChannelRow};
-use sellcast_store::posts::{self, PostRow};
+use sellcast_store::posts::{self, PostRow, VariantRow};
 use sellcast_store::Conn;
 use serde_json::Value;
+use std::collections::HashMap;
 
-pub(crate) async fn load_view(mut c: Conn<'_>, post: PostRow) -> AppResult<PostView> {
-    let media_ids = posts::media_of(c.re(), &post.id).await?;
-    let mut variants = Vec::new();
-    for v in posts::variants_of(c.re(), &post.id).await? {
-        let ch = channels::by_id(c.re(), &post.org_id, &v.channel_id).await?;
-        let (platform, channel_handle) = ch.map(|c| (c.platform, c.handle)).unwrap_or_default();
-        variants.push(VariantView { variant: v.into(), platform, channel_handle });
+/// One post as the use cases hand it out.
+pub(crate) async fn load_view(c: Conn<'_>, post: PostRow) -> AppResult<PostView> {
+    load_views(c, vec![post]).await?.pop().ok_or_else(|| AppError::internal("a loaded post vanished"))
+}
+
+/// These posts as the use cases hand them out, in the same order, in three statements
+/// whatever their number: their variants, their media, and their variants' channels.
+pub(crate) async fn load_views(mut c: Conn<'_>, rows: Vec<PostRow>) -> AppResult<Vec<PostView>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(PostView { post: post.into(), media_ids, variants })
+    let ids: Vec<String> = rows.iter().map(|p| p.id.clone()).collect();
+    let mut variants: HashMap<String, Vec<VariantRow>> = HashMap::new();
+    for v in posts::variants_of_posts(c.re(), &ids).await? {
+        variants.entry(v.post_id.clone()).or_default().push(v);
+    }
+    let mut media: HashMap<String, Vec<String>> = HashMap::new();
+    for (post_id, media_id) in posts::media_of_posts(c.re(), &ids).await? {
+        media.entry(post_id).or_default().push(media_id);
+    }
+    let mut channel_ids: Vec<String> = variants.values().flatten().map(|v| v.channel_id.clone()).collect();
+    channel_ids.sort_unstable();
+    channel_ids.dedup();
+    let channels: HashMap<String, ChannelRow> =
+        channels::by_ids(c, &channel_ids).await?.into_iter().map(|ch| (ch.id.clone(), ch)).collect();
+    Ok(rows
+        .into_iter()
+        .map(|post| {
+            let variants = variants
+                .remove(&post.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|v| {
+                    // A channel of another org is never shown (ids come from this org's rows).
+                    let ch = channels.get(&v.channel_id).filter(|ch| ch.org_id == post.org_id);
+                    let (platform, channel_handle) =
+                        ch.map(|ch| (ch.platform.clone(), ch.handle.clone())).unwrap_or_default();
+                    VariantView { variant: v.into(), platform, channel_handle }
+                })
+                .collect();
+            let media_ids = media.remove(&post.id).unwrap_or_default();
+            PostView { post: post.into(), media_ids, variants }
+        })
+        .collect())
 }
 
 pub(crate) async fn current_inputs(c: Conn<'_>, post_id: &str) -> AppResult<Vec<VariantInput>> {

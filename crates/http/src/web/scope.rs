@@ -8,18 +8,9 @@ use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use sellcast_app::orgs::Org;
-use sellcast_app::{notifications, orgs, Actor, AppError};
-use sellcast_domain::pagination::Page;
+use sellcast_app::{workspace, Actor, AppError};
 use sellcast_domain::{Permission, Role};
 use std::collections::HashMap;
-
-/// The workspaces in the switcher (a user in more is rare; the rest are a page away).
-const SWITCHER_ORGS: u32 = 50;
-
-async fn my_orgs(state: &AppState, actor: &Actor) -> WebResult<Vec<(String, String)>> {
-    let (rows, _) = orgs::list_mine(&state.app, actor, &Page::first(SWITCHER_ORGS)).await?;
-    Ok(rows.into_iter().map(|o| (o.id, o.name)).collect())
-}
 
 /// The frame around the viewer's pages: who they are, their workspaces, their unread count.
 fn shell(viewer: &Viewer, org: Option<OrgNav>, orgs: Vec<(String, String)>, unread: i64) -> Shell {
@@ -47,9 +38,9 @@ impl FromRequestParts<AppState> for Signed {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> WebResult<Self> {
         let viewer = Viewer::from_request_parts(parts, state).await?;
-        let orgs = my_orgs(state, &viewer.actor).await?;
-        let unread = notifications::unread_count(&state.app, &viewer.actor, None).await?;
-        let shell = shell(&viewer, None, orgs, unread);
+        let frame = workspace::frame(&state.app, &viewer.actor, None).await?;
+        let orgs = frame.orgs.into_iter().map(|o| (o.id, o.name)).collect();
+        let shell = shell(&viewer, None, orgs, frame.unread);
         Ok(Signed { viewer, shell })
     }
 }
@@ -94,14 +85,14 @@ impl FromRequestParts<AppState> for OrgScope {
             .await
             .map_err(|_| WebError::not_found())?;
         let org_id = params.0.get("org_id").cloned().ok_or_else(WebError::not_found)?;
-        let (org, role) = orgs::get(&state.app, &viewer.actor, &org_id).await.map_err(|e| match e {
+        let frame = workspace::frame(&state.app, &viewer.actor, Some(&org_id)).await.map_err(|e| match e {
             AppError::NotFound(_) | AppError::Forbidden(_) => WebError::not_found(),
             other => other.into(),
         })?;
-        let orgs = my_orgs(state, &viewer.actor).await?;
-        let unread = notifications::unread_count(&state.app, &viewer.actor, Some(&org.id)).await?;
+        let (org, role) = frame.current.ok_or_else(WebError::not_found)?;
+        let orgs = frame.orgs.into_iter().map(|o| (o.id, o.name)).collect();
         let nav = OrgNav { id: org.id.clone(), name: org.name.clone(), role };
-        let shell = shell(&viewer, Some(nav), orgs, unread);
+        let shell = shell(&viewer, Some(nav), orgs, frame.unread);
         Ok(OrgScope { viewer, org, role, shell })
     }
 }

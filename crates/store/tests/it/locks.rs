@@ -4,7 +4,7 @@
 //! never wait for it.
 
 use crate::support::*;
-use sellcast_store::{orgs, posts, publishing, Conn, Db};
+use sellcast_store::{orgs, posts, Conn, Db};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +14,7 @@ const WAIT: Duration = Duration::from_secs(10);
 /// One of the store's locking reads.
 #[derive(Clone, Debug)]
 enum Lock {
-    /// `publishing::posts_by_ids(…, lock = true)`
+    /// `posts::by_ids(…, lock = true)`
     Posts(Vec<String>),
     /// `posts::post_for_update`
     Post(String),
@@ -26,7 +26,7 @@ enum Lock {
 
 async fn take(c: Conn<'_>, lock: &Lock) {
     match lock {
-        Lock::Posts(ids) => assert_eq!(publishing::posts_by_ids(c, ids, true).await.unwrap().len(), ids.len()),
+        Lock::Posts(ids) => assert_eq!(posts::by_ids(c, ids, true).await.unwrap().len(), ids.len()),
         Lock::Post(id) => assert!(posts::post_for_update(c, id).await.unwrap().is_some()),
         Lock::Variant(id) => assert!(posts::variant_for_update(c, id).await.unwrap().is_some()),
         Lock::Org(id) => orgs::lock(c, id).await.unwrap(),
@@ -53,7 +53,7 @@ async fn a_lock_holds_until_its_transaction_ends(db: &Db, lock: &Lock, plain_rea
     let second = second_taker(db, lock, &released);
     // A plain read of the same rows does not wait for the lock.
     let mut c = db.read().await.unwrap();
-    let read = tokio::time::timeout(WAIT, publishing::posts_by_ids(c.conn(), plain_read, false)).await;
+    let read = tokio::time::timeout(WAIT, posts::by_ids(c.conn(), plain_read, false)).await;
     assert_eq!(read.expect("a plain read waited for a lock").unwrap().len(), plain_read.len());
     drop(c);
     tokio::time::sleep(Duration::from_millis(300)).await;

@@ -5,7 +5,7 @@ mod constraints;
 mod events;
 mod events_commit;
 mod locks;
+mod many_reads;
 mod migrations;
 mod publishing_marks;
-mod publishing_reads;
 mod support;

@@ -190,9 +190,9 @@ async fn a_full_round_fits_one_statement_each(b: Backend) {
 
     let t0 = now();
     let mut tx = db.begin().await.unwrap();
-    let read = publishing::variants_by_ids(tx.conn(), &ids).await.unwrap();
+    let read = posts::variants_by_ids(tx.conn(), &ids).await.unwrap();
     assert_eq!(read.len(), ROUND);
-    assert_eq!(publishing::posts_by_ids(tx.conn(), &post_ids, true).await.unwrap().len(), ROUND);
+    assert_eq!(posts::by_ids(tx.conn(), &post_ids, true).await.unwrap().len(), ROUND);
     let after: Vec<VariantRow> =
         read.iter().map(|r| VariantRow { status: VariantStatus::Publishing, attempts: 1, ..r.clone() }).collect();
     let marks: Vec<AttemptMark<'_>> =
@@ -213,12 +213,12 @@ async fn a_full_round_fits_one_statement_each(b: Backend) {
     tx.commit().await.unwrap();
 
     let mut c = db.read().await.unwrap();
-    let stored = publishing::variants_of_posts(c.conn(), &post_ids).await.unwrap();
+    let stored = posts::variants_of_posts(c.conn(), &post_ids).await.unwrap();
     assert!(stored.iter().all(|v| v.status == "published" && v.attempts == 1), "every row of the round");
     let by_variant: std::collections::HashMap<&str, &str> =
         ids.iter().map(String::as_str).zip(platform_ids.iter().map(String::as_str)).collect();
     assert!(stored.iter().all(|v| v.platform_post_id.as_deref() == by_variant.get(v.id.as_str()).copied()));
-    let posts_now = publishing::posts_by_ids(c.conn(), &post_ids, false).await.unwrap();
+    let posts_now = posts::by_ids(c.conn(), &post_ids, false).await.unwrap();
     assert!(posts_now.iter().all(|p| p.status == "published" && p.published_at == Some(t0)));
     drop(c); // an open connection would keep the pool from closing
     t.drop_schema().await;

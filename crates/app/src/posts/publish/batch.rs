@@ -17,9 +17,9 @@ use crate::posts::status_event::PostStatusChanged;
 use chrono::{DateTime, Utc};
 use sellcast_domain::VariantStatus;
 use sellcast_platforms::Published;
-use sellcast_store::channels::ChannelRow;
+use sellcast_store::channels::{self, ChannelRow};
 use sellcast_store::events::{self as store_events, NewEvent};
-use sellcast_store::posts::{PostRow, VariantRow};
+use sellcast_store::posts::{self, PostRow, VariantRow};
 use sellcast_store::publishing::{self as bulk, AttemptMark, PostStatusMark, PublishedMark};
 use sellcast_store::Db;
 use std::collections::{HashMap, HashSet};
@@ -210,16 +210,16 @@ fn unique(ids: impl Iterator<Item = String>) -> Vec<String> {
 async fn preload(db: &Db, ids: &[String]) -> AppResult<HashMap<String, Loaded>> {
     let mut c = db.read().await?;
     let variants: Vec<VariantRow> =
-        bulk::variants_by_ids(c.conn(), ids).await?.into_iter().filter(|v| !settled(v)).collect();
+        posts::variants_by_ids(c.conn(), ids).await?.into_iter().filter(|v| !settled(v)).collect();
     let post_ids = unique(variants.iter().map(|v| v.post_id.clone()));
     let channel_ids = unique(variants.iter().map(|v| v.channel_id.clone()));
     let media_post_ids = unique(variants.iter().filter(|v| v.media_ids.is_none()).map(|v| v.post_id.clone()));
     let posts: HashMap<String, PostRow> =
-        bulk::posts_by_ids(c.conn(), &post_ids, false).await?.into_iter().map(|p| (p.id.clone(), p)).collect();
+        posts::by_ids(c.conn(), &post_ids, false).await?.into_iter().map(|p| (p.id.clone(), p)).collect();
     let channels: HashMap<String, ChannelRow> =
-        bulk::channels_by_ids(c.conn(), &channel_ids).await?.into_iter().map(|ch| (ch.id.clone(), ch)).collect();
+        channels::by_ids(c.conn(), &channel_ids).await?.into_iter().map(|ch| (ch.id.clone(), ch)).collect();
     let mut media: HashMap<String, Vec<String>> = HashMap::new();
-    for (post_id, media_id) in bulk::media_of_posts(c.conn(), &media_post_ids).await? {
+    for (post_id, media_id) in posts::media_of_posts(c.conn(), &media_post_ids).await? {
         media.entry(post_id).or_default().push(media_id);
     }
     let mut out = HashMap::with_capacity(variants.len());
@@ -269,9 +269,9 @@ async fn write(
     // `set_post_status`).
     let changed = candidates.iter().filter(|c| marked.contains(&c.after.id)).map(|c| c.loaded.post.id.clone());
     let post_ids = unique(changed.chain(finishes.iter().map(|f| f.post_id.clone())));
-    let posts = bulk::posts_by_ids(tx.conn(), &post_ids, true).await?;
+    let posts = posts::by_ids(tx.conn(), &post_ids, true).await?;
     let mut variants: HashMap<String, Vec<VariantRow>> = HashMap::new();
-    for v in bulk::variants_of_posts(tx.conn(), &post_ids).await? {
+    for v in posts::variants_of_posts(tx.conn(), &post_ids).await? {
         variants.entry(v.post_id.clone()).or_default().push(v);
     }
     let mut after: Vec<(PostRow, Vec<VariantRow>, bool)> = Vec::with_capacity(posts.len());

@@ -1,9 +1,9 @@
-//! The publisher's many-row reads (`publishing::*_by_ids`, `*_of_posts`): `= ANY($1)` on
-//! PostgreSQL, an `IN (?, …)` list on SQLite; each finds every id asked for once, in the order
-//! its doc gives, with the same columns as the one-row reads.
+//! Many-row reads (`posts::variants_by_ids`, `posts::by_ids`, `channels::by_ids`,
+//! `*_of_posts`), used by page reads and the publisher's rounds: `= ANY($1)` on PostgreSQL, an
+//! `IN (?, …)` list on SQLite; each finds every id asked for once, in the order its doc gives,
+//! with the same columns as the one-row reads.
 
 use crate::support::*;
-use sellcast_store::publishing;
 use sellcast_store::{channels, posts};
 
 async fn many_row_reads_find_each_id_once_in_order(b: Backend) {
@@ -34,7 +34,7 @@ async fn many_row_reads_find_each_id_once_in_order(b: Backend) {
     let mut asked = variant_ids.clone();
     asked.push("no-such-variant".into());
     asked.push(variant_ids[0].clone());
-    let found = publishing::variants_by_ids(c.conn(), &asked).await.unwrap();
+    let found = posts::variants_by_ids(c.conn(), &asked).await.unwrap();
     let mut found_ids: Vec<String> = found.iter().map(|v| v.id.clone()).collect();
     found_ids.sort();
     let mut expected = variant_ids.clone();
@@ -44,10 +44,10 @@ async fn many_row_reads_find_each_id_once_in_order(b: Backend) {
         let one = posts::variant(c.conn(), &v.id).await.unwrap().unwrap();
         assert_eq!(json(v), json(&one), "the same columns as the one-row read");
     }
-    assert!(publishing::variants_by_ids(c.conn(), &[]).await.unwrap().is_empty());
+    assert!(posts::variants_by_ids(c.conn(), &[]).await.unwrap().is_empty());
 
     // Grouped by post (in post id order), each post's variants in `variants_of` order.
-    let grouped = publishing::variants_of_posts(c.conn(), &post_ids).await.unwrap();
+    let grouped = posts::variants_of_posts(c.conn(), &post_ids).await.unwrap();
     let mut sorted_posts = post_ids.clone();
     sorted_posts.sort();
     let mut expected = Vec::new();
@@ -62,11 +62,11 @@ async fn many_row_reads_find_each_id_once_in_order(b: Backend) {
     // Posts in id order whatever the order asked; unknown ids left out.
     let mut asked = post_ids.clone();
     asked.push("no-such-post".into());
-    let found = publishing::posts_by_ids(c.conn(), &asked, false).await.unwrap();
+    let found = posts::by_ids(c.conn(), &asked, false).await.unwrap();
     assert_eq!(found.iter().map(|p| p.id.clone()).collect::<Vec<_>>(), sorted_posts);
     let one = posts::by_id(c.conn(), &org.id, &found[0].id).await.unwrap().unwrap();
     assert_eq!(json(&found[0]), json(&one));
-    assert!(publishing::posts_by_ids(c.conn(), &[], false).await.unwrap().is_empty());
+    assert!(posts::by_ids(c.conn(), &[], false).await.unwrap().is_empty());
     drop(c); // an open connection would keep the pool from closing
     t.drop_schema().await;
 }
@@ -80,7 +80,7 @@ async fn channels_are_found_in_any_org(b: Backend) {
     let mut c = db.read().await.unwrap();
     let mut asked = ids.clone();
     asked.push("no-such-channel".into());
-    let found = publishing::channels_by_ids(c.conn(), &asked).await.unwrap();
+    let found = channels::by_ids(c.conn(), &asked).await.unwrap();
     let mut found_ids: Vec<String> = found.iter().map(|ch| ch.id.clone()).collect();
     found_ids.sort();
     ids.sort();
@@ -109,7 +109,7 @@ async fn media_of_posts_are_grouped_by_post_in_position_order(b: Backend) {
 
     let mut c = db.read().await.unwrap();
     let asked = [bare.id.clone(), p1.id.clone(), p0.id.clone()];
-    let got = publishing::media_of_posts(c.conn(), &asked).await.unwrap();
+    let got = posts::media_of_posts(c.conn(), &asked).await.unwrap();
     let pair = |p: &str, media: &str| (p.to_string(), media.to_string());
     let (first, second) = if p0.id < p1.id { (&p0, &p1) } else { (&p1, &p0) };
     let mut expected: Vec<(String, String)> = Vec::new();
@@ -119,7 +119,7 @@ async fn media_of_posts_are_grouped_by_post_in_position_order(b: Backend) {
     assert_eq!(got, expected);
     let of_p0: Vec<&str> = got.iter().filter(|(p, _)| *p == p0.id).map(|(_, media)| media.as_str()).collect();
     assert_eq!(of_p0, vec![m[2].as_str(), m[0].as_str(), m[1].as_str()], "in position order");
-    assert!(publishing::media_of_posts(c.conn(), std::slice::from_ref(&bare.id)).await.unwrap().is_empty());
+    assert!(posts::media_of_posts(c.conn(), std::slice::from_ref(&bare.id)).await.unwrap().is_empty());
     drop(c); // an open connection would keep the pool from closing
     t.drop_schema().await;
 }
