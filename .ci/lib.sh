@@ -4,6 +4,10 @@
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export SELLCAST_TEST_POSTGRES_URL="${SELLCAST_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+# A clean build from scratch (CI's case) is quicker without incremental caches and debug info;
+# a failing assertion still names its file and line. Every script sets the same, so clippy,
+# the tests and schemathesis share one build.
+export CARGO_INCREMENTAL=0 CARGO_PROFILE_DEV_DEBUG=0
 CI_START="${CI_START:-$(date +%s)}"
 export CI_START
 

@@ -9,7 +9,7 @@
 #
 # Knobs (environment): BACKENDS ("sqlite postgres"), CONNECTIONS ("16 256"), DURATION (10s),
 # POSTS (1000), SELLCAST_BENCH_POSTGRES_URL (postgres://postgres@127.0.0.1:5432/postgres; each
-# run makes and drops its own schema there), OUT_DIR (raw wrk output and logs; a new temp dir),
+# run makes and drops its own schema there), RESULTS_DIR (raw wrk output and logs; a new temp dir),
 # ONLY (a space-separated subset of the request names below).
 set -euo pipefail
 
@@ -20,9 +20,9 @@ CONNECTIONS="${CONNECTIONS:-16 256}"
 DURATION="${DURATION:-10s}"
 POSTS="${POSTS:-1000}"
 PG_URL="${SELLCAST_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
-OUT_DIR="${OUT_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/sellcast-api-bench.XXXXXX")}"
+RESULTS_DIR="${RESULTS_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/sellcast-api-bench.XXXXXX")}"
 PORT="${PORT:-18080}"
-mkdir -p "$OUT_DIR"
+mkdir -p "$RESULTS_DIR"
 
 log() { echo "[api-bench] $*" >&2; }
 die() {
@@ -40,7 +40,8 @@ ensure_tools() {
 
 build() {
     log "building the release binary"
-    (cd "$ROOT" && cargo build --release -p sellcast >&2)
+    # Without RESULTS_DIR-like variables a build script reads (OUT_DIR would make cargo rebuild ring).
+    (cd "$ROOT" && env -u OUT_DIR cargo build --release -p sellcast >&2)
     BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/sellcast"
     [ -x "$BIN" ] || die "no binary at $BIN"
 }
@@ -62,13 +63,13 @@ start_server() {
     if [ "$backend" = postgres ]; then
         env+=(SELLCAST_DATABASE_URL="$PG_URL?options[search_path]=$SCHEMA")
     fi
-    env "${env[@]}" "$BIN" serve >"$OUT_DIR/$backend-server.log" 2>&1 &
+    env "${env[@]}" "$BIN" serve >"$RESULTS_DIR/$backend-server.log" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 1 100); do
         curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && return 0
         sleep 0.2
     done
-    die "the server did not start; see $OUT_DIR/$backend-server.log"
+    die "the server did not start; see $RESULTS_DIR/$backend-server.log"
 }
 
 # name|path|auth (bearer or cookie or none)
@@ -96,11 +97,11 @@ run_backend() {
     fi
     start_server "$backend" "$data"
     log "$backend: seeding $POSTS posts"
-    python3 "$HERE/seed.py" "http://127.0.0.1:$PORT" "$POSTS" >"$OUT_DIR/$backend-seed.json"
+    python3 "$HERE/seed.py" "http://127.0.0.1:$PORT" "$POSTS" >"$RESULTS_DIR/$backend-seed.json"
     local token org post from to cookie
-    token="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' "$OUT_DIR/$backend-seed.json")"
-    read -r org post from to < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["org"], d["post"], d["month_from"], d["month_to"])' "$OUT_DIR/$backend-seed.json")
-    cookie="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["cookie"])' "$OUT_DIR/$backend-seed.json")"
+    token="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' "$RESULTS_DIR/$backend-seed.json")"
+    read -r org post from to < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["org"], d["post"], d["month_from"], d["month_to"])' "$RESULTS_DIR/$backend-seed.json")
+    cookie="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["cookie"])' "$RESULTS_DIR/$backend-seed.json")"
     sleep 2
     while IFS='|' read -r name path auth; do
         if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $name "* ]]; then continue; fi
@@ -113,7 +114,7 @@ run_backend() {
         code="$(curl -s -o /dev/null -w '%{http_code}' "${header[@]}" "http://127.0.0.1:$PORT$path")"
         [ "$code" = 200 ] || die "$backend $name answered $code before the load run"
         for conns in $CONNECTIONS; do
-            local out="$OUT_DIR/$backend-$name-$conns.txt"
+            local out="$RESULTS_DIR/$backend-$name-$conns.txt"
             wrk -t2 -c"$conns" -d"$DURATION" --latency "${header[@]}" "http://127.0.0.1:$PORT$path" >"$out" 2>&1
             local rps p50 p99 errors
             rps="$(awk '/Requests\/sec/ {print $2}' "$out")"
@@ -136,7 +137,7 @@ run_backend() {
 
 ensure_tools
 build
-log "results in $OUT_DIR"
+log "results in $RESULTS_DIR"
 for backend in $BACKENDS; do
     run_backend "$backend"
 done
@@ -146,4 +147,4 @@ done
     echo "| backend | request | connections | req/s | p50 | p99 | errors |"
     echo "|---|---|--:|--:|--:|--:|---|"
     printf '%s\n' "${ROWS[@]}"
-} | tee "$OUT_DIR/table.md"
+} | tee "$RESULTS_DIR/table.md"

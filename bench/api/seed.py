@@ -46,7 +46,12 @@ def call(method, path, token=None, body=None, content_type="application/json"):
 def png(width, height, seed):
     """A small valid PNG with a gradient (no image library needed)."""
     rows = b"".join(
-        b"\x00" + bytes(((x * 255 // width + seed) % 256, (y * 255 // height) % 256, seed % 256) for x in range(width))
+        b"\x00"
+        + bytes(
+            v
+            for x in range(width)
+            for v in ((x * 255 // width + seed) % 256, (y * 255 // height) % 256, seed % 256)
+        )
         for y in range(height)
     )
 

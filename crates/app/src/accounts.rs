@@ -5,8 +5,9 @@ use crate::context::{Actor, RequestMeta};
 use crate::error::{AppError, AppResult};
 use crate::security::passwords;
 use crate::security::tokens::{random_token, token_hash, ACCESS_TOKEN_SECS};
+pub use crate::user::User;
 use crate::App;
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use sellcast_domain::{ids, validation as v, Role, ValidationErrors};
 use sellcast_store::sessions::{self, RefreshTokenRow, SessionRow};
 use sellcast_store::users::{self, LoginFailures, UserRow};
@@ -334,12 +335,14 @@ pub async fn authenticate(app: &App, bearer: &str, meta: RequestMeta) -> AppResu
     if found.session_user_id != claims.sub || found.session_revoked_at.is_some() || found.session_expires_at <= now {
         return Err(AppError::InvalidToken);
     }
+    let user = User::from(found.user);
     Ok(Actor {
-        user_id: found.user.id,
+        user_id: user.id.clone(),
         session_id: Some(found.session_id),
-        is_instance_admin: found.user.is_instance_admin,
+        is_instance_admin: user.is_instance_admin,
         meta,
         roles: Default::default(),
+        signed_in: Some(std::sync::Arc::new(user)),
     })
 }
 
@@ -499,32 +502,4 @@ pub async fn user_id_by_email(app: &App, email: &str) -> AppResult<Option<String
 pub async fn instance_is_empty(app: &App) -> AppResult<bool> {
     let mut c = app.db.read().await?;
     Ok(users::list(c.conn(), 1).await?.is_empty())
-}
-
-/// A user as the layers above see it: no password hash, no TOTP secret.
-#[derive(Debug, Clone, Serialize)]
-pub struct User {
-    pub id: String,
-    pub email: String,
-    pub name: String,
-    pub timezone: String,
-    pub is_instance_admin: bool,
-    pub mfa_enabled: bool,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<UserRow> for User {
-    fn from(r: UserRow) -> Self {
-        User {
-            id: r.id,
-            email: r.email,
-            name: r.name,
-            timezone: r.timezone,
-            is_instance_admin: r.is_instance_admin,
-            mfa_enabled: r.totp_enabled,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-        }
-    }
 }

@@ -48,6 +48,9 @@ pub struct Config {
     pub jobs_retention_days: u32,
     /// At shutdown, running jobs get this long to finish before they are handed back.
     pub shutdown_grace_secs: u64,
+    /// A running job's claim lasts this long without a heartbeat (sent every quarter of it):
+    /// how soon another worker takes over the jobs of a worker that died.
+    pub job_lease_secs: u64,
     /// Largest image upload, in bytes (seed 000: 10 MB).
     pub media_max_image_bytes: u64,
     /// Largest video upload, in bytes (seed 000: 100 MB).
@@ -130,6 +133,7 @@ impl Default for Config {
             worker_concurrency: 10,
             jobs_retention_days: 7,
             shutdown_grace_secs: 30,
+            job_lease_secs: 60,
             media_max_image_bytes: 10 * 1024 * 1024,
             media_max_video_bytes: 100 * 1024 * 1024,
             s3_bucket: None,
@@ -268,6 +272,9 @@ impl Config {
         }
         if self.jobs_retention_days == 0 {
             return Err(bad("jobs_retention_days", "must be at least 1"));
+        }
+        if !(8..=3600).contains(&self.job_lease_secs) {
+            return Err(bad("job_lease_secs", "must be between 8 and 3600"));
         }
         if self.publish_concurrency == 0 || self.publish_concurrency > 1000 {
             return Err(bad("publish_concurrency", "must be between 1 and 1000"));
@@ -460,6 +467,17 @@ mod tests {
         assert!(e.contains("SELLCAST_JSON_BODY_LIMIT") && e.contains("-5 must not be negative"), "{e}");
         let e = load(&[("SELLCAST_DATABASE_MAX_CONNECTIONS", "99999999999")]).unwrap_err().to_string();
         assert!(e.contains("SELLCAST_DATABASE_MAX_CONNECTIONS") && e.contains("99999999999 is too large"), "{e}");
+    }
+
+    #[test]
+    fn a_job_lease_shorter_than_its_heartbeats_can_keep_is_refused() {
+        let c = load(&[("SELLCAST_JOB_LEASE_SECS", "15")]).unwrap();
+        assert_eq!(c.job_lease_secs, 15);
+        assert!(c.validate().is_ok());
+        for bad in ["3", "7200"] {
+            let e = load(&[("SELLCAST_JOB_LEASE_SECS", bad)]).unwrap().validate().unwrap_err().to_string();
+            assert!(e.contains("job_lease_secs") && e.contains("between 8 and 3600"), "{e}");
+        }
     }
 
     #[test]

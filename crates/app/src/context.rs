@@ -20,6 +20,8 @@ pub struct Actor {
     pub meta: RequestMeta,
     /// The org role this request already read (an Actor lives for one request).
     pub roles: RoleMemo,
+    /// The account as authentication read it in this request (`/me` answers from it).
+    pub signed_in: Option<Arc<crate::user::User>>,
 }
 
 /// The caller's role in the last org this request checked, so a page that calls several use
@@ -48,6 +50,7 @@ impl Actor {
             is_instance_admin: false,
             meta: meta.clone(),
             roles: RoleMemo::default(),
+            signed_in: None,
         }
     }
 }

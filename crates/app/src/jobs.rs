@@ -132,6 +132,8 @@ pub fn worker(app: &Arc<App>) -> Worker {
                 ("media".into(), 2),
             ],
             shutdown_grace: Duration::from_secs(c.shutdown_grace_secs),
+            lease: Duration::from_secs(c.job_lease_secs),
+            heartbeat: Duration::from_secs(c.job_lease_secs) / 4,
             retention: Duration::from_secs(u64::from(c.jobs_retention_days) * 24 * 3600),
             ..WorkerConfig::default()
         },

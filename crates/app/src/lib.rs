@@ -28,6 +28,7 @@ pub mod replay;
 pub mod rotation;
 pub mod secrets;
 pub mod security;
+mod user;
 pub mod web_session;
 pub mod workspace;
 

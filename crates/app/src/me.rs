@@ -14,8 +14,12 @@ use sellcast_store::{audit as audit_store, invites, orgs, outbox, sessions};
 use serde::Serialize;
 use serde_json::{json, Value};
 
+/// The signed-in account: as this request's authentication read it, else read now.
 pub async fn get(app: &App, actor: &Actor) -> AppResult<User> {
-    Ok(load(app, actor).await?.into())
+    match &actor.signed_in {
+        Some(user) => Ok(User::clone(user)),
+        None => Ok(load(app, actor).await?.into()),
+    }
 }
 
 async fn load(app: &App, actor: &Actor) -> AppResult<UserRow> {
@@ -103,7 +107,8 @@ pub async fn update(app: &App, actor: &Actor, patch: ProfilePatch) -> AppResult<
         .await?;
     }
     tx.commit().await?;
-    get(app, actor).await
+    // Read again: the account changed since this request's authentication read it.
+    Ok(load(app, actor).await?.into())
 }
 
 pub async fn sessions(app: &App, actor: &Actor, page: &Page) -> AppResult<(Vec<Session>, Option<String>)> {

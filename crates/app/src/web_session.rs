@@ -12,6 +12,7 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use sellcast_store::sessions;
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 
 /// How long the TOTP step of a sign-in may take after the password was accepted.
 const MFA_PENDING_SECS: i64 = 300;
@@ -74,15 +75,16 @@ pub async fn authenticate_user(app: &App, cookie: &str, meta: RequestMeta) -> Ap
         sessions::touch(tx.conn(), &found.session_id, now).await?;
         tx.commit().await?;
     }
-    let user = found.user;
+    let user: User = found.user.into();
     let actor = Actor {
         user_id: user.id.clone(),
         session_id: Some(found.session_id),
         is_instance_admin: user.is_instance_admin,
         meta,
         roles: Default::default(),
+        signed_in: Some(Arc::new(user.clone())),
     };
-    Ok((actor, user.into()))
+    Ok((actor, user))
 }
 
 /// The CSRF token of a session (for a form's hidden field).

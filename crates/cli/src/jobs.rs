@@ -36,6 +36,7 @@ fn operator() -> Actor {
         is_instance_admin: true,
         meta: RequestMeta { user_agent: Some("sellcast-cli".into()), ..Default::default() },
         roles: Default::default(),
+        signed_in: None,
     }
 }
 

@@ -10,6 +10,11 @@ use sellcast_app::{App, Config};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+/// Reading a page allocates a little per column of every row on several threads at once;
+/// mimalloc's per-thread heaps do that with far less contention than glibc's (bench/README.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "sellcast",

@@ -114,8 +114,25 @@ impl PoolConn {
     }
 }
 
+/// SQLite counts every allocation under one process-wide mutex unless told otherwise; with
+/// several readers decoding rows at once it was the read path's hottest lock (bench/README.md).
+fn sqlite_without_memory_statistics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: sqlite3_config must come before the library initialises; every connection of
+        // this process is opened after this once-only call. Were SQLite already initialised, it
+        // would return SQLITE_MISUSE and change nothing.
+        let rc =
+            unsafe { libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MEMSTATUS, 0 as std::ffi::c_int) };
+        if rc != libsqlite3_sys::SQLITE_OK {
+            tracing::debug!(rc, "SQLite's memory statistics stay on");
+        }
+    });
+}
+
 impl Db {
     pub async fn connect(opts: &DbOptions) -> StoreResult<Db> {
+        sqlite_without_memory_statistics();
         let events = Arc::new(EventsCommitted {
             inserted: AtomicBool::new(false),
             committed: tokio::sync::watch::Sender::new(0),

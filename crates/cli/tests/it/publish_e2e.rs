@@ -101,7 +101,7 @@ async fn exactly_once_when_the_worker_is_killed(backend: Backend) {
         posts::schedule(&w, &drafts, FIRST_DUE, LAST_DUE),
         kill_worker_mid_run(&w, &mut kill_probe, 0.25),
     );
-    // Leases of the killed worker's jobs expire after 60 s and the rescued jobs wait their
+    // Leases of the killed worker's jobs expire after 15 s (world.rs) and the rescued jobs wait their
     // first retry delay (30 s); a lost answer found by the new worker waits up to 2 min more.
     posts::wait_until_settled(&w, &mut probe, Duration::from_secs(300)).await;
     verify::exactly_once(&w, &planned, &mut probe).await;

@@ -77,6 +77,8 @@ impl World {
             ("SELLCAST_RATE_LIMIT_IP_PER_MINUTE", "0".into()),
             ("SELLCAST_RATE_LIMIT_USER_PER_MINUTE", "0".into()),
             ("SELLCAST_SHUTDOWN_GRACE_SECS", "5".into()),
+            // The killed worker's claims run out after 15 s rather than the default minute.
+            ("SELLCAST_JOB_LEASE_SECS", "15".into()),
         ];
         if let Some(url) = crate::support::database(backend == Backend::Postgres).await {
             env.push(("SELLCAST_DATABASE_URL", url));
