@@ -9,9 +9,8 @@ use crate::App;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use sellcast_domain::{Permission, PostStatus, VariantStatus};
-use sellcast_store::channels::ChannelRow;
-use sellcast_store::posts::{self, PostRow, VariantRow};
-use sellcast_store::{calendar, channels, orgs};
+use sellcast_store::posts::{self, PostRow, VariantOnChannelRow};
+use sellcast_store::{calendar, orgs};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -87,21 +86,12 @@ pub async fn days(app: &App, actor: &Actor, org_id: &str, q: &Query<'_>) -> AppR
         .into_iter()
         .filter(|p| q.client_id.is_none_or(|cid| p.client_id.as_deref() == Some(cid)))
         .collect();
-    // Three statements whatever the month holds: the posts, their variants, the channels.
+    // Two statements whatever the month holds: the posts, their variants with their channels.
     let ids: Vec<String> = rows.iter().map(|p| p.id.clone()).collect();
-    let mut variants: HashMap<String, Vec<VariantRow>> = HashMap::new();
-    for v in posts::variants_of_posts(c.conn(), &ids).await? {
-        variants.entry(v.post_id.clone()).or_default().push(v);
+    let mut variants: HashMap<String, Vec<VariantOnChannelRow>> = HashMap::new();
+    for v in posts::variants_on_channels_of_posts(c.conn(), &ids).await? {
+        variants.entry(v.variant.post_id.clone()).or_default().push(v);
     }
-    let mut channel_ids: Vec<String> = variants.values().flatten().map(|v| v.channel_id.clone()).collect();
-    channel_ids.sort_unstable();
-    channel_ids.dedup();
-    let channels: HashMap<String, ChannelRow> = channels::by_ids(c.conn(), &channel_ids)
-        .await?
-        .into_iter()
-        .filter(|ch| ch.org_id == org_id)
-        .map(|ch| (ch.id.clone(), ch))
-        .collect();
     let mut days: Vec<Day> =
         (0..span).map(|i| Day { date: (q.from + Duration::days(i)).to_string(), posts: Vec::new() }).collect();
     for post in rows {
@@ -110,14 +100,12 @@ pub async fn days(app: &App, actor: &Actor, org_id: &str, q: &Query<'_>) -> AppR
             .remove(&post.id)
             .unwrap_or_default()
             .into_iter()
-            .filter_map(|v| {
-                let ch = channels.get(&v.channel_id)?;
-                Some(CalendarChannel {
-                    channel_id: ch.id.clone(),
-                    platform: ch.platform.clone(),
-                    handle: ch.handle.clone(),
-                    status: v.status,
-                })
+            .filter(|v| v.channel_org_id.as_deref() == Some(org_id))
+            .map(|v| CalendarChannel {
+                channel_id: v.variant.channel_id,
+                platform: v.channel_platform.unwrap_or_default(),
+                handle: v.channel_handle.unwrap_or_default(),
+                status: v.variant.status,
             })
             .collect();
         if q.channel_id.is_some_and(|id| !chans.iter().any(|c| c.channel_id == id)) {

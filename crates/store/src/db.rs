@@ -37,6 +37,8 @@ enum Pools {
 #[derive(Clone)]
 pub struct Db {
     pools: Pools,
+    /// SQLite only, file databases only: blocking readers for whole page reads (`readers.rs`).
+    readers: Option<Arc<crate::readers::Readers>>,
     /// Wakes this process's job workers when a job is enqueued here (PostgreSQL also
     /// notifies other processes with NOTIFY).
     job_wakeup: std::sync::Arc<tokio::sync::Notify>,
@@ -137,6 +139,7 @@ impl Db {
             inserted: AtomicBool::new(false),
             committed: tokio::sync::watch::Sender::new(0),
         });
+        let mut readers = None;
         let pools = if opts.url.starts_with("postgres://") || opts.url.starts_with("postgresql://") {
             // Tests isolate themselves with `?options[search_path]=<schema>` in the URL.
             let connect = PgConnectOptions::from_str(&opts.url)?;
@@ -173,11 +176,12 @@ impl Db {
             let read = SqlitePoolOptions::new()
                 .max_connections(8)
                 .acquire_timeout(Duration::from_secs(30))
-                .connect_with(base.read_only(true))
+                .connect_with(base.clone().read_only(true))
                 .await?;
+            readers = crate::readers::Readers::for_file(base.get_filename(), &opts.url);
             Pools::Sqlite { write, read }
         };
-        Ok(Db { pools, job_wakeup: Default::default(), events })
+        Ok(Db { pools, readers, job_wakeup: Default::default(), events })
     }
 
     pub fn job_wakeup(&self) -> &tokio::sync::Notify {
@@ -244,6 +248,11 @@ impl Db {
             Pools::Sqlite { read, .. } => PoolConn::Sqlite(read.acquire().await?),
             Pools::Pg(p) => PoolConn::Pg(p.acquire().await?),
         })
+    }
+
+    /// The blocking SQLite readers, when this is a SQLite file database.
+    pub(crate) fn readers(&self) -> Option<&Arc<crate::readers::Readers>> {
+        self.readers.as_ref()
     }
 
     /// Readiness: the database answers a trivial query.

@@ -12,6 +12,11 @@ pub enum StoreError {
     Database(sqlx::Error),
     #[error("migration error: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A read on a blocking SQLite reader (`readers.rs`) failed.
+    #[error("database error: {0}")]
+    Read(#[from] rusqlite::Error),
+    #[error("a blocking read did not finish: {0}")]
+    Blocking(String),
 }
 
 impl From<sqlx::Error> for StoreError {

@@ -8,6 +8,7 @@ mod constraints;
 mod db;
 mod error;
 mod many;
+mod readers;
 pub mod schema;
 
 pub mod audit;
@@ -21,6 +22,7 @@ pub mod media;
 pub mod notifications;
 pub mod orgs;
 pub mod outbox;
+pub mod post_page;
 pub mod posts;
 pub mod publishing;
 pub mod sandbox;

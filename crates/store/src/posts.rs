@@ -30,7 +30,8 @@ pub struct PostRow {
 pub(crate) const COLS: &str =
     "id, org_id, client_id, author_id, text, search_text, tags, campaign, status, scheduled_at, \
     published_at, created_at, updated_at";
-const P_COLS: &str = "p.id, p.org_id, p.client_id, p.author_id, p.text, p.search_text, p.tags, p.campaign, p.status, \
+pub(crate) const P_COLS: &str =
+    "p.id, p.org_id, p.client_id, p.author_id, p.text, p.search_text, p.tags, p.campaign, p.status, \
     p.scheduled_at, p.published_at, p.created_at, p.updated_at";
 
 pub async fn insert(mut c: Conn<'_>, r: &PostRow) -> StoreResult<()> {
@@ -154,6 +155,57 @@ pub struct PostFilter<'a> {
     pub text: Option<String>,
 }
 
+/// The page query of `list`, its text and its values, shared with the blocking reader
+/// (`post_page.rs`).
+pub(crate) struct ListQuery {
+    pub sql: String,
+    pub org_id: String,
+    pub statuses: Option<String>,
+    pub channel_id: Option<String>,
+    pub client_id: Option<String>,
+    pub tag: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub pattern: Option<String>,
+    pub before: Option<String>,
+    pub limit: i64,
+}
+
+impl ListQuery {
+    pub(crate) fn new(org_id: &str, f: &PostFilter<'_>, before: Option<&str>, limit: i64) -> ListQuery {
+        let statuses = if f.statuses.is_empty() {
+            None
+        } else {
+            Some(f.statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","))
+        };
+        // Status list as ",a,b," so one LIKE checks membership on both backends.
+        let sql = format!(
+            "SELECT {P_COLS} FROM posts p WHERE p.org_id = $1
+             AND ($2 IS NULL OR ',' || $2 || ',' LIKE '%,' || p.status || ',%')
+             AND ($3 IS NULL OR EXISTS (SELECT 1 FROM post_variants v WHERE v.post_id = p.id AND v.channel_id = $3))
+             AND ($4 IS NULL OR p.client_id = $4)
+             AND ($5 IS NULL OR EXISTS (SELECT 1 FROM post_tags t WHERE t.post_id = p.id AND t.tag = $5))
+             AND ($6 IS NULL OR p.scheduled_at >= $6) AND ($7 IS NULL OR p.scheduled_at < $7)
+             AND ($8 IS NULL OR p.search_text LIKE $8 ESCAPE '\\')
+             AND ($9 IS NULL OR p.id < $9)
+             ORDER BY p.id DESC LIMIT $10"
+        );
+        ListQuery {
+            sql,
+            org_id: org_id.to_string(),
+            statuses,
+            channel_id: f.channel_id.map(str::to_string),
+            client_id: f.client_id.map(str::to_string),
+            tag: f.tag.map(str::to_string),
+            from: f.from,
+            to: f.to,
+            pattern: f.text.as_ref().map(|t| format!("%{}%", crate::clients::escape_like(t))),
+            before: before.map(str::to_string),
+            limit,
+        }
+    }
+}
+
 pub async fn list(
     c: Conn<'_>,
     org_id: &str,
@@ -161,27 +213,11 @@ pub async fn list(
     before: Option<&str>,
     limit: i64,
 ) -> StoreResult<Vec<PostRow>> {
-    let statuses = if f.statuses.is_empty() {
-        None
-    } else {
-        Some(f.statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","))
-    };
-    let pattern = f.text.as_ref().map(|t| format!("%{}%", crate::clients::escape_like(t)));
-    // Status list as ",a,b," so one LIKE checks membership on both backends.
-    let sql = format!(
-        "SELECT {P_COLS} FROM posts p WHERE p.org_id = $1
-         AND ($2 IS NULL OR ',' || $2 || ',' LIKE '%,' || p.status || ',%')
-         AND ($3 IS NULL OR EXISTS (SELECT 1 FROM post_variants v WHERE v.post_id = p.id AND v.channel_id = $3))
-         AND ($4 IS NULL OR p.client_id = $4)
-         AND ($5 IS NULL OR EXISTS (SELECT 1 FROM post_tags t WHERE t.post_id = p.id AND t.tag = $5))
-         AND ($6 IS NULL OR p.scheduled_at >= $6) AND ($7 IS NULL OR p.scheduled_at < $7)
-         AND ($8 IS NULL OR p.search_text LIKE $8 ESCAPE '\\')
-         AND ($9 IS NULL OR p.id < $9)
-         ORDER BY p.id DESC LIMIT $10"
-    );
-    Ok(on!(c, c => sqlx::query_as::<_, PostRow>(&sql)
-        .bind(org_id).bind(statuses.as_deref()).bind(f.channel_id).bind(f.client_id).bind(f.tag)
-        .bind(f.from).bind(f.to).bind(pattern.as_deref()).bind(before).bind(limit)
+    let q = ListQuery::new(org_id, f, before, limit);
+    Ok(on!(c, c => sqlx::query_as::<_, PostRow>(&q.sql)
+        .bind(&q.org_id).bind(q.statuses.as_deref()).bind(q.channel_id.as_deref()).bind(q.client_id.as_deref())
+        .bind(q.tag.as_deref()).bind(q.from).bind(q.to).bind(q.pattern.as_deref()).bind(q.before.as_deref())
+        .bind(q.limit)
         .fetch_all(c).await)?)
 }
 
@@ -193,9 +229,14 @@ pub async fn in_range(
     to: DateTime<Utc>,
     limit: i64,
 ) -> StoreResult<Vec<PostRow>> {
-    let orgs = format!(",{},", org_ids.join(","));
+    // One org (the calendar page) compares for equality, so (org_id, scheduled_at) serves it;
+    // several (a user's iCal feed) match a ",a,b," list.
+    let (orgs, org_test) = match org_ids {
+        [one] => (one.clone(), "org_id = $1"),
+        many => (format!(",{},", many.join(",")), "$1 LIKE '%,' || org_id || ',%'"),
+    };
     let sql = format!(
-        "SELECT {COLS} FROM posts WHERE $1 LIKE '%,' || org_id || ',%' AND scheduled_at >= $2 AND scheduled_at < $3
+        "SELECT {COLS} FROM posts WHERE {org_test} AND scheduled_at >= $2 AND scheduled_at < $3
          ORDER BY scheduled_at, id LIMIT $4"
     );
     Ok(on!(c, c => sqlx::query_as::<_, PostRow>(&sql).bind(orgs).bind(from).bind(to).bind(limit).fetch_all(c).await)?)
@@ -369,6 +410,37 @@ pub async fn variants_by_ids(c: Conn<'_>, ids: &[String]) -> StoreResult<Vec<Var
 pub async fn variants_of_posts(c: Conn<'_>, post_ids: &[String]) -> StoreResult<Vec<VariantRow>> {
     select_in(c, &format!("{V_COLS} FROM post_variants"), "post_id", post_ids, "ORDER BY post_id, created_at, id").await
 }
+
+/// A variant with what a view shows of its channel, read in the same statement.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct VariantOnChannelRow {
+    #[sqlx(flatten)]
+    pub variant: VariantRow,
+    /// None when the channel row is gone.
+    pub channel_org_id: Option<String>,
+    pub channel_platform: Option<String>,
+    pub channel_handle: Option<String>,
+}
+
+pub(crate) const V_COLS_OF_V: &str =
+    "v.id, v.post_id, v.org_id, v.channel_id, v.text, v.media_ids, v.first_comment, v.options, \
+    v.status, v.platform_post_id, v.platform_url, v.error, v.attempts, v.first_attempt_at, v.published_at, \
+    v.created_at, v.updated_at";
+
+/// The variants of these posts with their channels' org, platform and handle, grouped by post
+/// (each post's in creation order): one statement for a whole page, and no channel secrets read.
+pub async fn variants_on_channels_of_posts(c: Conn<'_>, post_ids: &[String]) -> StoreResult<Vec<VariantOnChannelRow>> {
+    select_in(c, &variants_on_channels_select(), "v.post_id", post_ids, VARIANTS_ON_CHANNELS_ORDER).await
+}
+
+pub(crate) fn variants_on_channels_select() -> String {
+    format!(
+        "{V_COLS_OF_V}, ch.org_id AS channel_org_id, ch.platform AS channel_platform, ch.handle AS channel_handle \
+         FROM post_variants v LEFT JOIN channels ch ON ch.id = v.channel_id"
+    )
+}
+
+pub(crate) const VARIANTS_ON_CHANNELS_ORDER: &str = "ORDER BY v.post_id, v.created_at, v.id";
 
 /// These posts, in id order; `lock`: hold their rows for the rest of the transaction
 /// (PostgreSQL; SQLite's one writer already serializes). Locking in id order keeps two

@@ -2,7 +2,7 @@
 
 use super::enqueue;
 use super::input::{clean_campaign, clean_tags, PostInput, VariantInput};
-use super::load::{current_inputs, load_view, load_views, record};
+use super::load::{assemble, current_inputs, load_view, record};
 use super::schedule;
 use super::status_event::emit_for_view;
 use super::validate;
@@ -14,7 +14,7 @@ use crate::App;
 use sellcast_domain::pagination::Page;
 use sellcast_domain::{ids, Permission, VariantStatus};
 use sellcast_store::posts::{self, PostRow, VariantRow};
-use sellcast_store::{clients, Conn};
+use sellcast_store::{clients, post_page, Conn};
 use serde_json::json;
 
 pub async fn create(app: &App, actor: &Actor, org_id: &str, input: PostInput) -> AppResult<PostView> {
@@ -169,10 +169,10 @@ pub async fn list(
     page: &Page,
 ) -> AppResult<(Vec<PostView>, Option<String>)> {
     authorize(app, actor, org_id, Permission::PostRead).await?;
-    let mut c = app.db.read().await?;
-    let rows = posts::list(c.conn(), org_id, &query.into(), page.before.as_deref(), page.fetch_limit()).await?;
-    let (rows, next) = page.finish(rows, |r| &r.id);
-    Ok((load_views(c.conn(), rows).await?, next))
+    // The page and everything its views show in one read (on SQLite, one blocking reader).
+    let read = post_page::read(&app.db, org_id, &query.into(), page.before.as_deref(), page.fetch_limit()).await?;
+    let (rows, next) = page.finish(read.posts, |r| &r.id);
+    Ok((assemble(rows, read.variants, read.media), next))
 }
 
 pub async fn update(app: &App, actor: &Actor, org_id: &str, id: &str, input: PostInput) -> AppResult<PostView> {

@@ -6,7 +6,7 @@ use crate::audit::{self, Entry};
 use crate::context::Actor;
 use crate::error::{AppError, AppResult};
 use sellcast_store::channels::{self, ChannelRow};
-use sellcast_store::posts::{self, PostRow, VariantRow};
+use sellcast_store::posts::{self, PostRow, VariantOnChannelRow};
 use sellcast_store::Conn;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -16,45 +16,54 @@ pub(crate) async fn load_view(c: Conn<'_>, post: PostRow) -> AppResult<PostView>
     load_views(c, vec![post]).await?.pop().ok_or_else(|| AppError::internal("a loaded post vanished"))
 }
 
-/// These posts as the use cases hand them out, in the same order, in three statements
-/// whatever their number: their variants, their media, and their variants' channels.
+/// These posts as the use cases hand them out, in the same order, in two statements whatever
+/// their number: their variants (with what the view shows of each channel), and their media.
 pub(crate) async fn load_views(mut c: Conn<'_>, rows: Vec<PostRow>) -> AppResult<Vec<PostView>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
     let ids: Vec<String> = rows.iter().map(|p| p.id.clone()).collect();
-    let mut variants: HashMap<String, Vec<VariantRow>> = HashMap::new();
-    for v in posts::variants_of_posts(c.re(), &ids).await? {
-        variants.entry(v.post_id.clone()).or_default().push(v);
+    let variants = posts::variants_on_channels_of_posts(c.re(), &ids).await?;
+    let media = posts::media_of_posts(c, &ids).await?;
+    Ok(assemble(rows, variants, media))
+}
+
+/// Posts with their variants (grouped by post) and their (post, media) pairs, as views, in the
+/// posts' order.
+pub(crate) fn assemble(
+    rows: Vec<PostRow>,
+    variant_rows: Vec<VariantOnChannelRow>,
+    media_pairs: Vec<(String, String)>,
+) -> Vec<PostView> {
+    let mut variants: HashMap<String, Vec<VariantOnChannelRow>> = HashMap::new();
+    for v in variant_rows {
+        variants.entry(v.variant.post_id.clone()).or_default().push(v);
     }
     let mut media: HashMap<String, Vec<String>> = HashMap::new();
-    for (post_id, media_id) in posts::media_of_posts(c.re(), &ids).await? {
+    for (post_id, media_id) in media_pairs {
         media.entry(post_id).or_default().push(media_id);
     }
-    let mut channel_ids: Vec<String> = variants.values().flatten().map(|v| v.channel_id.clone()).collect();
-    channel_ids.sort_unstable();
-    channel_ids.dedup();
-    let channels: HashMap<String, ChannelRow> =
-        channels::by_ids(c, &channel_ids).await?.into_iter().map(|ch| (ch.id.clone(), ch)).collect();
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|post| {
             let variants = variants
                 .remove(&post.id)
                 .unwrap_or_default()
                 .into_iter()
                 .map(|v| {
-                    // A channel of another org is never shown (ids come from this org's rows).
-                    let ch = channels.get(&v.channel_id).filter(|ch| ch.org_id == post.org_id);
-                    let (platform, channel_handle) =
-                        ch.map(|ch| (ch.platform.clone(), ch.handle.clone())).unwrap_or_default();
-                    VariantView { variant: v.into(), platform, channel_handle }
+                    // A channel of another org is never shown.
+                    let shown = v.channel_org_id.as_deref() == Some(post.org_id.as_str());
+                    let (platform, channel_handle) = if shown {
+                        (v.channel_platform.unwrap_or_default(), v.channel_handle.unwrap_or_default())
+                    } else {
+                        Default::default()
+                    };
+                    VariantView { variant: v.variant.into(), platform, channel_handle }
                 })
                 .collect();
             let media_ids = media.remove(&post.id).unwrap_or_default();
             PostView { post: post.into(), media_ids, variants }
         })
-        .collect())
+        .collect()
 }
 
 pub(crate) async fn current_inputs(c: Conn<'_>, post_id: &str) -> AppResult<Vec<VariantInput>> {

@@ -7,5 +7,6 @@ mod events_commit;
 mod locks;
 mod many_reads;
 mod migrations;
+mod post_page;
 mod publishing_marks;
 mod support;

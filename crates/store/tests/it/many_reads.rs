@@ -1,5 +1,5 @@
 //! Many-row reads (`posts::variants_by_ids`, `posts::by_ids`, `channels::by_ids`,
-//! `*_of_posts`), used by page reads and the publisher's rounds: `= ANY($1)` on PostgreSQL, an
+//! `*_of_posts`, `variants_on_channels_of_posts`), used by page reads and the publisher's rounds: `= ANY($1)` on PostgreSQL, an
 //! `IN (?, …)` list on SQLite; each finds every id asked for once, in the order its doc gives,
 //! with the same columns as the one-row reads.
 
@@ -58,6 +58,20 @@ async fn many_row_reads_find_each_id_once_in_order(b: Backend) {
     let first_post: Vec<&str> = all_variants[..3].iter().rev().map(|v| v.id.as_str()).collect();
     let of_first: Vec<&str> = grouped.iter().filter(|v| v.post_id == all_posts[0].id).map(|v| v.id.as_str()).collect();
     assert_eq!(of_first, first_post, "oldest first within a post");
+
+    // The same rows with their channels joined: the same order, the same variant columns, and
+    // each channel's org, platform and handle.
+    let channel_rows = channels::by_ids(c.conn(), &ch).await.unwrap();
+    let joined = posts::variants_on_channels_of_posts(c.conn(), &post_ids).await.unwrap();
+    assert_eq!(joined.iter().map(|v| v.variant.id.clone()).collect::<Vec<_>>(), expected);
+    for (j, v) in joined.iter().zip(&grouped) {
+        assert_eq!(json(&j.variant), json(v));
+        let channel = channel_rows.iter().find(|c| c.id == v.channel_id).unwrap();
+        assert_eq!(j.channel_org_id.as_deref(), Some(org.id.as_str()));
+        assert_eq!(j.channel_platform.as_deref(), Some(channel.platform.as_str()));
+        assert_eq!(j.channel_handle.as_deref(), Some(channel.handle.as_str()));
+    }
+    assert!(posts::variants_on_channels_of_posts(c.conn(), &[]).await.unwrap().is_empty());
 
     // Posts in id order whatever the order asked; unknown ids left out.
     let mut asked = post_ids.clone();
