@@ -2,8 +2,9 @@
 //! with their channels, their media. On a SQLite file database the three statements run on one
 //! blocking reader (`readers.rs`, ADR 0013); otherwise on one pooled sqlx connection.
 
+use crate::many::marks;
 use crate::posts::{self, ListQuery, PostFilter, PostRow, VariantOnChannelRow, VariantRow};
-use crate::readers::{in_list, json, json_opt, time, time_opt, word};
+use crate::readers::{json, json_opt, time, time_opt, word};
 use crate::{Db, StoreResult};
 use rusqlite::{Connection, Row, ToSql};
 
@@ -62,8 +63,8 @@ fn read_blocking(c: &Connection, q: &ListQuery) -> rusqlite::Result<PostPage> {
     let ids: Vec<&str> = posts.iter().map(|p| p.id.as_str()).collect();
     let sql = format!(
         "SELECT {} WHERE v.post_id IN ({}) {}",
-        posts::variants_on_channels_select(),
-        in_list(ids.len()),
+        posts::VARIANTS_ON_CHANNELS,
+        marks(ids.len()),
         posts::VARIANTS_ON_CHANNELS_ORDER
     );
     let variants = c
@@ -72,7 +73,7 @@ fn read_blocking(c: &Connection, q: &ListQuery) -> rusqlite::Result<PostPage> {
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let sql = format!(
         "SELECT post_id, media_id FROM post_media WHERE post_id IN ({}) ORDER BY post_id, position",
-        in_list(ids.len())
+        marks(ids.len())
     );
     let media = c
         .prepare_cached(&sql)?
@@ -100,7 +101,7 @@ fn post_row(r: &Row) -> rusqlite::Result<PostRow> {
     })
 }
 
-/// A `VariantOnChannelRow` from `posts::variants_on_channels_select`'s columns, in order.
+/// A `VariantOnChannelRow` from `posts::VARIANTS_ON_CHANNELS`' columns, in order.
 fn variant_on_channel_row(r: &Row) -> rusqlite::Result<VariantOnChannelRow> {
     Ok(VariantOnChannelRow {
         variant: VariantRow {

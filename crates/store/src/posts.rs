@@ -422,23 +422,19 @@ pub struct VariantOnChannelRow {
     pub channel_handle: Option<String>,
 }
 
-pub(crate) const V_COLS_OF_V: &str =
-    "v.id, v.post_id, v.org_id, v.channel_id, v.text, v.media_ids, v.first_comment, v.options, \
-    v.status, v.platform_post_id, v.platform_url, v.error, v.attempts, v.first_attempt_at, v.published_at, \
-    v.created_at, v.updated_at";
-
 /// The variants of these posts with their channels' org, platform and handle, grouped by post
 /// (each post's in creation order): one statement for a whole page, and no channel secrets read.
 pub async fn variants_on_channels_of_posts(c: Conn<'_>, post_ids: &[String]) -> StoreResult<Vec<VariantOnChannelRow>> {
-    select_in(c, &variants_on_channels_select(), "v.post_id", post_ids, VARIANTS_ON_CHANNELS_ORDER).await
+    select_in(c, VARIANTS_ON_CHANNELS, "v.post_id", post_ids, VARIANTS_ON_CHANNELS_ORDER).await
 }
 
-pub(crate) fn variants_on_channels_select() -> String {
-    format!(
-        "{V_COLS_OF_V}, ch.org_id AS channel_org_id, ch.platform AS channel_platform, ch.handle AS channel_handle \
-         FROM post_variants v LEFT JOIN channels ch ON ch.id = v.channel_id"
-    )
-}
+/// The columns of `VariantOnChannelRow` (a variant's `V_COLS`, then its channel's three), and
+/// the join; shared with the blocking reader (`post_page.rs`), which reads them by position.
+pub(crate) const VARIANTS_ON_CHANNELS: &str = "v.id, v.post_id, v.org_id, v.channel_id, v.text, v.media_ids, \
+    v.first_comment, v.options, v.status, v.platform_post_id, v.platform_url, v.error, v.attempts, \
+    v.first_attempt_at, v.published_at, v.created_at, v.updated_at, \
+    ch.org_id AS channel_org_id, ch.platform AS channel_platform, ch.handle AS channel_handle \
+    FROM post_variants v LEFT JOIN channels ch ON ch.id = v.channel_id";
 
 pub(crate) const VARIANTS_ON_CHANNELS_ORDER: &str = "ORDER BY v.post_id, v.created_at, v.id";
 

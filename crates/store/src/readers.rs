@@ -72,11 +72,6 @@ impl Readers {
     }
 }
 
-/// `?, ?, …` bound in order, for an `IN` list.
-pub(crate) fn in_list(n: usize) -> String {
-    crate::many::marks(n)
-}
-
 fn conversion(i: usize, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(i, Type::Text, e.into())
 }

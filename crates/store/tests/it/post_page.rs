@@ -37,7 +37,7 @@ async fn a_page_read_at_once_equals_the_reads_one_by_one(b: Backend) {
     let t = TestDb::new(b).await;
     let db = &t.db;
     let org = org(db).await;
-    let other = org_row_for_page(db).await;
+    let other = crate::support::org(db).await.id; // (`org` is shadowed above)
     let ch = channels(db, &org.id, 3).await;
     let imgs = images(db, &org.id, 2).await;
     let base = now();
@@ -104,11 +104,6 @@ async fn a_page_read_at_once_equals_the_reads_one_by_one(b: Backend) {
         }
     }
     t.drop_schema().await;
-}
-
-/// A second org with no posts yet; its id.
-async fn org_row_for_page(db: &Db) -> String {
-    org(db).await.id
 }
 
 on_both_backends!(a_page_read_at_once_equals_the_reads_one_by_one);
