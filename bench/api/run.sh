@@ -10,7 +10,8 @@
 # Knobs (environment): BACKENDS ("sqlite postgres"), CONNECTIONS ("16 256"), DURATION (10s),
 # POSTS (1000), SELLCAST_BENCH_POSTGRES_URL (postgres://postgres@127.0.0.1:5432/postgres; each
 # run makes and drops its own schema there), RESULTS_DIR (raw wrk output and logs; a new temp dir),
-# ONLY (a space-separated subset of the request names below).
+# ONLY (a space-separated subset of the request names below), SELLCAST_BENCH_BIN (a binary to run
+# instead of building this checkout's, e.g. an earlier commit's, to compare both on one machine).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -39,6 +40,11 @@ ensure_tools() {
 }
 
 build() {
+    if [ -n "${SELLCAST_BENCH_BIN:-}" ]; then
+        BIN="$SELLCAST_BENCH_BIN"
+        [ -x "$BIN" ] || die "no binary at $BIN"
+        return
+    fi
     log "building the release binary"
     # Without RESULTS_DIR-like variables a build script reads (OUT_DIR would make cargo rebuild ring).
     (cd "$ROOT" && env -u OUT_DIR cargo build --release -p sellcast >&2)
@@ -61,7 +67,9 @@ start_server() {
     local env=(SELLCAST_DATA_DIR="$data" SELLCAST_BIND="127.0.0.1:$PORT" SELLCAST_LOG_LEVEL=warn
         SELLCAST_RATE_LIMIT_IP_PER_MINUTE=0 SELLCAST_RATE_LIMIT_USER_PER_MINUTE=0 SELLCAST_RATE_LIMIT_LOGIN_PER_MINUTE=0)
     if [ "$backend" = postgres ]; then
-        env+=(SELLCAST_DATABASE_URL="$PG_URL?options[search_path]=$SCHEMA")
+        local sep="?"
+        [[ "$PG_URL" == *"?"* ]] && sep="&"
+        env+=(SELLCAST_DATABASE_URL="$PG_URL${sep}options[search_path]=$SCHEMA")
     fi
     env "${env[@]}" "$BIN" serve >"$RESULTS_DIR/$backend-server.log" 2>&1 &
     SERVER_PID=$!
@@ -86,6 +94,11 @@ dashboard|/o/$org|cookie
 LIST
 }
 
+# The server's peak RSS in MiB since the last reset_peak (VmHWM).
+peak_rss() { awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$SERVER_PID/status"; }
+# Writing 5 to clear_refs resets VmHWM to the current RSS (Linux), so each run has its own peak.
+reset_peak() { echo 5 >"/proc/$SERVER_PID/clear_refs" 2>/dev/null || true; }
+
 ROWS=()
 run_backend() {
     local backend="$1"
@@ -108,6 +121,7 @@ run_backend() {
     read -r org post from to < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["org"], d["post"], d["month_from"], d["month_to"])' "$RESULTS_DIR/$backend-seed.json")
     cookie="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["cookie"])' "$RESULTS_DIR/$backend-seed.json")"
     sleep 2
+    ROWS+=("| $backend | peak RSS while seeding | | | | | | $(peak_rss) MiB |")
     while IFS='|' read -r name path auth; do
         if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $name "* ]]; then continue; fi
         local header=()
@@ -120,19 +134,19 @@ run_backend() {
         [ "$code" = 200 ] || die "$backend $name answered $code before the load run"
         for conns in $CONNECTIONS; do
             local out="$RESULTS_DIR/$backend-$name-$conns.txt"
+            reset_peak
             wrk -t2 -c"$conns" -d"$DURATION" --latency "${header[@]}" "http://127.0.0.1:$PORT$path" >"$out" 2>&1
             local rps p50 p99 errors
             rps="$(awk '/Requests\/sec/ {print $2}' "$out")"
             p50="$(awk '$1 == "50%" {print $2}' "$out")"
             p99="$(awk '$1 == "99%" {print $2}' "$out")"
             errors="$(awk '/Non-2xx or 3xx responses/ {print $5} /Socket errors/ {print "socket:" $0}' "$out" | tr '\n' ' ')"
-            log "  $backend $name c=$conns: ${rps} req/s, p50 $p50, p99 $p99 ${errors}"
-            ROWS+=("| $backend | $name | $conns | ${rps%.*} | $p50 | $p99 | ${errors:-} |")
+            local rss
+            rss="$(peak_rss)"
+            log "  $backend $name c=$conns: ${rps} req/s, p50 $p50, p99 $p99, peak RSS $rss MiB ${errors}"
+            ROWS+=("| $backend | $name | $conns | ${rps%.*} | $p50 | $p99 | ${errors:-} | $rss MiB |")
         done
     done < <(requests "$org" "$post" "$from" "$to")
-    local rss
-    rss="$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$SERVER_PID/status")"
-    ROWS+=("| $backend | peak RSS of the server | | $rss MiB | | | |")
     stop_server
     rm -rf "$data"
     if [ "$backend" = postgres ]; then
@@ -147,9 +161,9 @@ for backend in $BACKENDS; do
     run_backend "$backend"
 done
 {
-    echo "Run of $(date -u '+%Y-%m-%d %H:%M UTC') at commit $(git -C "$ROOT" rev-parse --short HEAD), $(nproc) cores, wrk -t2 -d$DURATION on the same machine; $POSTS posts."
+    echo "Run of $(date -u '+%Y-%m-%d %H:%M UTC') of $BIN (checkout at $(git -C "$ROOT" rev-parse --short HEAD)), $(nproc) cores, wrk -t2 -d$DURATION on the same machine; $POSTS posts."
     echo
-    echo "| backend | request | connections | req/s | p50 | p99 | errors |"
-    echo "|---|---|--:|--:|--:|--:|---|"
+    echo "| backend | request | connections | req/s | p50 | p99 | errors | peak RSS |"
+    echo "|---|---|--:|--:|--:|--:|---|--:|"
     printf '%s\n' "${ROWS[@]}"
 } | tee "$RESULTS_DIR/table.md"

@@ -1,7 +1,7 @@
 //! Sign-up, sign-in, token refresh, sign-out and password reset.
 
 use crate::audit::{self, Entry};
-use crate::context::{Actor, RequestMeta};
+use crate::context::{Actor, RequestMeta, RoleMemo};
 use crate::error::{AppError, AppResult};
 use crate::security::passwords;
 use crate::security::tokens::{random_token, token_hash, ACCESS_TOKEN_SECS};
@@ -11,7 +11,7 @@ use chrono::Duration;
 use sellcast_domain::{ids, validation as v, Role, ValidationErrors};
 use sellcast_store::sessions::{self, RefreshTokenRow, SessionRow};
 use sellcast_store::users::{self, LoginFailures, UserRow};
-use sellcast_store::{Conn, Tx};
+use sellcast_store::{signed_in, Conn, Tx};
 use serde::Serialize;
 use serde_json::json;
 
@@ -323,25 +323,28 @@ pub async fn logout(app: &App, actor: &Actor) -> AppResult<()> {
     Ok(())
 }
 
-/// Who is calling: a valid access token whose session is live and whose user exists.
-pub async fn authenticate(app: &App, bearer: &str, meta: RequestMeta) -> AppResult<Actor> {
+/// Who is calling: a valid access token whose session is live and whose user exists. `org_id`
+/// is the org the request names, if any: its membership is read in the same statement.
+pub async fn authenticate(app: &App, bearer: &str, meta: RequestMeta, org_id: Option<&str>) -> AppResult<Actor> {
     let now = app.clock.now();
     let claims = app.jwt.verify(bearer, now)?;
-    // The session and its user in one statement: every API request starts here.
-    let found = {
-        let mut c = app.db.read().await?;
-        sessions::with_user(c.conn(), &claims.sid).await?.ok_or(AppError::InvalidToken)?
-    };
-    if found.session_user_id != claims.sub || found.session_revoked_at.is_some() || found.session_expires_at <= now {
+    // Every API request starts here: one statement.
+    let org_id = org_id.filter(|o| ids::is_valid_id(o));
+    let found = signed_in::read(&app.db, &claims.sid, org_id).await?.ok_or(AppError::InvalidToken)?;
+    let session = found.session;
+    if session.session_user_id != claims.sub
+        || session.session_revoked_at.is_some()
+        || session.session_expires_at <= now
+    {
         return Err(AppError::InvalidToken);
     }
-    let user = User::from(found.user);
+    let user = User::from(session.user);
     Ok(Actor {
         user_id: user.id.clone(),
-        session_id: Some(found.session_id),
+        session_id: Some(session.session_id),
         is_instance_admin: user.is_instance_admin,
         meta,
-        roles: Default::default(),
+        roles: RoleMemo::of(org_id, found.role),
         signed_in: Some(std::sync::Arc::new(user)),
     })
 }

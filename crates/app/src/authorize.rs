@@ -22,11 +22,14 @@ pub async fn member_role(app: &App, actor: &Actor, org_id: &str) -> AppResult<Ro
     if !ids::is_valid_id(org_id) {
         return Err(AppError::NotFound("organization"));
     }
-    if let Some(role) = actor.roles.get(org_id) {
-        return Ok(role);
-    }
-    let mut c = app.db.read().await?;
-    let role = orgs::role_of(c.conn(), org_id, &actor.user_id).await?.ok_or(AppError::NotFound("organization"))?;
-    actor.roles.set(org_id, role);
-    Ok(role)
+    let role = match actor.roles.get(org_id) {
+        Some(known) => known,
+        None => {
+            let mut c = app.db.read().await?;
+            let role = orgs::role_of(c.conn(), org_id, &actor.user_id).await?;
+            actor.roles.set(org_id, role);
+            role
+        }
+    };
+    role.ok_or(AppError::NotFound("organization"))
 }

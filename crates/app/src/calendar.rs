@@ -9,7 +9,8 @@ use crate::App;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use sellcast_domain::{Permission, PostStatus, VariantStatus};
-use sellcast_store::posts::{self, PostRow, VariantOnChannelRow};
+use sellcast_store::calendar_page::{self, TargetRow};
+use sellcast_store::posts::{self, PostRow};
 use sellcast_store::{calendar, orgs};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -80,47 +81,44 @@ pub async fn days(app: &App, actor: &Actor, org_id: &str, q: &Query<'_>) -> AppR
         return Err(AppError::validation("to", format!("the range may cover at most {MAX_DAYS} days")));
     }
     let (start, end) = (midnight(tz, q.from)?, midnight(tz, q.to)?);
-    let mut c = app.db.read().await?;
-    let rows: Vec<PostRow> = posts::in_range(c.conn(), &[org_id.to_string()], start, end, 5000)
-        .await?
-        .into_iter()
-        .filter(|p| q.client_id.is_none_or(|cid| p.client_id.as_deref() == Some(cid)))
-        .collect();
     // Two statements whatever the month holds: the posts, their variants with their channels.
-    let ids: Vec<String> = rows.iter().map(|p| p.id.clone()).collect();
-    let mut variants: HashMap<String, Vec<VariantOnChannelRow>> = HashMap::new();
-    for v in posts::variants_on_channels_of_posts(c.conn(), &ids).await? {
-        variants.entry(v.variant.post_id.clone()).or_default().push(v);
+    let range = calendar_page::Range { org_id, from: start, to: end, client_id: q.client_id, limit: 5000 };
+    let page = calendar_page::read(&app.db, &range).await?;
+    let mut targets: HashMap<&str, Vec<&TargetRow>> = HashMap::new();
+    for t in &page.targets {
+        targets.entry(t.post_id.as_str()).or_default().push(t);
     }
     let mut days: Vec<Day> =
         (0..span).map(|i| Day { date: (q.from + Duration::days(i)).to_string(), posts: Vec::new() }).collect();
-    for post in rows {
-        let Some(at) = post.scheduled_at else { continue };
-        let chans: Vec<CalendarChannel> = variants
-            .remove(&post.id)
+    for post in page.entries {
+        let chans: Vec<CalendarChannel> = targets
+            .remove(post.id.as_str())
             .unwrap_or_default()
             .into_iter()
-            .filter(|v| v.channel_org_id.as_deref() == Some(org_id))
-            .map(|v| CalendarChannel {
-                channel_id: v.variant.channel_id,
-                platform: v.channel_platform.unwrap_or_default(),
-                handle: v.channel_handle.unwrap_or_default(),
-                status: v.variant.status,
+            .filter(|t| t.channel_org_id.as_deref() == Some(org_id))
+            .map(|t| CalendarChannel {
+                channel_id: t.channel_id.clone(),
+                platform: t.channel_platform.clone().unwrap_or_default(),
+                handle: t.channel_handle.clone().unwrap_or_default(),
+                status: t.status,
             })
             .collect();
         if q.channel_id.is_some_and(|id| !chans.iter().any(|c| c.channel_id == id)) {
             continue;
         }
+        let at = post.scheduled_at;
         let local = at.with_timezone(&tz);
         let date = local.date_naive().to_string();
-        if let Some(day) = days.iter_mut().find(|d| d.date == date) {
+        // Days are in order: the index of this one is its distance from the first.
+        let index = (local.date_naive() - q.from).num_days();
+        if let Some(day) = usize::try_from(index).ok().and_then(|i| days.get_mut(i)).filter(|d| d.date == date) {
             day.posts.push(CalendarPost {
-                id: post.id.clone(),
+                id: post.id,
                 status: post.status,
                 scheduled_at: at,
                 local_time: local.format("%H:%M").to_string(),
-                text: post.text.chars().take(280).collect(),
-                client_id: post.client_id.clone(),
+                text: post.text.chars().take(calendar_page::TEXT_CHARS).collect(),
+                client_id: post.client_id,
                 channels: chans,
             });
         }

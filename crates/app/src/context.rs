@@ -24,19 +24,29 @@ pub struct Actor {
     pub signed_in: Option<Arc<crate::user::User>>,
 }
 
-/// The caller's role in the last org this request checked, so a page that calls several use
-/// cases reads the membership once. Shared by the clones of one Actor.
+/// The caller's role (None: not a member) in the last org this request checked, so a page that
+/// calls several use cases reads the membership once; authentication fills it for the org the
+/// request's path names. Shared by the clones of one Actor.
 #[derive(Debug, Clone, Default)]
-pub struct RoleMemo(Arc<Mutex<Option<(String, Role)>>>);
+pub struct RoleMemo(Arc<Mutex<Option<(String, Option<Role>)>>>);
 
 impl RoleMemo {
-    pub fn get(&self, org_id: &str) -> Option<Role> {
+    /// Outer None: not read yet for this org.
+    pub fn get(&self, org_id: &str) -> Option<Option<Role>> {
         let memo = self.0.lock().unwrap_or_else(|p| p.into_inner());
         memo.as_ref().filter(|(org, _)| org == org_id).map(|(_, role)| *role)
     }
 
-    pub fn set(&self, org_id: &str, role: Role) {
+    pub fn set(&self, org_id: &str, role: Option<Role>) {
         *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some((org_id.to_string(), role));
+    }
+
+    pub fn of(org_id: Option<&str>, role: Option<Role>) -> RoleMemo {
+        let memo = RoleMemo::default();
+        if let Some(org) = org_id {
+            memo.set(org, role);
+        }
+        memo
     }
 }
 

@@ -4,13 +4,14 @@
 
 use crate::accounts::User;
 use crate::accounts::{self, LoggedIn, TokenPair};
-use crate::context::{Actor, RequestMeta};
+use crate::context::{Actor, RequestMeta, RoleMemo};
 use crate::error::{AppError, AppResult};
 use crate::App;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
-use sellcast_store::sessions;
+use sellcast_domain::ids;
+use sellcast_store::{sessions, signed_in};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
@@ -51,21 +52,26 @@ pub fn cookie_for(app: &App, tokens: &TokenPair) -> AppResult<String> {
 
 /// Who holds this cookie: its session must be live and its user must exist.
 pub async fn authenticate(app: &App, cookie: &str, meta: RequestMeta) -> AppResult<Actor> {
-    Ok(authenticate_user(app, cookie, meta).await?.0)
+    Ok(authenticate_user(app, cookie, meta, None).await?.0)
 }
 
-/// `authenticate`, also returning the user row it loaded (pages show the user).
-pub async fn authenticate_user(app: &App, cookie: &str, meta: RequestMeta) -> AppResult<(Actor, User)> {
+/// `authenticate`, also returning the user row it loaded (pages show the user). `org_id` is the
+/// org the page names, if any: its membership is read in the same statement.
+pub async fn authenticate_user(
+    app: &App,
+    cookie: &str,
+    meta: RequestMeta,
+    org_id: Option<&str>,
+) -> AppResult<(Actor, User)> {
     let (sid, signature) = cookie.split_once('.').ok_or(AppError::InvalidToken)?;
     if !verify(&app.url_key, "session", sid, signature) {
         return Err(AppError::InvalidToken);
     }
     let now = app.clock.now();
-    // The session and its user in one statement: every page view starts here.
-    let found = {
-        let mut c = app.db.read().await?;
-        sessions::with_user(c.conn(), sid).await?.ok_or(AppError::InvalidToken)?
-    };
+    // Every page view starts here: one statement.
+    let org_id = org_id.filter(|o| ids::is_valid_id(o));
+    let read = signed_in::read(&app.db, sid, org_id).await?.ok_or(AppError::InvalidToken)?;
+    let found = read.session;
     if found.session_revoked_at.is_some() || found.session_expires_at <= now {
         return Err(AppError::InvalidToken);
     }
@@ -81,7 +87,7 @@ pub async fn authenticate_user(app: &App, cookie: &str, meta: RequestMeta) -> Ap
         session_id: Some(found.session_id),
         is_instance_admin: user.is_instance_admin,
         meta,
-        roles: Default::default(),
+        roles: RoleMemo::of(org_id, read.role),
         signed_in: Some(Arc::new(user.clone())),
     };
     Ok((actor, user))

@@ -47,7 +47,7 @@ pub async fn frame(app: &App, actor: &Actor, org_id: Option<&str>) -> AppResult<
     };
     if let Some((org, role)) = &current {
         // The page's own use cases check this role again: they find it here.
-        actor.roles.set(&org.id, *role);
+        actor.roles.set(&org.id, Some(*role));
     }
     let unread = notifications::unread_count(c.conn(), &actor.user_id, org_id).await?;
     Ok(Frame { orgs, unread, current })

@@ -1,6 +1,7 @@
 //! The `sellcast` binary.
 
 mod admin;
+mod allocator;
 mod jobs;
 mod logging;
 mod seed;
@@ -73,6 +74,7 @@ async fn open(config: Config) -> Result<Arc<App>, ExitCode> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    allocator::return_freed_memory_at_once();
     let cli = Cli::parse();
     match cli.command {
         Command::Seed(args) => seed::run(args).await,

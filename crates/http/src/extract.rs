@@ -147,6 +147,20 @@ pub fn bearer(parts: &Parts) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then_some(token.trim()).filter(|t| !t.is_empty())
 }
 
+/// The org a request's path names (`/api/v1/orgs/{org}/…`, `/o/{org}/…`), whose membership
+/// authentication reads with the session (the handler's permission check then reads nothing).
+pub fn org_named(parts: &Parts) -> Option<&str> {
+    // Inside `nest("/api/v1", …)` the URI has lost its prefix; the original keeps it.
+    let path = parts.extensions.get::<axum::extract::OriginalUri>().map(|u| u.0.path()).unwrap_or(parts.uri.path());
+    org_in_path(path)
+}
+
+fn org_in_path(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix("/api/v1/orgs/").or_else(|| path.strip_prefix("/o/"))?;
+    let org = rest.split('/').next()?;
+    (!org.is_empty()).then_some(org)
+}
+
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
@@ -154,7 +168,7 @@ impl FromRequestParts<AppState> for Auth {
         let meta = meta_from(parts, state);
         let token = bearer(parts)
             .ok_or_else(|| ApiError::unauthorized("sign in first: send Authorization: Bearer <access token>"))?;
-        let actor = accounts::authenticate(&state.app, token, meta).await?;
+        let actor = accounts::authenticate(&state.app, token, meta, org_named(parts)).await?;
         state.limits.check_user(&actor.user_id)?;
         Ok(Auth(actor))
     }
@@ -162,6 +176,18 @@ impl FromRequestParts<AppState> for Auth {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn names_the_org_of_org_paths_only() {
+        use super::org_in_path;
+        assert_eq!(org_in_path("/api/v1/orgs/abc/posts"), Some("abc"));
+        assert_eq!(org_in_path("/api/v1/orgs/abc"), Some("abc"));
+        assert_eq!(org_in_path("/o/abc/calendar"), Some("abc"));
+        assert_eq!(org_in_path("/api/v1/orgs"), None);
+        assert_eq!(org_in_path("/api/v1/orgs/"), None);
+        assert_eq!(org_in_path("/api/v1/me"), None);
+        assert_eq!(org_in_path("/other/o/abc"), None);
+    }
+
     #[test]
     fn finds_only_real_nul_escapes() {
         assert!(super::has_escaped_nul(br#"{"a":"x\u0000y"}"#));

@@ -145,6 +145,9 @@ impl Db {
             let connect = PgConnectOptions::from_str(&opts.url)?;
             let pool = PgPoolOptions::new()
                 .max_connections(opts.max_connections.max(1))
+                // No ping round trip before every statement (ADR 0014); a dead connection fails one
+                // statement and is dropped.
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(connect)
                 .await?;
@@ -159,6 +162,8 @@ impl Db {
             let hook = events.clone();
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
+                // A file connection cannot drop; the ping would be one more thread hop per statement.
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(60))
                 .after_connect(move |conn, _| {
                     let hook = hook.clone();
@@ -175,6 +180,7 @@ impl Db {
                 .await?;
             let read = SqlitePoolOptions::new()
                 .max_connections(8)
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(base.clone().read_only(true))
                 .await?;

@@ -13,6 +13,7 @@ pub mod schema;
 
 pub mod audit;
 pub mod calendar;
+pub mod calendar_page;
 pub mod channels;
 pub mod clients;
 pub mod events;
@@ -27,6 +28,7 @@ pub mod posts;
 pub mod publishing;
 pub mod sandbox;
 pub mod sessions;
+pub mod signed_in;
 pub mod users;
 
 pub use constraints::Unique;

@@ -4,7 +4,7 @@ use crate::many::select_in;
 use crate::{exec, on, Conn, StoreResult};
 use chrono::{DateTime, Utc};
 use sellcast_domain::{PostStatus, VariantStatus};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::types::Json;
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -155,54 +155,70 @@ pub struct PostFilter<'a> {
     pub text: Option<String>,
 }
 
+/// One value of a `ListQuery`, bound in order.
+pub(crate) enum ListValue {
+    Text(String),
+    Time(DateTime<Utc>),
+    Int(i64),
+}
+
 /// The page query of `list`, its text and its values, shared with the blocking reader
-/// (`post_page.rs`).
+/// (`post_page.rs`). Only the filters given appear in the text, so each combination has its own
+/// prepared statement whose plan walks `(org_id, id)` and stops after the page (a generic plan
+/// of `$n IS NULL OR …` sorts every post of the org on PostgreSQL).
 pub(crate) struct ListQuery {
     pub sql: String,
-    pub org_id: String,
-    pub statuses: Option<String>,
-    pub channel_id: Option<String>,
-    pub client_id: Option<String>,
-    pub tag: Option<String>,
-    pub from: Option<DateTime<Utc>>,
-    pub to: Option<DateTime<Utc>>,
-    pub pattern: Option<String>,
-    pub before: Option<String>,
-    pub limit: i64,
+    pub values: Vec<ListValue>,
 }
 
 impl ListQuery {
     pub(crate) fn new(org_id: &str, f: &PostFilter<'_>, before: Option<&str>, limit: i64) -> ListQuery {
-        let statuses = if f.statuses.is_empty() {
-            None
-        } else {
-            Some(f.statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","))
-        };
-        // Status list as ",a,b," so one LIKE checks membership on both backends.
-        let sql = format!(
-            "SELECT {P_COLS} FROM posts p WHERE p.org_id = $1
-             AND ($2 IS NULL OR ',' || $2 || ',' LIKE '%,' || p.status || ',%')
-             AND ($3 IS NULL OR EXISTS (SELECT 1 FROM post_variants v WHERE v.post_id = p.id AND v.channel_id = $3))
-             AND ($4 IS NULL OR p.client_id = $4)
-             AND ($5 IS NULL OR EXISTS (SELECT 1 FROM post_tags t WHERE t.post_id = p.id AND t.tag = $5))
-             AND ($6 IS NULL OR p.scheduled_at >= $6) AND ($7 IS NULL OR p.scheduled_at < $7)
-             AND ($8 IS NULL OR p.search_text LIKE $8 ESCAPE '\\')
-             AND ($9 IS NULL OR p.id < $9)
-             ORDER BY p.id DESC LIMIT $10"
-        );
-        ListQuery {
-            sql,
-            org_id: org_id.to_string(),
-            statuses,
-            channel_id: f.channel_id.map(str::to_string),
-            client_id: f.client_id.map(str::to_string),
-            tag: f.tag.map(str::to_string),
-            from: f.from,
-            to: f.to,
-            pattern: f.text.as_ref().map(|t| format!("%{}%", crate::clients::escape_like(t))),
-            before: before.map(str::to_string),
-            limit,
+        let mut q = ListQuery { sql: format!("SELECT {P_COLS} FROM posts p WHERE p.org_id = $1"), values: vec![] };
+        q.values.push(ListValue::Text(org_id.to_string()));
+        if !f.statuses.is_empty() {
+            let marks: Vec<String> =
+                f.statuses.iter().map(|s| q.mark(ListValue::Text(s.as_str().to_string()))).collect();
+            q.sql.push_str(&format!(" AND p.status IN ({})", marks.join(", ")));
         }
+        if let Some(channel) = f.channel_id {
+            let m = q.mark(ListValue::Text(channel.to_string()));
+            q.sql.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM post_variants v WHERE v.post_id = p.id AND v.channel_id = {m})"
+            ));
+        }
+        if let Some(client) = f.client_id {
+            let m = q.mark(ListValue::Text(client.to_string()));
+            q.sql.push_str(&format!(" AND p.client_id = {m}"));
+        }
+        if let Some(tag) = f.tag {
+            let m = q.mark(ListValue::Text(tag.to_string()));
+            q.sql.push_str(&format!(" AND EXISTS (SELECT 1 FROM post_tags t WHERE t.post_id = p.id AND t.tag = {m})"));
+        }
+        if let Some(from) = f.from {
+            let m = q.mark(ListValue::Time(from));
+            q.sql.push_str(&format!(" AND p.scheduled_at >= {m}"));
+        }
+        if let Some(to) = f.to {
+            let m = q.mark(ListValue::Time(to));
+            q.sql.push_str(&format!(" AND p.scheduled_at < {m}"));
+        }
+        if let Some(text) = &f.text {
+            let m = q.mark(ListValue::Text(format!("%{}%", crate::clients::escape_like(text))));
+            q.sql.push_str(&format!(" AND p.search_text LIKE {m} ESCAPE '\\'"));
+        }
+        if let Some(before) = before {
+            let m = q.mark(ListValue::Text(before.to_string()));
+            q.sql.push_str(&format!(" AND p.id < {m}"));
+        }
+        let m = q.mark(ListValue::Int(limit));
+        q.sql.push_str(&format!(" ORDER BY p.id DESC LIMIT {m}"));
+        q
+    }
+
+    /// Adds a value; its placeholder.
+    fn mark(&mut self, v: ListValue) -> String {
+        self.values.push(v);
+        format!("${}", self.values.len())
     }
 }
 
@@ -214,11 +230,17 @@ pub async fn list(
     limit: i64,
 ) -> StoreResult<Vec<PostRow>> {
     let q = ListQuery::new(org_id, f, before, limit);
-    Ok(on!(c, c => sqlx::query_as::<_, PostRow>(&q.sql)
-        .bind(&q.org_id).bind(q.statuses.as_deref()).bind(q.channel_id.as_deref()).bind(q.client_id.as_deref())
-        .bind(q.tag.as_deref()).bind(q.from).bind(q.to).bind(q.pattern.as_deref()).bind(q.before.as_deref())
-        .bind(q.limit)
-        .fetch_all(c).await)?)
+    Ok(on!(c, c => {
+        let mut query = sqlx::query_as::<_, PostRow>(&q.sql);
+        for v in &q.values {
+            query = match v {
+                ListValue::Text(t) => query.bind(t),
+                ListValue::Time(t) => query.bind(t),
+                ListValue::Int(i) => query.bind(i),
+            };
+        }
+        query.fetch_all(c).await
+    })?)
 }
 
 /// Posts scheduled in [from, to) for the calendar, in time order.
@@ -246,7 +268,7 @@ pub async fn delete(c: Conn<'_>, org_id: &str, id: &str) -> StoreResult<bool> {
     Ok(exec!(c, sqlx::query("DELETE FROM posts WHERE org_id = $1 AND id = $2").bind(org_id).bind(id))? == 1)
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, Deserialize)]
 pub struct VariantRow {
     pub id: String,
     pub post_id: String,
@@ -412,9 +434,10 @@ pub async fn variants_of_posts(c: Conn<'_>, post_ids: &[String]) -> StoreResult<
 }
 
 /// A variant with what a view shows of its channel, read in the same statement.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, Deserialize)]
 pub struct VariantOnChannelRow {
     #[sqlx(flatten)]
+    #[serde(flatten)]
     pub variant: VariantRow,
     /// None when the channel row is gone.
     pub channel_org_id: Option<String>,

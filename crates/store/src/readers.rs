@@ -1,5 +1,5 @@
-//! SQLite reads on plain blocking connections: a whole page read in one `spawn_blocking`, rows
-//! decoded in place. Through sqlx-sqlite every statement is a message to the connection's
+//! SQLite reads on plain blocking connections: a whole page read in one go on one of a few
+//! reader threads, rows decoded in place. Through sqlx-sqlite every statement is a message to the connection's
 //! worker thread, every row a channel send and every value a copy (`sqlite3_value_dup`); for a
 //! page of posts that per-row cost was most of the request (ADR 0013, bench/README.md). The
 //! connections are `rusqlite` over the same bundled SQLite, read-only; writes stay on sqlx's
@@ -9,18 +9,23 @@ use crate::error::{StoreError, StoreResult};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use rusqlite::types::Type;
 use rusqlite::{Connection, OpenFlags, Row};
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::panic::AssertUnwindSafe;
+use std::path::Path;
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
-/// Most reads at once, so most connections and blocking threads: without a bound, 256 waiting
-/// requests opened 256 connections, each with its page cache (381 MiB peak RSS in the bench).
-const MAX_READERS: usize = 4;
+/// Reader threads, each with its own connection: at most this many reads at once. Without a
+/// bound, 256 waiting requests opened 256 connections (381 MiB peak RSS in the bench); on
+/// tokio's blocking pool the reads spread over a dozen threads, each keeping its allocator
+/// pages (bench/README.md).
+const READER_THREADS: usize = 4;
+
+/// A read to run on a reader thread, given its connection (or why it could not be opened).
+type Job = Box<dyn FnOnce(rusqlite::Result<&Connection>) + Send>;
 
 pub(crate) struct Readers {
-    path: PathBuf,
-    idle: Mutex<Vec<Connection>>,
-    permits: tokio::sync::Semaphore,
+    /// Taken by whichever reader thread is free; the threads stop when this is dropped.
+    jobs: mpsc::Sender<Job>,
 }
 
 impl Readers {
@@ -31,45 +36,65 @@ impl Readers {
         if name.is_empty() || name == ":memory:" || url.contains(":memory:") || url.contains("mode=memory") {
             return None;
         }
-        Some(Arc::new(Readers {
-            path: path.to_path_buf(),
-            idle: Mutex::new(Vec::new()),
-            permits: tokio::sync::Semaphore::new(MAX_READERS),
-        }))
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for i in 0..READER_THREADS {
+            let (path, queue) = (path.to_path_buf(), queue.clone());
+            let spawned =
+                std::thread::Builder::new().name(format!("sqlite-reader-{i}")).spawn(move || serve(&path, &queue));
+            if let Err(e) = spawned {
+                tracing::warn!(error = %e, "could not start a SQLite reader thread");
+            }
+        }
+        Some(Arc::new(Readers { jobs }))
     }
 
-    fn open(&self) -> rusqlite::Result<Connection> {
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
-        let c = Connection::open_with_flags(&self.path, flags)?;
-        c.busy_timeout(Duration::from_secs(30))?;
-        c.set_prepared_statement_cache_capacity(64);
-        Ok(c)
-    }
-
-    /// Run `read` on a reader, on the blocking pool.
+    /// Run `read` on a reader thread.
     pub(crate) async fn run<T, F>(self: &Arc<Self>, read: F) -> StoreResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     {
-        let _permit = self.permits.acquire().await.map_err(|e| StoreError::Blocking(e.to_string()))?;
-        let readers = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let taken = readers.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
-            let conn = match taken {
-                Some(c) => c,
-                None => readers.open()?,
-            };
-            let out = read(&conn);
-            let mut idle = readers.idle.lock().unwrap_or_else(|p| p.into_inner());
-            if idle.len() < MAX_READERS {
-                idle.push(conn);
-            }
-            Ok(out?)
-        })
-        .await
-        .map_err(|e| StoreError::Blocking(e.to_string()))?
+        let (done, result) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |conn| {
+            let _ = done.send(conn.and_then(read));
+        });
+        self.jobs.send(job).map_err(|_| StoreError::Blocking("the SQLite readers have stopped".into()))?;
+        let out = result.await.map_err(|_| StoreError::Blocking("a SQLite read did not finish".into()))?;
+        Ok(out?)
     }
+}
+
+/// A reader thread: its connection, opened at the first read (the file may not exist before).
+fn serve(path: &Path, queue: &Mutex<mpsc::Receiver<Job>>) {
+    let mut conn: Option<Connection> = None;
+    loop {
+        let job = match queue.lock().unwrap_or_else(|p| p.into_inner()).recv() {
+            Ok(job) => job,
+            Err(_) => return, // the Db is gone
+        };
+        if conn.is_none() {
+            match open(path) {
+                Ok(c) => conn = Some(c),
+                Err(e) => {
+                    job(Err(e));
+                    continue;
+                }
+            }
+        }
+        if let Some(c) = &conn {
+            // A read that panics fails its request (its result is never sent), not the thread.
+            let _ = std::panic::catch_unwind(AssertUnwindSafe(|| job(Ok(c))));
+        }
+    }
+}
+
+fn open(path: &Path) -> rusqlite::Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+    let c = Connection::open_with_flags(path, flags)?;
+    c.busy_timeout(Duration::from_secs(30))?;
+    c.set_prepared_statement_cache_capacity(64);
+    Ok(c)
 }
 
 fn conversion(i: usize, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> rusqlite::Error {

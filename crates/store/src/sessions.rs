@@ -1,6 +1,6 @@
 //! Sessions (a refresh-token family) and their rotating refresh tokens.
 
-use crate::users::{self, UserRow};
+use crate::users::UserRow;
 use crate::{exec, on, Conn, StoreResult};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -48,17 +48,6 @@ pub struct SessionUserRow {
     pub session_revoked_at: Option<DateTime<Utc>>,
     #[sqlx(flatten)]
     pub user: UserRow,
-}
-
-/// The session `id` and its user, when both exist.
-pub async fn with_user(c: Conn<'_>, id: &str) -> StoreResult<Option<SessionUserRow>> {
-    let sql = format!(
-        "SELECT s.id AS session_id, s.user_id AS session_user_id, s.last_used_at AS session_last_used_at,
-                s.expires_at AS session_expires_at, s.revoked_at AS session_revoked_at, {}
-         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1",
-        users::U_COLS
-    );
-    Ok(on!(c, c => sqlx::query_as::<_, SessionUserRow>(&sql).bind(id).fetch_optional(c).await)?)
 }
 
 pub async fn by_id(c: Conn<'_>, id: &str) -> StoreResult<Option<SessionRow>> {

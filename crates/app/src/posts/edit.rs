@@ -156,9 +156,9 @@ async fn replace_variants(
 
 pub async fn get(app: &App, actor: &Actor, org_id: &str, id: &str) -> AppResult<PostView> {
     authorize(app, actor, org_id, Permission::PostRead).await?;
-    let mut c = app.db.read().await?;
-    let post = posts::by_id(c.conn(), org_id, id).await?.ok_or(AppError::NotFound("post"))?;
-    load_view(c.conn(), post).await
+    // The post and everything its view shows in one read (on SQLite, one blocking reader).
+    let page = post_page::read_one(&app.db, org_id, id).await?.ok_or(AppError::NotFound("post"))?;
+    assemble(page.posts, page.variants, page.media).pop().ok_or(AppError::NotFound("post"))
 }
 
 pub async fn list(

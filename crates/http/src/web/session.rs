@@ -65,7 +65,8 @@ impl Viewer {
 
 async fn viewer(parts: &Parts, state: &AppState) -> Option<Viewer> {
     let value = cookie(&parts.headers, SESSION_COOKIE)?;
-    let (actor, user) = web_session::authenticate_user(&state.app, &value, meta_from(parts, state)).await.ok()?;
+    let org = crate::extract::org_named(parts);
+    let (actor, user) = web_session::authenticate_user(&state.app, &value, meta_from(parts, state), org).await.ok()?;
     let csrf = web_session::csrf_token(&state.app, actor.session_id.as_deref().unwrap_or(""));
     Some(Viewer { actor, user, csrf, flash: flash(&parts.headers) })
 }

@@ -80,6 +80,15 @@ async fn a_page_read_at_once_equals_the_reads_one_by_one(b: Backend) {
         ..Default::default()
     };
     let none = PostFilter { text: Some("nothing like this".into()), ..Default::default() };
+    let two_statuses = PostFilter { statuses: vec![PostStatus::Scheduled, PostStatus::Draft], ..Default::default() };
+    let tagged = PostFilter { tag: Some("t3"), ..Default::default() };
+    let combined = PostFilter {
+        statuses: vec![PostStatus::Scheduled],
+        channel_id: Some(&ch[1]),
+        tag: Some("sale"),
+        text: Some("post".into()),
+        ..Default::default()
+    };
     let cases: Vec<(&str, PostFilter, Option<&str>, i64)> = vec![
         ("everything", PostFilter::default(), None, 50),
         ("a first page", PostFilter::default(), None, 3),
@@ -89,6 +98,9 @@ async fn a_page_read_at_once_equals_the_reads_one_by_one(b: Backend) {
         ("by text, with LIKE's special characters", by_text, None, 50),
         ("in a time range", in_range, None, 50),
         ("nothing", none, None, 50),
+        ("by two statuses", two_statuses, None, 50),
+        ("by tag", tagged, None, 50),
+        ("by status, channel, tag and text after a cursor", combined, Some(cursor.as_str()), 50),
     ];
     for (case, f, before, limit) in cases {
         let at_once = post_page::read(db, &org.id, &f, before, limit).await.unwrap();
@@ -102,7 +114,25 @@ async fn a_page_read_at_once_equals_the_reads_one_by_one(b: Backend) {
         if case == "in a time range" {
             assert_eq!(at_once.posts.len(), 2, "posts 2 and 4 are due within the range");
         }
+        if case == "by two statuses" {
+            assert_eq!(at_once.posts.len(), 7);
+        }
+        if case == "by tag" {
+            assert_eq!(at_once.posts.len(), 1);
+        }
     }
+    // One post: the page of that post alone.
+    let one = post_page::read_one(db, &org.id, &all_posts[2].id).await.unwrap().expect("the post");
+    let mut c = db.read().await.unwrap();
+    let row = posts::by_id(c.conn(), &org.id, &all_posts[2].id).await.unwrap().unwrap();
+    let ids = vec![row.id.clone()];
+    let variants = posts::variants_on_channels_of_posts(c.conn(), &ids).await.unwrap();
+    let media = posts::media_of_posts(c.conn(), &ids).await.unwrap();
+    drop(c);
+    assert_eq!(shown(&one), shown(&PostPage { posts: vec![row], variants, media }));
+    assert_eq!(one.media.len(), 2);
+    assert!(post_page::read_one(db, &org.id, &new_id()).await.unwrap().is_none(), "no such post");
+    assert!(post_page::read_one(db, &other, &all_posts[2].id).await.unwrap().is_none(), "another org's post");
     t.drop_schema().await;
 }
 
