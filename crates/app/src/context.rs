@@ -28,17 +28,23 @@ pub struct Actor {
 /// calls several use cases reads the membership once; authentication fills it for the org the
 /// request's path names. Shared by the clones of one Actor.
 #[derive(Debug, Clone, Default)]
-pub struct RoleMemo(Arc<Mutex<Option<(String, Option<Role>)>>>);
+pub struct RoleMemo(Arc<Mutex<Option<RoleSeen>>>);
+
+#[derive(Debug)]
+struct RoleSeen {
+    org_id: String,
+    role: Option<Role>,
+}
 
 impl RoleMemo {
     /// Outer None: not read yet for this org.
     pub fn get(&self, org_id: &str) -> Option<Option<Role>> {
         let memo = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        memo.as_ref().filter(|(org, _)| org == org_id).map(|(_, role)| *role)
+        memo.as_ref().filter(|seen| seen.org_id == org_id).map(|seen| seen.role)
     }
 
     pub fn set(&self, org_id: &str, role: Option<Role>) {
-        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some((org_id.to_string(), role));
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(RoleSeen { org_id: org_id.to_string(), role });
     }
 
     pub fn of(org_id: Option<&str>, role: Option<Role>) -> RoleMemo {
