@@ -25,9 +25,9 @@ mod tests {
     use libmimalloc_sys::mi_option_get;
 
     /// The purge delay now in force, in milliseconds.
-    fn purge_delay_ms() -> i64 {
+    fn purge_delay_ms() -> std::ffi::c_long {
         // SAFETY: reading an option is a load from mimalloc's option table.
-        i64::from(unsafe { mi_option_get(PURGE_DELAY) })
+        unsafe { mi_option_get(PURGE_DELAY) }
     }
 
     #[test]
