@@ -8,6 +8,7 @@ use crate::{on, Db, StoreResult};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Row};
 use sellcast_domain::{PostStatus, VariantStatus};
+use std::sync::LazyLock;
 
 /// The calendar's entries show this many characters of a post's text.
 pub const TEXT_CHARS: usize = 280;
@@ -66,6 +67,10 @@ const TARGETS: &str = "v.post_id, v.channel_id, v.status, ch.org_id AS channel_o
     ch.platform AS channel_platform, ch.handle AS channel_handle \
     FROM post_variants v LEFT JOIN channels ch ON ch.id = v.channel_id";
 const TARGETS_ORDER: &str = "ORDER BY v.post_id, v.created_at, v.id";
+/// The targets of the posts whose ids are the JSON array `?1`: one statement text (and cached
+/// statement) for any month.
+static TARGETS_OF_JSON_IDS: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {TARGETS} WHERE v.post_id IN (SELECT value FROM json_each(?1)) {TARGETS_ORDER}"));
 
 pub async fn read(db: &Db, r: &Range<'_>) -> StoreResult<CalendarPage> {
     if let Some(readers) = db.readers() {
@@ -108,11 +113,10 @@ fn read_blocking(
     if entries.is_empty() {
         return Ok(CalendarPage::default());
     }
-    // The ids as one JSON array: one statement text (and cached statement) for any month.
     let ids = serde_json::to_string(&entries.iter().map(|e| e.id.as_str()).collect::<Vec<_>>())
         .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
-    let sql = format!("SELECT {TARGETS} WHERE v.post_id IN (SELECT value FROM json_each(?1)) {TARGETS_ORDER}");
-    let targets = c.prepare_cached(&sql)?.query_map([ids], target_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let targets =
+        c.prepare_cached(&TARGETS_OF_JSON_IDS)?.query_map([ids], target_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(CalendarPage { entries, targets })
 }
 

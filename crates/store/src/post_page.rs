@@ -7,6 +7,7 @@ use crate::posts::{self, ListQuery, ListValue, PostFilter, PostRow, VariantOnCha
 use crate::readers::{json, json_opt, time, time_opt, word};
 use crate::{Conn, Db, StoreResult};
 use rusqlite::{Connection, Row, ToSql};
+use std::sync::LazyLock;
 
 #[derive(Debug, Default)]
 pub struct PostPage {
@@ -32,9 +33,14 @@ pub async fn read(
     }
     let mut c = db.read().await?;
     let posts = posts::list(c.conn(), org_id, f, before, limit).await?;
+    related_by_sqlx(c.conn(), posts).await
+}
+
+/// The page of these posts through sqlx: their variants with their channels, and their media.
+async fn related_by_sqlx(mut c: Conn<'_>, posts: Vec<PostRow>) -> StoreResult<PostPage> {
     let ids: Vec<String> = posts.iter().map(|p| p.id.clone()).collect();
-    let variants = posts::variants_on_channels_of_posts(c.conn(), &ids).await?;
-    let media = posts::media_of_posts(c.conn(), &ids).await?;
+    let variants = posts::variants_on_channels_of_posts(c.re(), &ids).await?;
+    let media = posts::media_of_posts(c, &ids).await?;
     Ok(PostPage { posts, variants, media })
 }
 
@@ -44,9 +50,10 @@ pub async fn read_one(db: &Db, org_id: &str, id: &str) -> StoreResult<Option<Pos
         let (org, id) = (org_id.to_string(), id.to_string());
         readers
             .run(move |c| {
-                let sql = format!("SELECT {} FROM posts p WHERE p.org_id = $1 AND p.id = $2", posts::P_COLS);
-                let posts =
-                    c.prepare_cached(&sql)?.query_map([&org, &id], post_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+                let posts = c
+                    .prepare_cached(&ONE_POST)?
+                    .query_map([&org, &id], post_row)?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
                 related(c, posts)
             })
             .await?
@@ -56,13 +63,27 @@ pub async fn read_one(db: &Db, org_id: &str, id: &str) -> StoreResult<Option<Pos
             return read_one_pg(c, org_id, id).await;
         }
         let posts: Vec<PostRow> = posts::by_id(c.conn(), org_id, id).await?.into_iter().collect();
-        let ids: Vec<String> = posts.iter().map(|p| p.id.clone()).collect();
-        let variants = posts::variants_on_channels_of_posts(c.conn(), &ids).await?;
-        let media = posts::media_of_posts(c.conn(), &ids).await?;
-        PostPage { posts, variants, media }
+        related_by_sqlx(c.conn(), posts).await?
     };
     Ok(Some(page).filter(|p| !p.posts.is_empty()))
 }
+
+/// Built once, like every statement text below: the statement caches key on it.
+static ONE_POST: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {} FROM posts p WHERE p.org_id = $1 AND p.id = $2", posts::P_COLS));
+
+static ONE_POST_WITH_RELATED: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {},
+           COALESCE((SELECT json_agg(json_build_object({VARIANT_FIELDS}) ORDER BY v.created_at, v.id)
+                     FROM post_variants v LEFT JOIN channels ch ON ch.id = v.channel_id
+                     WHERE v.post_id = p.id), '[]') AS variants,
+           COALESCE((SELECT json_agg(m.media_id ORDER BY m.position) FROM post_media m
+                     WHERE m.post_id = p.id), '[]') AS media
+         FROM posts p WHERE p.org_id = $1 AND p.id = $2",
+        posts::P_COLS
+    )
+});
 
 /// A post with its variants (and their channels) and media as JSON arrays, as PostgreSQL builds them.
 #[derive(sqlx::FromRow)]
@@ -80,17 +101,11 @@ struct PostWithRelated {
 /// for every variant of a page cost PostgreSQL more than the round trips saved (posts-100:
 /// 244 → 142 req/s; bench/README.md).
 async fn read_one_pg(c: &mut sqlx::PgConnection, org_id: &str, id: &str) -> StoreResult<Option<PostPage>> {
-    let sql = format!(
-        "SELECT {},
-           COALESCE((SELECT json_agg(json_build_object({VARIANT_FIELDS}) ORDER BY v.created_at, v.id)
-                     FROM post_variants v LEFT JOIN channels ch ON ch.id = v.channel_id
-                     WHERE v.post_id = p.id), '[]') AS variants,
-           COALESCE((SELECT json_agg(m.media_id ORDER BY m.position) FROM post_media m
-                     WHERE m.post_id = p.id), '[]') AS media
-         FROM posts p WHERE p.org_id = $1 AND p.id = $2",
-        posts::P_COLS
-    );
-    let row = sqlx::query_as::<_, PostWithRelated>(&sql).bind(org_id).bind(id).fetch_optional(c).await?;
+    let row = sqlx::query_as::<_, PostWithRelated>(ONE_POST_WITH_RELATED.as_str())
+        .bind(org_id)
+        .bind(id)
+        .fetch_optional(c)
+        .await?;
     Ok(row.map(|row| PostPage {
         media: row.media.into_iter().map(|m| (row.post.id.clone(), m)).collect(),
         variants: row.variants,
