@@ -95,6 +95,10 @@ pub struct Config {
     pub meta_app_id: Option<String>,
     /// Meta app secret.
     pub meta_app_secret: Option<String>,
+    /// Compared with `hub.verify_token` when Meta verifies the webhook subscription.
+    pub meta_webhook_verify_token: Option<String>,
+    /// The Instagram app's secret (Instagram Login apps sign their webhooks with it).
+    pub instagram_app_secret: Option<String>,
     /// Meta Graph API base URL.
     pub meta_graph_url: String,
     /// Facebook Login dialog.
@@ -156,6 +160,8 @@ impl Default for Config {
             linkedin_version: "202609".into(),
             meta_app_id: None,
             meta_app_secret: None,
+            meta_webhook_verify_token: None,
+            instagram_app_secret: None,
             meta_graph_url: "https://graph.facebook.com/v21.0".into(),
             meta_dialog_url: "https://www.facebook.com/v21.0/dialog/oauth".into(),
             threads_app_id: None,

@@ -73,6 +73,7 @@ pub fn registry(app: Arc<App>) -> Registry {
         tracing::error!(error = %e, "the auth.prune schedule is invalid");
     }
     crate::events::register(&mut r, app_for_publishing.clone());
+    crate::inbox::register(&mut r, app_for_publishing.clone());
     register_publishing(&mut r, app_for_publishing);
     r
 }
@@ -130,6 +131,7 @@ pub fn worker(app: &Arc<App>) -> Worker {
                 ("email".into(), 4),
                 ("publish".into(), c.publish_concurrency as usize),
                 ("media".into(), 2),
+                ("inbox".into(), 8),
             ],
             shutdown_grace: Duration::from_secs(c.shutdown_grace_secs),
             lease: Duration::from_secs(c.job_lease_secs),

@@ -13,6 +13,7 @@ pub mod config;
 pub mod context;
 pub mod error;
 pub mod events;
+pub mod inbox;
 pub mod invites;
 pub mod jobs;
 pub mod mail;
@@ -53,6 +54,8 @@ pub struct App {
     /// Shared by this process's workers and its /metrics.
     pub queue_metrics: Arc<sellcast_queue::metrics::QueueMetrics>,
     pub adapters: sellcast_platforms::Adapters,
+    /// The inbox's Graph API calls (WhatsApp, Messenger, Instagram messaging).
+    pub graph: platforms::Graph,
     pub blobs: Arc<dyn sellcast_media::BlobStore>,
     /// Signs media links that platforms fetch without signing in.
     pub url_key: Vec<u8>,
@@ -75,9 +78,11 @@ impl App {
         db.migrate().await.map_err(|e| AppError::internal_from("migrating the database", e))?;
         let mailer = mail::Mailer::new(config.smtp_url.as_deref(), &config.smtp_from)?;
         let adapters = platforms::build(&config, &db)?;
+        let graph = platforms::graph(&config)?;
         let blobs = blob_config(&config).open().map_err(|e| AppError::internal_from("opening the media store", e))?;
         Ok(Arc::new(App {
             adapters,
+            graph,
             blobs,
             url_key: secrets.jwt_secret.clone(),
             db,

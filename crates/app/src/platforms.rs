@@ -13,14 +13,32 @@ use sellcast_store::Db;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub fn build(config: &Config, db: &Db) -> AppResult<Adapters> {
-    let http = HttpClient::new(Timeouts {
+/// The Graph API client of the inbox's messaging calls (WhatsApp, Messenger, Instagram).
+#[derive(Clone)]
+pub struct Graph {
+    pub http: HttpClient,
+    pub meta: meta::MetaConfig,
+}
+
+fn http_client(config: &Config) -> AppResult<HttpClient> {
+    HttpClient::new(Timeouts {
         connect: Duration::from_secs(config.platform_timeout_secs.min(10)),
         request: Duration::from_secs(config.platform_timeout_secs),
     })
-    .map_err(|e| AppError::internal_from("building the platform adapters", e))?;
-    let meta_config =
-        meta::MetaConfig { graph_url: config.meta_graph_url.clone(), dialog_url: config.meta_dialog_url.clone() };
+    .map_err(|e| AppError::internal_from("building the platform clients", e))
+}
+
+fn meta_config(config: &Config) -> meta::MetaConfig {
+    meta::MetaConfig { graph_url: config.meta_graph_url.clone(), dialog_url: config.meta_dialog_url.clone() }
+}
+
+pub fn graph(config: &Config) -> AppResult<Graph> {
+    Ok(Graph { http: http_client(config)?, meta: meta_config(config) })
+}
+
+pub fn build(config: &Config, db: &Db) -> AppResult<Adapters> {
+    let http = http_client(config)?;
+    let meta_config = meta_config(config);
     let mut adapters = Adapters::default();
     let all: Vec<Arc<dyn PlatformAdapter>> = vec![
         Arc::new(SandboxAdapter { db: db.clone(), public_url: config.public_url() }),
@@ -76,7 +94,7 @@ pub fn configured_app(config: &Config, platform: Platform) -> Option<OAuthApp> {
         Platform::Linkedin => pair(&config.linkedin_client_id, &config.linkedin_client_secret),
         Platform::Facebook | Platform::Instagram => pair(&config.meta_app_id, &config.meta_app_secret),
         Platform::Threads => pair(&config.threads_app_id, &config.threads_app_secret),
-        Platform::Sandbox | Platform::Bluesky | Platform::Mastodon => None,
+        Platform::Sandbox | Platform::Bluesky | Platform::Mastodon | Platform::Whatsapp => None,
     }
 }
 

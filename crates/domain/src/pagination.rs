@@ -61,9 +61,35 @@ pub fn decode_cursor(c: &str) -> Option<String> {
     crate::ids::is_valid_id(&id).then_some(id)
 }
 
+/// A cursor for lists ordered by a time then an id (the inbox, newest activity first):
+/// hex of `<RFC 3339 time>|<id>`.
+pub fn encode_time_cursor(at: chrono::DateTime<chrono::Utc>, id: &str) -> String {
+    hex::encode(format!("{}|{id}", at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)))
+}
+
+pub fn decode_time_cursor(c: &str) -> Option<(chrono::DateTime<chrono::Utc>, String)> {
+    if c.len() > 256 {
+        return None;
+    }
+    let text = String::from_utf8(hex::decode(c).ok()?).ok()?;
+    let (at, id) = text.split_once('|')?;
+    let at = chrono::DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&chrono::Utc);
+    crate::ids::is_valid_id(id).then(|| (at, id.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn time_cursor_round_trip_and_rejects_junk() {
+        let id = crate::ids::new_id();
+        let at = chrono::Utc::now();
+        assert_eq!(decode_time_cursor(&encode_time_cursor(at, &id)), Some((at, id.clone())));
+        assert_eq!(decode_time_cursor(&encode_cursor(&id)), None);
+        assert_eq!(decode_time_cursor(&hex::encode(format!("yesterday|{id}"))), None);
+        assert_eq!(decode_time_cursor("zz"), None);
+    }
 
     #[test]
     fn cursor_round_trip_and_rejects_junk() {

@@ -16,10 +16,12 @@ pub enum Platform {
     Facebook,
     Instagram,
     Threads,
+    /// WhatsApp Cloud API: a conversation channel (the inbox); it does not publish posts.
+    Whatsapp,
 }
 
 impl Platform {
-    pub const ALL: [Platform; 8] = [
+    pub const ALL: [Platform; 9] = [
         Platform::Sandbox,
         Platform::Bluesky,
         Platform::Mastodon,
@@ -28,6 +30,7 @@ impl Platform {
         Platform::Facebook,
         Platform::Instagram,
         Platform::Threads,
+        Platform::Whatsapp,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -40,7 +43,18 @@ impl Platform {
             Platform::Facebook => "facebook",
             Platform::Instagram => "instagram",
             Platform::Threads => "threads",
+            Platform::Whatsapp => "whatsapp",
         }
+    }
+
+    /// Posts can target it (WhatsApp is for conversations only).
+    pub fn publishes(self) -> bool {
+        self != Platform::Whatsapp
+    }
+
+    /// The platforms posts can target.
+    pub fn publishing() -> impl Iterator<Item = Platform> {
+        Self::ALL.into_iter().filter(|p| p.publishes())
     }
 
     /// The name people know it by.
@@ -54,6 +68,7 @@ impl Platform {
             Platform::Facebook => "Facebook",
             Platform::Instagram => "Instagram",
             Platform::Threads => "Threads",
+            Platform::Whatsapp => "WhatsApp",
         }
     }
 }
@@ -70,7 +85,7 @@ impl FromStr for Platform {
         Platform::ALL
             .into_iter()
             .find(|p| p.as_str() == s)
-            .ok_or_else(|| format!("unknown platform {s:?}; expected one of sandbox, bluesky, mastodon, x, linkedin, facebook, instagram, threads"))
+            .ok_or_else(|| format!("unknown platform {s:?}; expected one of sandbox, bluesky, mastodon, x, linkedin, facebook, instagram, threads, whatsapp"))
     }
 }
 

@@ -107,6 +107,12 @@ pub enum Permission {
     AuditView,
     #[serde(rename = "org:delete")]
     OrgDelete,
+    /// See the inbox: conversations and messages.
+    #[serde(rename = "inbox:read")]
+    InboxRead,
+    /// Answer customers and triage conversations (status, read marks).
+    #[serde(rename = "inbox:reply")]
+    InboxReply,
 }
 
 use Permission::*;
@@ -129,6 +135,8 @@ const OWNER: &[Permission] = &[
     ClientManage,
     AuditView,
     OrgDelete,
+    InboxRead,
+    InboxReply,
 ];
 const ADMIN: &[Permission] = &[
     PostCreate,
@@ -144,11 +152,23 @@ const ADMIN: &[Permission] = &[
     ClientRead,
     ClientManage,
     AuditView,
+    InboxRead,
+    InboxReply,
 ];
-const MANAGER: &[Permission] =
-    &[PostCreate, PostRead, PostUpdate, PostPublish, AnalyticsView, TeamInvite, ClientRead, ClientManage];
-const EDITOR: &[Permission] = &[PostCreate, PostRead, PostUpdate, AnalyticsView, ClientRead];
-const VIEWER: &[Permission] = &[PostRead, AnalyticsView, ClientRead];
+const MANAGER: &[Permission] = &[
+    PostCreate,
+    PostRead,
+    PostUpdate,
+    PostPublish,
+    AnalyticsView,
+    TeamInvite,
+    ClientRead,
+    ClientManage,
+    InboxRead,
+    InboxReply,
+];
+const EDITOR: &[Permission] = &[PostCreate, PostRead, PostUpdate, AnalyticsView, ClientRead, InboxRead, InboxReply];
+const VIEWER: &[Permission] = &[PostRead, AnalyticsView, ClientRead, InboxRead];
 
 pub fn permissions_of(role: Role) -> &'static [Permission] {
     match role {
@@ -195,6 +215,8 @@ mod tests {
             (ClientManage, [true, true, true, false, false]),
             (AuditView, [true, true, false, false, false]),
             (OrgDelete, [true, false, false, false, false]),
+            (InboxRead, [true, true, true, true, true]),
+            (InboxReply, [true, true, true, true, false]),
         ];
         for (perm, row) in table {
             for (role, expected) in Role::ALL.iter().zip(row) {

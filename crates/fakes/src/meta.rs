@@ -8,18 +8,31 @@
 //! code 100/33, publishing a container that is not FINISHED Instagram's 9007/2207027, and the
 //! Instagram 24-hour publishing cap 9/2207042. Containers go IN_PROGRESS → FINISHED after a
 //! configurable number of status reads. Everything is in HashMaps so 100,000 posts stay fast.
+//!
+//! Messaging: the WhatsApp Cloud API (`whatsapp.rs`, `whatsapp_send.rs`: 24-hour window 131047,
+//! approved templates 132001, throughput 130429, media), Instagram/Messenger sends, private and
+//! comment replies (`messaging.rs`: window code 10), webhook subscriptions (`subscriptions.rs`),
+//! and signed webhook deliveries to the app under test (`webhooks.rs`).
 
 // Handlers answer errors as ready-made `Response`s; in a test fake their size does not matter.
 #![allow(clippy::result_large_err)]
 
 mod graph;
 mod instagram;
+mod messaging;
 mod oauth;
 mod params;
 mod state;
+mod subscriptions;
 mod threads;
+mod webhooks;
+mod whatsapp;
+mod whatsapp_send;
 
+pub use messaging::{CommentReply, DmSent};
 pub use state::{FakeInstagram, FakePage, FakePost, Network};
+pub use webhooks::{signature, ReceivedWebhook, WebhookSink};
+pub use whatsapp::{FakeTemplate, WhatsAppSent};
 
 use crate::server::FakeServer;
 use axum::routing::{any, get, post};
@@ -60,7 +73,9 @@ impl MetaState {
     /// One Facebook user managing two Pages (the first linked to an Instagram professional
     /// account), and one Threads user; a long-lived token for each.
     pub fn new() -> Self {
-        MetaState { world: Arc::new(Mutex::new(World::new())) }
+        let mut world = World::new();
+        whatsapp::seed(&mut world);
+        MetaState { world: Arc::new(Mutex::new(world)) }
     }
 
     pub(crate) fn world(&self) -> MutexGuard<'_, World> {
@@ -73,8 +88,19 @@ impl MetaState {
         Router::new()
             .route(&format!("{graph}/dialog/oauth"), get(oauth::facebook_dialog))
             .route(&format!("{graph}/oauth/access_token"), get(oauth::facebook_token))
-            .route(&format!("{graph}/{{node}}"), any(graph::node))
+            // WhatsApp phone numbers and media, else graph.rs.
+            .route(&format!("{graph}/{{node}}"), any(whatsapp::node))
             .route(&format!("{graph}/{{node}}/{{edge}}"), any(graph::edge))
+            // Messaging edges (WhatsApp, Instagram, Messenger); `comments` falls back to graph.rs.
+            .route(&format!("{graph}/{{node}}/messages"), post(messaging::messages))
+            .route(&format!("{graph}/{{node}}/message_templates"), get(whatsapp::templates))
+            .route(
+                &format!("{graph}/{{node}}/subscribed_apps"),
+                get(subscriptions::subscribed_apps).post(subscriptions::subscribed_apps),
+            )
+            .route(&format!("{graph}/{{node}}/replies"), post(messaging::replies))
+            .route(&format!("{graph}/{{node}}/comments"), any(messaging::comments))
+            .route("/whatsapp-media/{id}", get(whatsapp::download))
             .route("/oauth/authorize", get(oauth::threads_dialog))
             .route("/oauth/access_token", post(oauth::threads_token))
             .route("/access_token", get(oauth::threads_exchange))

@@ -14,6 +14,7 @@ pub mod realtime;
 pub mod request_id;
 pub mod state;
 pub mod web;
+pub mod webhooks;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, HeaderValue, Method};
@@ -54,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::router().merge(realtime::router()))
         .merge(public::router())
         .merge(web::router())
+        .merge(webhooks::router())
         .route("/api/openapi.json", get(openapi_json))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

@@ -38,7 +38,11 @@ pub async fn ip_limit(State(state): State<AppState>, req: Request, next: Next) -
     let path = req.uri().path();
     // Signed media links are fetched by platforms (Meta fetches every image by URL), often many
     // at once from one address; the signature, not a rate limit, protects them.
-    let exempt = matches!(path, "/healthz" | "/readyz" | "/metrics") || path.starts_with("/media/");
+    // Webhooks come from the platforms' few addresses in bursts; their signatures protect them,
+    // and refusing one would make the platform retry (or give up on) a customer's message.
+    let exempt = matches!(path, "/healthz" | "/readyz" | "/metrics")
+        || path.starts_with("/media/")
+        || path.starts_with("/webhooks/");
     let (parts, body) = req.into_parts();
     if !exempt && bearer(&parts).is_none() {
         if let Some(ip) = client_ip(&parts, state.app.config.trust_proxy) {

@@ -6,6 +6,7 @@ use crate::error::ErrorBody;
 use crate::ops;
 use crate::public;
 use crate::realtime;
+use crate::webhooks;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, RefOr, ResponseBuilder};
@@ -34,6 +35,11 @@ use utoipa::{Modify, OpenApi};
         api::posts::schedule, api::posts::unschedule, api::posts::publish, api::posts::duplicate, api::posts::retry,
         api::calendar::days, api::calendar::create_feed, api::calendar::delete_feed,
         api::notifications::list, api::notifications::mark_read,
+        api::conversations::list, api::conversations::get, api::conversations::update,
+        api::conversations::mark_read, api::conversations::mark_unread, api::conversations::bulk,
+        api::conversations::messages, api::conversations::reply, api::conversations::sandbox_receive,
+        api::conversations::admin_inbound_events,
+        webhooks::meta::verify, webhooks::meta::receive,
         realtime::sse::events,
         public::signed_media, public::ical_feed, public::sandbox_post, public::sandbox_profile,
     ),

@@ -38,9 +38,9 @@ pub struct VariantSpec {
 const MIB: u64 = 1024 * 1024;
 
 impl Variant {
-    /// The thumbnail and one variant per platform.
+    /// The thumbnail and one variant per platform posts can target.
     pub fn all() -> impl Iterator<Item = Variant> {
-        std::iter::once(Variant::Thumbnail).chain(Platform::ALL.into_iter().map(Variant::For))
+        std::iter::once(Variant::Thumbnail).chain(Platform::publishing().map(Variant::For))
     }
 
     /// A stable name for blob keys and database rows: `thumbnail` or the platform's name.
@@ -79,6 +79,9 @@ impl Variant {
             Variant::For(Platform::Instagram) => spec(1080, 1350, None, Some(8_000_000), JpegOnly),
             // Threads: JPEG or PNG, 8 MB, at most 1440 px wide (taller is scaled by Threads).
             Variant::For(Platform::Threads) => spec(1440, 4096, None, Some(8_000_000), JpegOrPng),
+            // WhatsApp media messages: images JPEG or PNG up to 5 MB (not made for uploads: it
+            // does not publish posts).
+            Variant::For(Platform::Whatsapp) => spec(4096, 4096, None, Some(5 * MIB), JpegOrPng),
         }
     }
 }

@@ -6,6 +6,7 @@
 pub mod adapter;
 pub mod client;
 pub mod error;
+pub mod inbound;
 pub mod oauth;
 
 pub mod bluesky;
@@ -14,6 +15,7 @@ pub mod instagram;
 pub mod linkedin;
 pub mod mastodon;
 pub mod meta;
+pub mod messaging;
 pub mod threads;
 pub mod x;
 

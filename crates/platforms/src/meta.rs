@@ -10,6 +10,7 @@
 
 pub mod error;
 pub mod login;
+pub mod webhook;
 
 use crate::client::{self, Effect, HttpClient};
 use crate::error::{PlatformError, PlatformResult};

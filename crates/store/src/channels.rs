@@ -312,3 +312,12 @@ pub async fn reseal_mastodon_app(c: Conn<'_>, server_url: &str, client_secret: &
 pub async fn drop_states_with_other_key(c: Conn<'_>, key_id: &str) -> StoreResult<u64> {
     Ok(exec!(c, sqlx::query("DELETE FROM oauth_states WHERE key_id <> $1 AND key_id <> ''").bind(key_id))?)
 }
+
+/// The connected channels of an account, in every org that connected it (a webhook names the
+/// account, never the org). Disconnected channels hear nothing.
+pub async fn receiving(c: Conn<'_>, platform: &str, account_id: &str) -> StoreResult<Vec<ChannelRow>> {
+    let sql = format!(
+        "SELECT {COLS} FROM channels WHERE platform = $1 AND account_id = $2 AND status <> 'disconnected' ORDER BY id"
+    );
+    Ok(on!(c, c => sqlx::query_as::<_, ChannelRow>(&sql).bind(platform).bind(account_id).fetch_all(c).await)?)
+}

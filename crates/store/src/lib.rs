@@ -7,6 +7,7 @@
 mod constraints;
 mod db;
 mod error;
+mod filter_sql;
 mod many;
 mod readers;
 pub mod schema;
@@ -17,6 +18,7 @@ pub mod calendar_page;
 pub mod channels;
 pub mod clients;
 pub mod events;
+pub mod inbox;
 pub mod invites;
 pub mod listen;
 pub mod media;

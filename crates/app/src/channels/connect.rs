@@ -34,6 +34,11 @@ pub struct ConnectInput {
     pub app_password: Option<String>,
     /// Sandbox: the name to show.
     pub name: Option<String>,
+    /// WhatsApp Cloud API: the business phone number's id, its WhatsApp Business Account id
+    /// and a system-user access token.
+    pub phone_number_id: Option<String>,
+    pub waba_id: Option<String>,
+    pub access_token: Option<String>,
     /// A path in this app to return to after OAuth (the web UI); JSON when absent.
     pub redirect_after: Option<String>,
 }
@@ -64,7 +69,7 @@ pub fn redirect_uri(app: &App, platform: Platform) -> String {
     format!("{}/api/v1/oauth/{}/callback", app.config.public_url(), platform.as_str())
 }
 
-fn platform_error(e: PlatformError) -> AppError {
+pub(super) fn platform_error(e: PlatformError) -> AppError {
     match e {
         PlatformError::Auth { message } => {
             AppError::validation("credentials", format!("the platform refused: {message}"))
@@ -123,6 +128,16 @@ pub async fn start(
         clients::by_id(c.conn(), org_id, cid)
             .await?
             .ok_or_else(|| AppError::validation("client_id", "no such client in this organization"))?;
+    }
+    if platform == Platform::Whatsapp {
+        let account = super::whatsapp::check(app, &input).await?;
+        let waba_id = account.credentials.extra.get("waba_id").and_then(|v| v.as_str()).unwrap_or("").to_string();
+        let token = account.credentials.access_token.clone();
+        let rows =
+            save_accounts(app, actor, org_id, platform, "", input.client_id.as_deref(), channel_id, vec![account])
+                .await?;
+        let rows = super::whatsapp::subscribe(app, rows, &waba_id, &token).await?;
+        return Ok(Started::Connected(rows.into_iter().map(super::Channel::from).collect()));
     }
     let adapter = adapter(app, platform)?;
     match adapter.capabilities().connect {

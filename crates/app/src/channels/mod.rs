@@ -5,6 +5,7 @@ pub mod connect;
 pub mod credentials;
 pub mod refresh;
 pub mod sandbox;
+mod whatsapp;
 mod view;
 
 pub use view::{Channel, ChannelQuery};
@@ -153,8 +154,18 @@ pub async fn health(app: &App, actor: &Actor, org_id: &str, id: &str) -> AppResu
         (false, Some(ChannelStatus::Disconnected.to_string()))
     } else {
         let creds = credentials::open(app, &row)?;
-        match adapter(app, platform_of(&row.platform)?)?.profile(&creds).await {
-            Ok(_) => (true, None),
+        let checked = match platform_of(&row.platform)? {
+            // A conversation channel without a publishing adapter: its number, on the Graph API.
+            Platform::Whatsapp => {
+                let g = &app.graph;
+                sellcast_platforms::messaging::whatsapp::phone_number(&g.http, &g.meta, &creds.access_token, &creds.account_id)
+                    .await
+                    .map(|_| ())
+            }
+            p => adapter(app, p)?.profile(&creds).await.map(|_| ()),
+        };
+        match checked {
+            Ok(()) => (true, None),
             Err(e) => (false, Some(e.to_string())),
         }
     };

@@ -29,6 +29,13 @@ pub struct Channel {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Channel {
+    /// Posts can target it (WhatsApp channels are for conversations only).
+    pub fn publishes(&self) -> bool {
+        self.platform.parse::<sellcast_domain::Platform>().is_ok_and(|p| p.publishes())
+    }
+}
+
 impl From<ChannelRow> for Channel {
     fn from(r: ChannelRow) -> Self {
         Channel {

@@ -25,6 +25,7 @@ pub(super) fn of(platform: Platform) -> &'static PlatformLimits {
         Platform::Facebook => &FACEBOOK,
         Platform::Instagram => &INSTAGRAM,
         Platform::Threads => &THREADS,
+        Platform::Whatsapp => &WHATSAPP,
     }
 }
 
@@ -261,4 +262,30 @@ static THREADS: PlatformLimits = PlatformLimits {
     max_image_bytes: Some(8 * MIB),
     max_gif_bytes: None,
     max_video_bytes: Some(GIB),
+};
+
+/// WhatsApp does not publish posts; these are the limits of one message a reply sends.
+/// - Text: 4,096 characters (`text.body`) —
+///   <https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages#text-object>.
+/// - Media: one per message; images JPEG or PNG up to 5 MB, video MP4 or 3GPP up to 16 MB —
+///   <https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media#supported-media-types>.
+static WHATSAPP: PlatformLimits = PlatformLimits {
+    platform: Platform::Whatsapp,
+    max_chars: 4096,
+    count_method: CountMethod::Chars,
+    max_hashtags: None,
+    max_mentions: None,
+    max_links: None,
+    max_attachments: 1,
+    max_images: 1,
+    max_videos: 1,
+    mixed_media: false,
+    gif_alone: false,
+    requires_media: false,
+    first_comment: false,
+    image_mimes: &[JPEG, PNG],
+    video_mimes: &[MP4, "video/3gpp"],
+    max_image_bytes: Some(5 * MIB),
+    max_gif_bytes: None,
+    max_video_bytes: Some(16 * MIB),
 };

@@ -129,6 +129,10 @@ pub(crate) struct World {
     pub polls_to_finish: u32,
     pub failing_urls: HashSet<String>,
     pub status_reads: u64,
+    /// WhatsApp Cloud API: the account, templates, media, customer windows, sends.
+    pub whatsapp: super::whatsapp::WhatsAppWorld,
+    /// Instagram/Messenger conversations: windows, comments, sends, webhook subscriptions.
+    pub messaging: super::messaging::MessagingWorld,
     next_id: u64,
 }
 
@@ -153,6 +157,8 @@ impl World {
             polls_to_finish: 0,
             failing_urls: HashSet::new(),
             status_reads: 0,
+            whatsapp: Default::default(),
+            messaging: Default::default(),
             next_id: 1_000_000,
         };
         let pages = vec![

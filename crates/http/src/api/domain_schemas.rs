@@ -30,12 +30,33 @@ pub enum PlatformSchema {
     Facebook,
     Instagram,
     Threads,
+    Whatsapp,
 }
+
+/// Declare the schema of a text enum of the domain under its own name.
+macro_rules! text_enum_schema {
+    ($schema:ident, $name:ident, [$($variant:ident),+]) => {
+        #[derive(ToSchema)]
+        #[schema(as = $name, rename_all = "snake_case")]
+        #[allow(dead_code)] // Only its schema is used.
+        pub enum $schema { $($variant),+ }
+    };
+}
+
+text_enum_schema!(ConversationKindSchema, ConversationKind, [Direct, Comment, Mention]);
+text_enum_schema!(ConversationStatusSchema, ConversationStatus, [Open, Pending, Snoozed, Resolved]);
+text_enum_schema!(ConversationPrioritySchema, ConversationPriority, [None, Low, Medium, High, Urgent]);
+text_enum_schema!(DeliveryStateSchema, DeliveryState, [Queued, Sent, Delivered, Read, Failed]);
+text_enum_schema!(MessageDirectionSchema, MessageDirection, [Inbound, Outbound]);
+text_enum_schema!(InboundStateSchema, InboundState, [Pending, Processed, Dead]);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sellcast_domain::{Platform, Role};
+    use sellcast_domain::{
+        ConversationKind, ConversationPriority, ConversationStatus, DeliveryState, InboundState, MessageDirection,
+        Platform, Role,
+    };
     use utoipa::openapi::schema::Schema;
     use utoipa::openapi::RefOr;
     use utoipa::PartialSchema;
@@ -50,6 +71,17 @@ mod tests {
     fn schemas_list_the_domains_values() {
         assert_eq!(values(RoleSchema::schema()), Role::ALL.map(|r| r.as_str().to_string()));
         assert_eq!(values(PlatformSchema::schema()), Platform::ALL.map(|p| p.as_str().to_string()));
+        let names = |all: &[&str]| all.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let of = |v: Vec<&'static str>| names(&v);
+        assert_eq!(values(ConversationKindSchema::schema()), of(ConversationKind::ALL.iter().map(|v| v.as_str()).collect()));
+        assert_eq!(values(ConversationStatusSchema::schema()), of(ConversationStatus::ALL.iter().map(|v| v.as_str()).collect()));
+        assert_eq!(
+            values(ConversationPrioritySchema::schema()),
+            of(ConversationPriority::ALL.iter().map(|v| v.as_str()).collect())
+        );
+        assert_eq!(values(DeliveryStateSchema::schema()), of(DeliveryState::ALL.iter().map(|v| v.as_str()).collect()));
+        assert_eq!(values(MessageDirectionSchema::schema()), of(MessageDirection::ALL.iter().map(|v| v.as_str()).collect()));
+        assert_eq!(values(InboundStateSchema::schema()), of(InboundState::ALL.iter().map(|v| v.as_str()).collect()));
     }
 
     #[test]

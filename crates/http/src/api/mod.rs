@@ -8,6 +8,7 @@ pub mod auth;
 pub mod calendar;
 pub mod channels;
 pub mod clients;
+pub mod conversations;
 pub mod domain_schemas;
 pub mod invites;
 pub mod me;
@@ -57,6 +58,23 @@ pub fn router() -> Router<AppState> {
         .route("/admin/jobs/{job_id}/retry", post(admin_jobs::retry))
         .route("/admin/jobs/{job_id}/cancel", post(admin_jobs::cancel))
         .merge(publishing())
+        .merge(inbox())
+}
+
+/// The unified inbox.
+fn inbox() -> Router<AppState> {
+    Router::new()
+        .route("/orgs/{org_id}/conversations", get(conversations::list))
+        .route("/orgs/{org_id}/conversations/bulk", post(conversations::bulk))
+        .route("/orgs/{org_id}/conversations/{conversation_id}", get(conversations::get).patch(conversations::update))
+        .route("/orgs/{org_id}/conversations/{conversation_id}/read", post(conversations::mark_read))
+        .route("/orgs/{org_id}/conversations/{conversation_id}/unread", post(conversations::mark_unread))
+        .route(
+            "/orgs/{org_id}/conversations/{conversation_id}/messages",
+            get(conversations::messages).post(conversations::reply),
+        )
+        .route("/orgs/{org_id}/channels/{channel_id}/sandbox/receive", post(conversations::sandbox_receive))
+        .route("/admin/inbound-events", get(conversations::admin_inbound_events))
 }
 
 /// Channels, media, posts, calendar and notifications.

@@ -36,6 +36,8 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
         asset("calendar.css", include_str!("assets/calendar.css")),
         asset("calendar.js", include_str!("assets/calendar.js")),
         asset("dashboard.css", include_str!("assets/dashboard.css")),
+        asset("inbox.css", include_str!("assets/inbox.css")),
+        asset("inbox.js", include_str!("assets/inbox.js")),
     ]
 });
 

@@ -10,6 +10,7 @@ use sellcast_domain::{Permission, Role};
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Nav {
     Dashboard,
+    Inbox,
     Compose,
     Calendar,
     Posts,
@@ -155,6 +156,7 @@ fn sidebar(shell: &Shell, active: Nav) -> Markup {
         nav.sidebar aria-label="Main" {
             @if shell.org.is_some() || !shell.orgs.is_empty() {
                 (item(Nav::Dashboard, shell.org_path(""), "Dashboard", ui::icon("home")))
+                (item(Nav::Inbox, shell.org_path("/inbox"), "Inbox", ui::icon("inbox")))
                 @if shell.org.is_none() || shell.can(Permission::PostCreate) {
                     (item(Nav::Compose, shell.org_path("/compose"), "Compose", ui::icon("pen")))
                 }

@@ -21,6 +21,7 @@ pub mod channels;
 pub mod compose;
 pub mod dashboard;
 pub mod error;
+pub mod inbox;
 pub mod invites;
 pub mod layout;
 pub mod notifications;
@@ -59,6 +60,7 @@ pub fn router() -> Router<AppState> {
         .merge(calendar::router())
         .merge(compose::router())
         .merge(posts::router())
+        .merge(inbox::router())
         .layer(axum::middleware::from_fn(session::clear_flash))
 }
 

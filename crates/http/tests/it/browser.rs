@@ -1,8 +1,9 @@
 //! The web UI in a real browser: Debian's headless Chromium driven through chromedriver
 //! against the real server. The main flow (sign up → onboarding → sandbox → compose → calendar
 //! → reschedule → live publish), the team (invite and accept in a second browser, a viewer's
-//! limits, CSRF), and every page screenshotted at desktop and phone widths in light and dark,
-//! each checked by axe-core with no serious or critical violation.
+//! limits, CSRF), the inbox (a test message arriving live, a reply turning delivered live, the
+//! WhatsApp template form), and every page screenshotted at desktop and phone widths in light
+//! and dark, each checked by axe-core with no serious or critical violation.
 //!
 //! Needs /usr/bin/chromium, /usr/bin/chromedriver and .ci/axe/node_modules (CI installs them:
 //! .ci/lib.sh `ensure_browser`); without them these tests fail saying so.
@@ -10,6 +11,7 @@
 
 mod driver;
 mod flow;
+mod inbox;
 mod pages;
 mod support;
 mod team;
@@ -36,6 +38,12 @@ async fn main_flow_on_postgres() {
 async fn invite_accept_viewer_limits_and_csrf() {
     let _one = ONE_BROWSER.lock().await;
     team::team(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inbox_live_reply_and_whatsapp_template() {
+    let _one = ONE_BROWSER.lock().await;
+    inbox::inbox(Backend::Sqlite).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,5 +7,8 @@ mod instagram;
 mod linkedin;
 mod linkedin_video;
 mod mastodon;
+mod meta_messaging;
+mod meta_webhook;
 mod threads;
+mod whatsapp;
 mod x;

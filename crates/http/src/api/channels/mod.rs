@@ -60,7 +60,7 @@ pub async fn list(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectRequest {
-    /// sandbox, bluesky, mastodon, x, linkedin, facebook, instagram or threads.
+    /// sandbox, bluesky, mastodon, x, linkedin, facebook, instagram, threads or whatsapp.
     #[schema(value_type = PlatformSchema)]
     pub platform: String,
     /// The client the new channels belong to.
@@ -74,6 +74,12 @@ pub struct ConnectRequest {
     /// Sandbox: the name to show.
     #[schema(max_length = 100)]
     pub name: Option<String>,
+    /// WhatsApp: the business phone number's id (digits).
+    pub phone_number_id: Option<String>,
+    /// WhatsApp: the WhatsApp Business Account id (digits).
+    pub waba_id: Option<String>,
+    /// WhatsApp: a system user's access token (stored encrypted, never shown again).
+    pub access_token: Option<String>,
     /// OAuth platforms: a path of this site to return to after authorizing (the callback
     /// then answers 303 there, with `?connected=<n>`); without it the callback answers JSON.
     pub redirect_after: Option<String>,
@@ -88,6 +94,9 @@ pub struct ReconnectRequest {
     pub app_password: Option<String>,
     #[schema(max_length = 100)]
     pub name: Option<String>,
+    pub phone_number_id: Option<String>,
+    pub waba_id: Option<String>,
+    pub access_token: Option<String>,
     pub redirect_after: Option<String>,
 }
 
@@ -126,6 +135,9 @@ pub async fn connect(
         identifier: r.identifier,
         app_password: r.app_password,
         name: r.name,
+        phone_number_id: r.phone_number_id,
+        waba_id: r.waba_id,
+        access_token: r.access_token,
         redirect_after: r.redirect_after,
     };
     Ok(started(connect::start(&s.app, &actor, &org_id, input, None).await?))
@@ -152,6 +164,9 @@ pub async fn reconnect(
         identifier: r.identifier,
         app_password: r.app_password,
         name: r.name,
+        phone_number_id: r.phone_number_id,
+        waba_id: r.waba_id,
+        access_token: r.access_token,
         redirect_after: r.redirect_after,
     };
     Ok(started(connect::start(&s.app, &actor, &org_id, input, Some(&channel_id)).await?))

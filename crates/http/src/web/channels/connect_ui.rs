@@ -23,6 +23,9 @@ pub struct ConnectForm {
     pub app_password: Option<String>,
     pub server_url: Option<String>,
     pub name: Option<String>,
+    pub phone_number_id: Option<String>,
+    pub waba_id: Option<String>,
+    pub access_token: Option<String>,
 }
 
 fn filled(v: &Option<String>) -> Option<String> {
@@ -39,6 +42,10 @@ impl ConnectForm {
             // Passwords are taken as typed.
             app_password: self.app_password.clone().filter(|p| !p.is_empty()),
             name: filled(&self.name),
+            phone_number_id: filled(&self.phone_number_id),
+            waba_id: filled(&self.waba_id),
+            // Tokens are taken as typed.
+            access_token: self.access_token.clone().filter(|t| !t.is_empty()),
             redirect_after: Some(back_to),
         }
     }
@@ -51,6 +58,8 @@ pub struct FormState {
     pub general: Option<String>,
     pub identifier: String,
     pub server_url: String,
+    pub phone_number_id: String,
+    pub waba_id: String,
 }
 
 impl FormState {
@@ -61,6 +70,8 @@ impl FormState {
             general: None,
             identifier: String::new(),
             server_url: String::new(),
+            phone_number_id: String::new(),
+            waba_id: String::new(),
         }
     }
 
@@ -69,6 +80,8 @@ impl FormState {
         let mut state = FormState {
             identifier: filled(&f.identifier).unwrap_or_default(),
             server_url: filled(&f.server_url).unwrap_or_default(),
+            phone_number_id: filled(&f.phone_number_id).unwrap_or_default(),
+            waba_id: filled(&f.waba_id).unwrap_or_default(),
             ..FormState::blank(platform)
         };
         match e {
@@ -76,8 +89,13 @@ impl FormState {
                 let mut general = Vec::new();
                 for (field, message) in Errors::from_validation(v).0 {
                     // The platform refusing the login is about the app password.
-                    let field = if field == "credentials" { "app_password".to_string() } else { field };
-                    if ["identifier", "app_password", "server_url", "name"].contains(&field.as_str()) {
+                    let field = match (field.as_str(), platform) {
+                        ("credentials", Platform::Whatsapp) => "access_token".to_string(),
+                        ("credentials", _) => "app_password".to_string(),
+                        _ => field,
+                    };
+                    let known = ["identifier", "app_password", "server_url", "name", "phone_number_id", "waba_id", "access_token"];
+                    if known.contains(&field.as_str()) {
                         state.errors.0.push((field, message));
                     } else {
                         general.push(crate::web::ui::capitalize(&message));
@@ -145,6 +163,10 @@ fn blurb(p: Platform) -> &'static str {
         Platform::Facebook => "Approve Sellcast on Facebook to post to your Pages.",
         Platform::Instagram => "Approve Sellcast through Facebook to post to your Instagram professional accounts.",
         Platform::Threads => "Approve Sellcast on Threads to post from your profile.",
+        Platform::Whatsapp => {
+            "Answer customers on WhatsApp from the inbox: your number's id, its WhatsApp Business Account id \
+             and a system user's token (WhatsApp Manager → API setup)."
+        }
     }
 }
 
@@ -178,6 +200,12 @@ pub fn section(state: &AppState, scope: &OrgScope, form: Option<&FormState>) -> 
                                     (input(p, "app_password", "App password", "password", "", Some("Not your account password."), true, &st.errors))
                                     (input(p, "server_url", "PDS address", "url", &st.server_url, Some(&format!("Leave empty for {}.", config.bluesky_server)), false, &st.errors))
                                     button.primary type="submit" { "Connect Bluesky" }
+                                }
+                                Platform::Whatsapp => {
+                                    (input(p, "phone_number_id", "Phone number ID", "text", &st.phone_number_id, Some("Digits, from WhatsApp Manager → API setup."), true, &st.errors))
+                                    (input(p, "waba_id", "WhatsApp Business Account ID", "text", &st.waba_id, None, true, &st.errors))
+                                    (input(p, "access_token", "System user access token", "password", "", Some("Stored encrypted; never shown again."), true, &st.errors))
+                                    button.primary type="submit" { "Connect WhatsApp" }
                                 }
                                 Platform::Mastodon => {
                                     (input(p, "server_url", "Your server", "text", &st.server_url, Some("e.g. mastodon.social"), true, &st.errors))

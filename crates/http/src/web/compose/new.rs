@@ -36,7 +36,7 @@ pub async fn new_post(State(state): State<AppState>, scope: OrgScope, Query(q): 
     let (all, _) =
         channels::list(&state.app, scope.actor(), scope.org_id(), &ChannelQuery::default(), &Page::first(2)).await?;
     if let [only] = all.as_slice() {
-        if only.status == sellcast_domain::ChannelStatus::Active {
+        if only.status == sellcast_domain::ChannelStatus::Active && only.publishes() {
             form.channels.push(only.id.clone());
         }
     }

@@ -36,6 +36,7 @@ async fn choices(state: &AppState, scope: &OrgScope, form: &ComposeForm) -> WebR
     let (all, _) = channels::list(app, actor, org, &ChannelQuery::default(), &Page::first(LIST_MAX)).await?;
     let mut chans: Vec<Channel> = all
         .into_iter()
+        .filter(|c| c.publishes())
         .filter(|c| c.status == sellcast_domain::ChannelStatus::Active || form.channels.contains(&c.id))
         .collect();
     chans.sort_by(|a, b| (&a.platform, &a.handle).cmp(&(&b.platform, &b.handle)));

@@ -63,6 +63,7 @@ pub async fn every_page(b: Backend) {
     let signed_in = [
         stop("onboarding", "/onboarding"),
         stop("dashboard", org("")),
+        stop("inbox", org("/inbox")),
         stop("compose", org("/compose")),
         stop("calendar-month", org("/calendar?view=month")),
         stop("calendar-week", org("/calendar?view=week")),

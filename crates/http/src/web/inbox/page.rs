@@ -1,0 +1,168 @@
+//! The inbox's reads: the page (list beside the open thread), the two fragments the script
+//! swaps in on live events, and the conversation permalink. Opening a thread marks it read
+//! for the viewer.
+
+use super::sandbox::{self, SandboxForm};
+use super::thread::{self, Thread};
+use super::{composer::Draft, list, Ctx, InboxQuery};
+use crate::state::AppState;
+use crate::web::error::{WebError, WebResult};
+use crate::web::layout::{self, Nav};
+use crate::web::scope::OrgScope;
+use crate::web::ui::Errors;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{html, Markup};
+use sellcast_app::channels::{self, Channel, ChannelQuery};
+use sellcast_app::inbox::{self, Conversation, TimePage};
+use sellcast_domain::pagination::Page;
+
+const PAGE_SIZE: i64 = 30;
+const THREAD_PAGE: i64 = 50;
+const CHANNELS_MAX: u32 = 200;
+
+/// What a refused form brings back to the page: what was typed, and what is wrong with it.
+#[derive(Default)]
+pub struct FormState {
+    pub draft: Draft,
+    pub sandbox: SandboxForm,
+    /// The snooze time as typed.
+    pub snooze: Option<String>,
+    pub errors: Errors,
+    /// A reply error that belongs to no field.
+    pub general: Option<String>,
+}
+
+/// The open conversation (marked read for the viewer) with its latest messages, oldest first.
+pub(super) async fn open_thread(state: &AppState, scope: &OrgScope, q: &InboxQuery, id: &str) -> WebResult<Thread> {
+    let (app, actor, org) = (&state.app, scope.actor(), scope.org_id());
+    let conv = inbox::mark(app, actor, org, id, true).await?;
+    // A cursor that does not decode starts from the newest message.
+    let page = TimePage::parse(Some(THREAD_PAGE), q.before.as_deref())
+        .or_else(|_| TimePage::parse(Some(THREAD_PAGE), None))?;
+    let (mut messages, older) = inbox::messages(app, actor, org, id, &page).await?;
+    messages.reverse();
+    Ok(Thread { conv, messages, older })
+}
+
+async fn conversations(
+    state: &AppState,
+    scope: &OrgScope,
+    q: &InboxQuery,
+) -> WebResult<(Vec<Conversation>, Option<String>)> {
+    let page =
+        TimePage::parse(Some(PAGE_SIZE), q.cursor.as_deref()).or_else(|_| TimePage::parse(Some(PAGE_SIZE), None))?;
+    Ok(inbox::list(&state.app, scope.actor(), scope.org_id(), &q.to_query(), &page).await?)
+}
+
+async fn org_channels(state: &AppState, scope: &OrgScope) -> WebResult<Vec<Channel>> {
+    let page = Page::first(CHANNELS_MAX);
+    let (mut rows, _) =
+        channels::list(&state.app, scope.actor(), scope.org_id(), &ChannelQuery::default(), &page).await?;
+    rows.sort_by(|a, b| (&a.platform, &a.handle).cmp(&(&b.platform, &b.handle)));
+    Ok(rows)
+}
+
+/// The whole page; `forms` carries what a refused form sent.
+pub(super) async fn render(state: &AppState, scope: &OrgScope, q: &InboxQuery, forms: &FormState) -> WebResult<Markup> {
+    let ctx = Ctx::new(scope, q, state.app.clock.now());
+    let thread = match q.open() {
+        Some(id) => Some(open_thread(state, scope, q, id).await?),
+        None => None,
+    };
+    let (items, next) = conversations(state, scope, q).await?;
+    let chans = org_channels(state, scope).await?;
+    let try_it = sandbox::section(state, &ctx, &chans, &forms.sandbox, &forms.errors, items.is_empty()).await?;
+    let body = html! {
+        div.inbox.has-thread[thread.is_some()] data-list-url=(ctx.path("/list")) data-base=(ctx.path("")) {
+            section.inbox-list-pane aria-labelledby="inbox-heading" {
+                div.inbox-head {
+                    h1 #inbox-heading { "Inbox" }
+                    (shortcuts())
+                }
+                (list::tabs(&ctx))
+                (list::filters(&ctx, &chans))
+                (list::rows(&ctx, &items, next.as_deref(), &chans))
+                (try_it)
+            }
+            (thread::pane(&ctx, thread.as_ref(), forms))
+        }
+        div #inbox-announce .visually-hidden role="status" aria-live="polite" {}
+    };
+    let title = thread.as_ref().map(|t| format!("{} · Inbox", super::who(&t.conv))).unwrap_or_else(|| "Inbox".into());
+    Ok(layout::page_with(&scope.shell, Nav::Inbox, &title, body, &["inbox.css", "inbox.js"]))
+}
+
+/// The page again with a refused form's values and errors (400, so scripts know).
+pub(super) async fn rerender(
+    state: &AppState,
+    scope: &OrgScope,
+    q: &InboxQuery,
+    forms: &FormState,
+) -> WebResult<Response> {
+    let page = render(state, scope, q, forms).await?;
+    Ok((StatusCode::BAD_REQUEST, page).into_response())
+}
+
+/// The help the `?` key opens (the keys work only with the script, so it shows it).
+fn shortcuts() -> Markup {
+    html! {
+        details #shortcuts .shortcuts.js-only hidden {
+            summary { "Keyboard shortcuts" }
+            dl {
+                dt { kbd { "j" } " / " kbd { "k" } } dd { "Next / previous conversation" }
+                dt { kbd { "r" } } dd { "Write a reply" }
+                dt { kbd { "e" } } dd { "Resolve the open conversation" }
+                dt { kbd { "Esc" } } dd { "Leave the reply box" }
+                dt { kbd { "Ctrl" } " + " kbd { "Enter" } } dd { "Send the reply" }
+                dt { kbd { "?" } } dd { "Show or hide these shortcuts" }
+            }
+        }
+    }
+}
+
+pub async fn show(State(state): State<AppState>, scope: OrgScope, Query(q): Query<InboxQuery>) -> WebResult<Markup> {
+    render(&state, &scope, &q, &FormState::default()).await
+}
+
+/// A fragment: HTML that is no page, never cached.
+fn fragment(m: Markup) -> Response {
+    ([(header::CACHE_CONTROL, "no-store")], m).into_response()
+}
+
+/// `#inbox-rows` alone, with the same filters as the page.
+pub async fn list_fragment(
+    State(state): State<AppState>,
+    scope: OrgScope,
+    Query(q): Query<InboxQuery>,
+) -> WebResult<Response> {
+    let ctx = Ctx::new(&scope, &q, state.app.clock.now());
+    let (items, next) = conversations(&state, &scope, &q).await?;
+    // The empty state's wording depends on the channels; a filled list does not need them.
+    let chans = if items.is_empty() { org_channels(&state, &scope).await? } else { Vec::new() };
+    Ok(fragment(list::rows(&ctx, &items, next.as_deref(), &chans)))
+}
+
+/// `#inbox-thread` alone (and the conversation marked read, since the viewer has it open).
+pub async fn thread_fragment(
+    State(state): State<AppState>,
+    scope: OrgScope,
+    Path((_, id)): Path<(String, String)>,
+    Query(mut q): Query<InboxQuery>,
+) -> WebResult<Response> {
+    q.c = Some(id.clone());
+    let ctx = Ctx::new(&scope, &q, state.app.clock.now());
+    let t = open_thread(&state, &scope, &q, &id).await?;
+    Ok(fragment(thread::pane(&ctx, Some(&t), &FormState::default())))
+}
+
+/// `/inbox/{id}`: the inbox with that conversation open.
+pub async fn permalink(scope: OrgScope, Path((_, id)): Path<(String, String)>) -> WebResult<Response> {
+    if id.is_empty() || id.len() > 100 {
+        return Err(WebError::not_found());
+    }
+    let q = InboxQuery::default();
+    let to = q.link(&scope.path("/inbox"), &[("c", &id)]);
+    Ok(Redirect::to(&to).into_response())
+}
