@@ -2,6 +2,7 @@
 
 mod content;
 mod demo;
+mod inbox;
 mod network;
 
 use clap::Args;
@@ -62,11 +63,12 @@ pub async fn run(args: SeedArgs) -> ExitCode {
             }
             let posts: Vec<String> = s.posts.iter().map(|(status, n)| format!("{n} {status}")).collect();
             println!(
-                "{} clients, {} sandbox channels, posts: {}; {} unread notification(s).",
+                "{} clients, {} sandbox channels, posts: {}; {} unread notification(s); {} inbox conversation(s).",
                 s.clients,
                 s.channels,
                 posts.join(", "),
-                s.notifications
+                s.notifications,
+                s.conversations
             );
             println!("Start the server with `sellcast serve`: scheduled posts go out on time.");
             ExitCode::SUCCESS

@@ -392,6 +392,7 @@ async fn complete(
         accounts,
     )
     .await?;
+    let channels = super::webhooks::subscribe_pages(app, channels).await?;
     let channels = channels.into_iter().map(super::Channel::from).collect();
     Ok(Finished { org_id: row.org_id, channels, redirect_after: row.redirect_after })
 }

@@ -5,6 +5,7 @@ pub mod connect;
 pub mod credentials;
 pub mod refresh;
 pub mod sandbox;
+mod webhooks;
 mod whatsapp;
 mod view;
 

@@ -8,7 +8,7 @@ use crate::error::{AppError, AppResult};
 use crate::App;
 use sellcast_platforms::messaging::whatsapp;
 use sellcast_platforms::{ConnectedAccount, Credentials, Profile};
-use sellcast_store::channels::{self, ChannelRow};
+use sellcast_store::channels::ChannelRow;
 use serde_json::json;
 
 use super::connect::ConnectInput;
@@ -51,22 +51,9 @@ pub(super) async fn check(app: &App, input: &ConnectInput) -> AppResult<Connecte
     })
 }
 
-/// Subscribe the app to the account's webhooks; a refusal is written as the channel's last
-/// error (its health) so the user sees why no messages arrive.
+/// Subscribe the app to the account's webhooks (a refusal becomes the channel's health).
 pub(super) async fn subscribe(app: &App, rows: Vec<ChannelRow>, waba_id: &str, token: &str) -> AppResult<Vec<ChannelRow>> {
     let g = &app.graph;
     let outcome = whatsapp::subscribe_app(&g.http, &g.meta, token, waba_id).await;
-    let Err(e) = outcome else { return Ok(rows) };
-    let why = format!("WhatsApp did not subscribe Sellcast to this account's messages: {e}");
-    tracing::warn!(error = %e, "whatsapp webhook subscription failed");
-    let mut out = Vec::with_capacity(rows.len());
-    let mut tx = app.db.begin().await?;
-    for mut row in rows {
-        row.last_error = Some(why.clone());
-        row.updated_at = app.clock.now();
-        channels::update(tx.conn(), &row).await?;
-        out.push(row);
-    }
-    tx.commit().await?;
-    Ok(out)
+    super::webhooks::record(app, rows, outcome.err().map(|e| format!("WhatsApp did not subscribe Sellcast to this account's messages: {e}"))).await
 }

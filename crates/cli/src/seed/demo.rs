@@ -36,6 +36,8 @@ pub struct Summary {
     pub posts: BTreeMap<String, usize>,
     /// The owner's unread notifications.
     pub notifications: i64,
+    /// Conversations in the inbox.
+    pub conversations: usize,
 }
 
 pub enum Seeded {
@@ -210,8 +212,13 @@ async fn build(app: &App, opts: &DemoOptions, email: &str, faults: &Faults, now:
         set_clock(app, at + Duration::seconds(2));
         replay::publish_due(app, &ours).await?;
     }
+    let active: Vec<String> =
+        channel_ids.iter().enumerate().filter(|(i, _)| *i != REVOKED_CHANNEL).map(|(_, id)| id.clone()).collect();
+    let conversations = super::inbox::fill(app, &owner, &org_id, &active, Utc::now()).await?;
     set_clock(app, Utc::now());
-    summary(app, &owner, org_id, opts, email, team, client_ids.len(), channel_ids.len()).await
+    let mut s = summary(app, &owner, org_id, opts, email, team, client_ids.len(), channel_ids.len()).await?;
+    s.conversations = conversations;
+    Ok(s)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -246,5 +253,6 @@ async fn summary(
         channels,
         posts: by_status,
         notifications,
+        conversations: 0,
     })
 }

@@ -97,6 +97,22 @@ async fn seed_demo(postgres: bool) {
     assert!(kinds.contains("post.failed") && kinds.contains("channel.needs_reconnect"), "{notes}");
     assert!(notes["unread_count"].as_i64().unwrap() > 0);
 
+    // An inbox in every state: unread, answered (delivered), resolved, snoozed, a mention.
+    let (s, convs) = srv.get(&format!("{base}/conversations?limit=200"), token).await;
+    assert_eq!(s, 200, "{convs}");
+    let convs = items(&convs);
+    assert!(convs.len() >= 5, "{convs:?}");
+    let statuses: HashSet<&str> = convs.iter().filter_map(|c| c["status"].as_str()).collect();
+    for status in ["open", "resolved", "snoozed"] {
+        assert!(statuses.contains(status), "no {status} conversation: {statuses:?}");
+    }
+    assert!(convs.iter().any(|c| c["unread"] == true));
+    assert!(convs.iter().any(|c| c["kind"] == "mention"));
+    let answered = convs.iter().find(|c| c["participant"]["username"] == "aisha_b").expect("a resolved thread");
+    let (_, thread) = srv.get(&format!("{base}/conversations/{}/messages", answered["id"].as_str().unwrap()), token).await;
+    assert_eq!(items(&thread).len(), 3, "{thread}");
+    assert!(items(&thread).iter().any(|m| m["direction"] == "outbound" && m["delivery"] == "delivered"), "{thread}");
+
     // The seed ran on the real clock (another process): its posts span 20 days before to 9
     // days after the day it ran. The calendar around today, not this calendar month (which
     // may start today or end tomorrow), shows some of either side whatever the day.

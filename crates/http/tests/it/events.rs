@@ -373,7 +373,44 @@ async fn old_events_are_pruned(b: Backend) {
     srv.stop().await;
 }
 
+async fn inbox_events_are_streamed_and_replayed(b: Backend) {
+    let srv = TestServer::start(b).await;
+    let owner = srv.register("owner@inbox-events.test").await;
+    let worker = sellcast_app::jobs::worker(&srv.app).start();
+    let channel_id = sandbox_channel(&srv, &owner).await;
+    let mut stream = Stream::open(&srv, &owner, None).await;
+    let receive = org(&owner.org_id, &format!("/channels/{channel_id}/sandbox/receive"));
+    srv.post(&receive, Some(&owner.token), json!({"kind": "direct", "from_name": "Mai", "text": "Hello shop"}))
+        .await
+        .expect(StatusCode::ACCEPTED, None);
+    let got = stream.until(10, |e| e.kind == "conversation.updated").await;
+    let created = got.iter().find(|e| e.kind == "message.created").cloned().expect("message.created");
+    assert_eq!(created.data["message"]["text"], "Hello shop");
+    let conversation_id = created.data["conversation_id"].as_str().unwrap_or_default().to_string();
+    assert_eq!(got.last().map(|e| e.data["conversation"]["id"].clone()), Some(json!(conversation_id)));
+
+    // A reply: created (queued), then updated as the sandbox delivers it.
+    let path = org(&owner.org_id, &format!("/conversations/{conversation_id}/messages"));
+    srv.post(&path, Some(&owner.token), json!({"text": "Hi Mai!"})).await.expect(StatusCode::CREATED, None);
+    let got = stream
+        .until(10, |e| e.kind == "message.updated" && e.data["message"]["delivery"] == "delivered")
+        .await;
+    assert!(got.iter().any(|e| e.kind == "message.created" && e.data["message"]["delivery"] == "queued"), "{got:?}");
+    ascending(&got);
+    drop(stream);
+
+    // Reconnecting after the first event replays everything since, in order.
+    let mut again = Stream::open(&srv, &owner, Some(created.id)).await;
+    let replayed = again.until(10, |e| e.kind == "message.updated" && e.data["message"]["delivery"] == "delivered").await;
+    ascending(&replayed);
+    assert!(replayed.iter().all(|e| e.id > created.id));
+    assert!(replayed.iter().any(|e| e.kind == "message.created" && e.data["message"]["text"] == "Hi Mai!"));
+    worker.shutdown().await;
+    srv.stop().await;
+}
+
 on_both_backends!(
+    inbox_events_are_streamed_and_replayed,
     post_status_follows_a_post_to_published,
     old_events_are_pruned,
     held_and_released_posts_are_streamed,

@@ -133,6 +133,7 @@
       swapThread(fresh.getElementById("inbox-thread"), false);
       root.classList.add("has-thread");
       markActive(id);
+      document.querySelectorAll("input[type=hidden][name=c]").forEach((i) => (i.value = id));
       const heading = byId("thread-heading");
       if (heading) document.title = heading.textContent + " · Inbox · Sellcast";
       const link = document.querySelector('.conv-row.active .conv-link');
@@ -192,8 +193,13 @@
         (byId(formId).querySelector("button[type=submit]") || byId(formId)).focus();
       }
     } catch (_) {
-      // Error pages (403, 404, a lost session) show the ordinary way.
+      // Error pages (403, 404, a lost session) show the ordinary way, with the button pressed.
       delete form.dataset.busy;
+      if (e.submitter && e.submitter.name && form.isConnected) {
+        const pressed = document.createElement("input");
+        Object.assign(pressed, { type: "hidden", name: e.submitter.name, value: e.submitter.value });
+        form.appendChild(pressed);
+      }
       HTMLFormElement.prototype.submit.call(form);
       return;
     }

@@ -195,8 +195,8 @@ pub async fn bulk(
     scope: OrgScope,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> WebResult<Response> {
-    let q = InboxQuery::from_back(value(&pairs, "back"));
-    let to = q.link(&scope.path("/inbox"), &[]);
+    let q = InboxQuery::from_back(value(&pairs, "back")).with_open(value(&pairs, "c"));
+    let to = q.current(&scope.path("/inbox"));
     let ids: Vec<String> = pairs.iter().filter(|(k, v)| k == "ids" && !v.is_empty()).map(|(_, v)| v.clone()).collect();
     let (action, done) = match value(&pairs, "action") {
         "read" => (BulkAction::MarkRead, "marked read"),

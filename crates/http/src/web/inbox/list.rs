@@ -74,19 +74,33 @@ pub fn filters(ctx: &Ctx, channels: &[Channel]) -> Markup {
     }
 }
 
+/// What the list shows: its rows, the next page, the channels (for the empty state's
+/// wording) and whether the workspace has any conversation at all.
+pub struct Rows<'a> {
+    pub items: &'a [Conversation],
+    pub next: Option<&'a str>,
+    pub channels: &'a [Channel],
+    pub any: bool,
+}
+
 /// What the list says when it has nothing to show.
-fn empty(ctx: &Ctx, channels: &[Channel]) -> Markup {
-    let has_sandbox = channels.iter().any(|c| c.platform == "sandbox");
+fn empty(ctx: &Ctx, r: &Rows) -> Markup {
+    let tab = ctx.q.tab();
+    let has_sandbox = r.channels.iter().any(|c| c.platform == "sandbox");
+    let nothing_in_tab;
     let (title, text) = if ctx.q.filtered() {
         ("No conversations match", "Try another channel, platform or kind, or show read conversations too.")
-    } else if channels.is_empty() {
+    } else if r.channels.is_empty() && !r.any {
         ("Your inbox is empty", "Messages, comments and mentions from your channels land here. Connect a channel first: the sandbox takes one click and needs no account.")
-    } else if ctx.q.tab() != "open" && ctx.q.tab() != "all" {
-        ("Nothing here", "No conversation has this status right now.")
-    } else if has_sandbox && ctx.can_reply {
+    } else if !r.any && has_sandbox && ctx.can_reply {
         ("No conversations yet", "Messages, comments and mentions from your channels land here. Try it now: receive a test message on your sandbox channel with the form below, then answer it.")
-    } else {
+    } else if !r.any {
         ("No conversations yet", "Messages, comments and mentions from your channels land here as customers write.")
+    } else if tab == "open" {
+        ("All caught up", "Every conversation is answered, snoozed or resolved. New messages land here.")
+    } else {
+        nothing_in_tab = format!("No conversation is {tab} right now.");
+        ("Nothing here", nothing_in_tab.as_str())
     };
     html! {
         div.empty-state.inbox-empty {
@@ -95,8 +109,10 @@ fn empty(ctx: &Ctx, channels: &[Channel]) -> Markup {
             p { (text) }
             @if ctx.q.filtered() {
                 a.button href=(ctx.clear_link()) { "Clear filters" }
-            } @else if channels.is_empty() {
+            } @else if r.channels.is_empty() && !r.any {
                 a.button.primary href=(ctx.scope.path("/channels")) { "Connect a channel" }
+            } @else if r.any {
+                a.button href=(format!("{}?status=all", ctx.path(""))) { "See all conversations" }
             }
         }
     }
@@ -145,15 +161,16 @@ fn row(ctx: &Ctx, c: &Conversation) -> Markup {
 }
 
 /// The rows with their bulk actions and the "Older" link: `#inbox-rows`.
-pub fn rows(ctx: &Ctx, items: &[Conversation], next: Option<&str>, channels: &[Channel]) -> Markup {
+pub fn rows(ctx: &Ctx, r: &Rows) -> Markup {
     html! {
         div #inbox-rows .inbox-rows {
-            @if items.is_empty() {
-                (empty(ctx, channels))
+            @if r.items.is_empty() {
+                (empty(ctx, r))
             } @else {
                 form #bulk-form .bulk-bar method="post" action=(ctx.path("/bulk")) data-inline aria-label="Bulk actions" {
                     (ui::csrf(&ctx.scope.shell.csrf))
                     input type="hidden" name="back" value=(ctx.q.filters());
+                    input type="hidden" name="c" value=(ctx.q.open().unwrap_or(""));
                     span.muted.bulk-hint { "Selected:" }
                     button.small type="submit" name="action" value="read" { "Mark read" }
                     @if ctx.can_reply {
@@ -166,9 +183,9 @@ pub fn rows(ctx: &Ctx, items: &[Conversation], next: Option<&str>, channels: &[C
                     }
                 }
                 ul.conv-list aria-label="Conversations" {
-                    @for c in items { (row(ctx, c)) }
+                    @for c in r.items { (row(ctx, c)) }
                 }
-                @if let Some(cursor) = next {
+                @if let Some(cursor) = r.next {
                     div.pager {
                         a.button.small href=(ctx.q.link(&ctx.path(""), &[("cursor", cursor)])) { "Older" }
                     }

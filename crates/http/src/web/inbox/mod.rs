@@ -125,6 +125,20 @@ impl InboxQuery {
         InboxQuery { cursor: None, c: None, before: None, ..q }
     }
 
+    /// With conversation `c` open (a form's hidden `c` field; empty: none).
+    pub fn with_open(mut self, c: &str) -> InboxQuery {
+        self.c = Some(c.trim().to_string()).filter(|c| !c.is_empty() && c.len() <= 100);
+        self
+    }
+
+    /// `base` with the filters and the open conversation, if any.
+    pub fn current(&self, base: &str) -> String {
+        match self.open() {
+            Some(c) => self.link(base, &[("c", c)]),
+            None => self.link(base, &[]),
+        }
+    }
+
     /// The status tab shown (open by default).
     pub fn tab(&self) -> &str {
         match nonempty(&self.status) {

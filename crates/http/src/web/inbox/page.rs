@@ -56,6 +56,16 @@ async fn conversations(
     Ok(inbox::list(&state.app, scope.actor(), scope.org_id(), &q.to_query(), &page).await?)
 }
 
+/// Whether the list is empty only because of its tab or filters.
+async fn any_conversation(state: &AppState, scope: &OrgScope, q: &InboxQuery, shown: usize) -> WebResult<bool> {
+    if shown > 0 || (q.tab() == "all" && !q.filtered()) {
+        return Ok(shown > 0);
+    }
+    let one = TimePage::parse(Some(1), None)?;
+    let (rows, _) = inbox::list(&state.app, scope.actor(), scope.org_id(), &Default::default(), &one).await?;
+    Ok(!rows.is_empty())
+}
+
 async fn org_channels(state: &AppState, scope: &OrgScope) -> WebResult<Vec<Channel>> {
     let page = Page::first(CHANNELS_MAX);
     let (mut rows, _) =
@@ -73,7 +83,9 @@ pub(super) async fn render(state: &AppState, scope: &OrgScope, q: &InboxQuery, f
     };
     let (items, next) = conversations(state, scope, q).await?;
     let chans = org_channels(state, scope).await?;
-    let try_it = sandbox::section(state, &ctx, &chans, &forms.sandbox, &forms.errors, items.is_empty()).await?;
+    let any = any_conversation(state, scope, q, items.len()).await?;
+    let rows = list::Rows { items: &items, next: next.as_deref(), channels: &chans, any };
+    let try_it = sandbox::section(state, &ctx, &chans, &forms.sandbox, &forms.errors, !any).await?;
     let body = html! {
         div.inbox.has-thread[thread.is_some()] data-list-url=(ctx.path("/list")) data-base=(ctx.path("")) {
             section.inbox-list-pane aria-labelledby="inbox-heading" {
@@ -83,7 +95,7 @@ pub(super) async fn render(state: &AppState, scope: &OrgScope, q: &InboxQuery, f
                 }
                 (list::tabs(&ctx))
                 (list::filters(&ctx, &chans))
-                (list::rows(&ctx, &items, next.as_deref(), &chans))
+                (list::rows(&ctx, &rows))
                 (try_it)
             }
             (thread::pane(&ctx, thread.as_ref(), forms))
@@ -141,7 +153,8 @@ pub async fn list_fragment(
     let (items, next) = conversations(&state, &scope, &q).await?;
     // The empty state's wording depends on the channels; a filled list does not need them.
     let chans = if items.is_empty() { org_channels(&state, &scope).await? } else { Vec::new() };
-    Ok(fragment(list::rows(&ctx, &items, next.as_deref(), &chans)))
+    let any = any_conversation(&state, &scope, &q, items.len()).await?;
+    Ok(fragment(list::rows(&ctx, &list::Rows { items: &items, next: next.as_deref(), channels: &chans, any })))
 }
 
 /// `#inbox-thread` alone (and the conversation marked read, since the viewer has it open).

@@ -35,6 +35,8 @@ pub struct SandboxForm {
     pub text: String,
     pub post_id: String,
     pub back: String,
+    /// The conversation open beside the form, to keep it open.
+    pub c: String,
 }
 
 /// (platform post id, label) of the org's published posts on sandbox channels.
@@ -101,6 +103,7 @@ pub async fn section(
             form #sandbox-form method="post" action=(ctx.path("/sandbox")) data-inline novalidate {
                 (ui::csrf(&ctx.scope.shell.csrf))
                 input type="hidden" name="back" value=(ctx.q.filters());
+                input type="hidden" name="c" value=(ctx.q.open().unwrap_or(""));
                 p.hint { "A made-up customer writes to your sandbox channel; it arrives like a real message would." }
                 (field(errors, "channel_id", "Sandbox channel", html! {
                     select #sandbox-channel_id name="channel_id" aria-describedby=[described("channel_id", false)] {
@@ -153,7 +156,7 @@ pub async fn receive(
     Form(f): Form<SandboxForm>,
 ) -> WebResult<Response> {
     scope.require(Permission::InboxReply)?;
-    let q = InboxQuery::from_back(&f.back);
+    let q = InboxQuery::from_back(&f.back).with_open(&f.c);
     let kind = f.kind.parse::<ConversationKind>();
     let result = match (&kind, f.channel_id.trim()) {
         (Err(_), _) => Err(AppError::validation("kind", "choose a direct message, a comment or a mention")),
@@ -171,7 +174,7 @@ pub async fn receive(
     };
     match result {
         Ok(_) => {
-            let to = q.link(&scope.path("/inbox"), &[]);
+            let to = q.current(&scope.path("/inbox"));
             let who = f.from_name.trim();
             Ok(redirect_with_flash(
                 &state,

@@ -27,6 +27,8 @@ async fn no_reload(s: &Session) -> bool {
 /// Screenshots and axe in every look; the problems found.
 async fn looks(s: &Session, name: &str) -> Vec<String> {
     let mut problems = Vec::new();
+    // Toasts come and go; the pictures show the page under them.
+    s.js("document.getElementById('toasts').replaceChildren()", vec![]).await;
     for look in Look::ALL {
         s.look(look).await;
         s.settle().await;
@@ -114,8 +116,16 @@ pub async fn inbox(b: Backend) {
     assert!(s.text("#inbox-thread .msg.outbound .delivery").await.contains("Delivered"));
     assert!(no_reload(&s).await, "everything above happened without a page load");
     worker.shutdown().await;
-    let path = s.path().await;
-    s.goto(&path).await;
+
+    // Snoozed from the header's form, in place; the snooze time shows only for "snoozed".
+    s.find(".thread-more-controls > summary").await.click().await.expect("open the status form");
+    assert!(!s.find(".snooze-field").await.is_displayed().await.expect("displayed"), "no snooze time for pending");
+    s.set_value("#status-select", "snoozed").await;
+    s.set_value("#snooze-until", "2030-01-01T09:00").await;
+    s.find("#status-form button[type=submit]").await.click().await.expect("save the status");
+    s.find("#inbox-thread[data-status='snoozed'] .thread-more-controls[open]").await;
+    assert!(s.text(".thread-state").await.contains("until"), "the snooze time is shown");
+    assert!(no_reload(&s).await);
     problems.extend(looks(&s, "inbox-thread").await);
 
     // WhatsApp, two days after the customer's last message: only a template can go.
@@ -125,6 +135,20 @@ pub async fn inbox(b: Backend) {
     assert!(!s.has("#reply-text").await, "no free text outside the window");
     assert!(s.text(".window-note").await.contains("24-hour window is closed"));
     problems.extend(looks(&s, "inbox-whatsapp-template").await);
+
+    // j and k walk the list in place; e resolves the open conversation.
+    s.goto(&format!("/o/{org}/inbox?status=all&c={id}")).await;
+    let open = "const t = document.getElementById('inbox-thread'); return t && t.dataset.conversationId;";
+    let first = s.js("return document.querySelector('.conv-row').dataset.conversationId", vec![]).await;
+    assert_ne!(first, json!(id), "the WhatsApp conversation is the older one");
+    for (key, want) in [("k", first.clone()), ("j", json!(id))] {
+        s.js("document.activeElement.blur()", vec![]).await;
+        s.find("body").await.send_keys(key).await.expect("a shortcut");
+        s.until(&format!("{key} to open the next conversation"), || async { s.js(open, vec![]).await == want }).await;
+    }
+    s.js("document.activeElement.blur()", vec![]).await;
+    s.find("body").await.send_keys("e").await.expect("e");
+    s.find(&format!("#inbox-thread[data-conversation-id='{id}'][data-status='resolved']")).await;
 
     s.close().await;
     srv.stop().await;

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 mod api;
+mod connect;
 mod webhook;
 mod whatsapp;
 
