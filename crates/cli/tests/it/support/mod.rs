@@ -113,6 +113,17 @@ impl Server {
         self.call(reqwest::Method::GET, path, token, None).await
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGKILL (no shutdown of any kind), then reap; the log so far.
+    pub fn kill9(&mut self) -> String {
+        self.child.kill().expect("kill -9");
+        self.child.wait().expect("reap");
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
     /// SIGTERM, wait for a clean exit, return the log.
     pub fn stop(mut self) -> String {
         let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
