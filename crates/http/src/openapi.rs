@@ -40,7 +40,7 @@ use utoipa::{Modify, OpenApi};
         api::conversations::messages, api::conversations::reply, api::conversations::sandbox_receive,
         api::conversations::admin_inbound_events,
         webhooks::meta::verify, webhooks::meta::receive,
-        realtime::sse::events,
+        realtime::sse::events, realtime::ws::socket,
         public::signed_media, public::ical_feed, public::sandbox_post, public::sandbox_profile,
     ),
     components(schemas(ErrorBody)),

@@ -9,4 +9,6 @@ pub struct AppState {
     pub app: Arc<App>,
     pub limits: Arc<Limits>,
     pub metrics: Arc<Metrics>,
+    /// Typing indicators between this process's WebSockets.
+    pub typing: crate::realtime::typing::TypingHub,
 }

@@ -271,6 +271,18 @@ pub trait PlatformAdapter: Send + Sync {
         Err(crate::PlatformError::unsupported("this platform has no per-server app registration"))
     }
 
+    /// Networks without webhooks (Bluesky, Mastodon, X): what arrived for the account since
+    /// `cursor` (None: the first poll — only recent items, not the whole history), oldest
+    /// first, with the cursor to store for the next poll.
+    async fn poll_inbox(&self, _creds: &Credentials, _cursor: Option<&str>) -> PlatformResult<crate::inbound::Polled> {
+        Err(crate::PlatformError::unsupported("this platform delivers its messages by webhook"))
+    }
+
+    /// Answer a mention or comment with a post threaded under it (Bluesky, Mastodon, X).
+    async fn reply(&self, _creds: &Credentials, _req: &crate::inbound::ReplyRequest) -> PlatformResult<Published> {
+        Err(crate::PlatformError::unsupported("replies on this platform go through its messaging API"))
+    }
+
     /// Bluesky: sign in with a handle (or email) and an app password.
     async fn create_session(
         &self,

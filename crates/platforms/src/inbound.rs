@@ -118,3 +118,27 @@ pub struct PlatformMessageError {
     pub code: i64,
     pub message: String,
 }
+
+/// One poll of a network without webhooks.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Polled {
+    /// Oldest first; each `platform` and `account_id` those of the polled account.
+    pub items: Vec<InboundItem>,
+    /// Where the next poll starts (None: keep the previous one).
+    pub cursor: Option<String>,
+    /// The network asked for a pause (rate-limit reset): no poll before this.
+    pub not_before: Option<DateTime<Utc>>,
+}
+
+/// A reply posted under a mention or a comment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyRequest {
+    /// The post answered (Bluesky AT URI, Mastodon status id, X post id).
+    pub parent_id: String,
+    pub text: String,
+    /// Direct conversations (Mastodon direct statuses) answer privately.
+    pub direct: bool,
+    /// Stable across attempts: sent where the network honours one (Mastodon's
+    /// `Idempotency-Key`, Bluesky's record key).
+    pub idempotency_key: String,
+}

@@ -5,7 +5,7 @@
 //! for instance admins.
 
 use super::apply;
-use super::receive::{SOURCE_META, SOURCE_SANDBOX_PREFIX};
+use super::receive::{scoped_channel, SOURCE_META};
 use crate::error::{AppError, AppResult};
 use crate::App;
 use sellcast_domain::InboundState;
@@ -62,7 +62,7 @@ fn items_of(row: &InboundEventRow) -> AppResult<Vec<InboundItem>> {
     if row.source == SOURCE_META {
         return webhook::parse(&row.body).map_err(|e| AppError::validation("body", e.to_string()));
     }
-    if row.source.starts_with(SOURCE_SANDBOX_PREFIX) {
+    if scoped_channel(&row.source).is_some() {
         return serde_json::from_slice(&row.body).map_err(|e| AppError::validation("body", e.to_string()));
     }
     Err(AppError::validation("source", format!("unknown inbound source {:?}", row.source)))
@@ -91,11 +91,12 @@ async fn process(app: &App, row: &InboundEventRow, items: &[InboundItem]) -> App
 }
 
 /// The channels an item belongs to: those connected under its platform and account id (in
-/// any org that connected that account); a sandbox event only ever reaches its own channel.
+/// any org that connected that account); a sandbox or poll event only ever reaches its own
+/// channel.
 async fn route(mut c: Conn<'_>, row: &InboundEventRow, item: &InboundItem) -> AppResult<Vec<ChannelRow>> {
     let found = channels::receiving(c.re(), item.platform.as_str(), &item.account_id).await?;
-    match row.source.strip_prefix(SOURCE_SANDBOX_PREFIX) {
-        Some(channel_id) => Ok(found.into_iter().filter(|ch| ch.id == channel_id && ch.platform == "sandbox").collect()),
+    match scoped_channel(&row.source) {
+        Some(channel_id) => Ok(found.into_iter().filter(|ch| ch.id == channel_id).collect()),
         None => Ok(found.into_iter().filter(|ch| ch.platform != "sandbox").collect()),
     }
 }

@@ -6,6 +6,7 @@
 mod apply;
 pub mod events;
 pub mod ingest;
+pub mod poll;
 pub mod receive;
 pub mod reply;
 pub mod sandbox;
@@ -294,6 +295,24 @@ pub fn register(r: &mut Registry, app: Arc<App>) {
         let unrecorded = (ctx.job.errors.0.len() as i32) < ctx.job.attempt - 1;
         async move { send::run(&a, &args.message_id, ctx.job.attempt, ctx.job.max_attempts, unrecorded).await }
     });
+    let a = app.clone();
+    r.register::<poll::PollChannel, _, _>(move |_ctx, args| {
+        let a = a.clone();
+        async move { poll::run(&a, &args.channel_id).await }
+    });
+    let a = app.clone();
+    r.register::<poll::PollSweep, _, _>(move |_ctx, _args| {
+        let a = a.clone();
+        async move {
+            match poll::sweep(&a).await {
+                Ok(_) => Outcome::Done,
+                Err(e) => Outcome::Retry(e.to_string()),
+            }
+        }
+    });
+    if let Err(e) = r.periodic("inbox.poll_sweep", "*/20 * * * * *", NewJob::of(&poll::PollSweep {})) {
+        tracing::error!(error = %e, "the inbox.poll_sweep schedule is invalid");
+    }
     let a = app;
     r.register::<WakeSnoozed, _, _>(move |_ctx, _args| {
         let a = a.clone();

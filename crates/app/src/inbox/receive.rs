@@ -18,6 +18,14 @@ pub const SOURCE_META: &str = "meta";
 /// `sandbox:<channel id>`: items made by Sellcast for one sandbox channel (JSON of
 /// `InboundItem`s); the channel id, not an account id, routes them.
 pub const SOURCE_SANDBOX_PREFIX: &str = "sandbox:";
+/// `poll:<channel id>`: items a poll of one channel found (JSON of `InboundItem`s); they
+/// reach only that channel.
+pub const SOURCE_POLL_PREFIX: &str = "poll:";
+
+/// The one channel a channel-scoped source (sandbox, poll) may reach; None for webhooks.
+pub fn scoped_channel(source: &str) -> Option<&str> {
+    source.strip_prefix(SOURCE_SANDBOX_PREFIX).or_else(|| source.strip_prefix(SOURCE_POLL_PREFIX))
+}
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ProcessInbound {

@@ -13,6 +13,7 @@ use crate::App;
 use chrono::{DateTime, Duration, Utc};
 use sellcast_domain::{ConversationKind, DeliveryState, MessageDirection};
 use sellcast_platforms::messaging::{graph_error_code, meta_dm, whatsapp, SentMessage};
+use sellcast_platforms::inbound::ReplyRequest;
 use sellcast_platforms::{Platform, PlatformError};
 use sellcast_queue::{JobArgs, Outcome};
 use sellcast_store::channels::{self, ChannelRow};
@@ -129,6 +130,20 @@ async fn deliver(app: &App, l: &Loaded) -> Result<SentMessage, PlatformError> {
             } else {
                 meta_dm::reply_to_comment(&g.http, &g.meta, token, platform, comment, &text).await
             }
+        }
+        (Platform::Bluesky | Platform::Mastodon | Platform::X, kind) => {
+            let parent = l
+                .last_inbound_platform_id
+                .clone()
+                .ok_or_else(|| PlatformError::permanent(None, "there is no post of the customer to answer"))?;
+            let req = ReplyRequest {
+                parent_id: parent,
+                text,
+                direct: kind == ConversationKind::Direct,
+                idempotency_key: l.message.id.clone(),
+            };
+            let adapter = crate::channels::adapter(app, platform).map_err(|e| PlatformError::permanent(None, e.to_string()))?;
+            adapter.reply(&creds, &req).await.map(|p| SentMessage { platform_message_id: p.platform_post_id })
         }
         (other, _) => Err(PlatformError::unsupported(format!("Sellcast cannot send replies on {} yet", other.label()))),
     }

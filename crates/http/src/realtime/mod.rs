@@ -1,6 +1,9 @@
-//! Realtime: the organization's event stream as server-sent events (`sse`).
+//! Realtime: the organization's event stream as server-sent events (`sse`) and over a
+//! WebSocket (`ws`, with typing indicators between teammates: `typing`).
 
 pub mod sse;
+pub mod typing;
+pub mod ws;
 
 use crate::error::ApiError;
 use crate::extract::Auth;
@@ -13,7 +16,7 @@ use sellcast_app::Actor;
 
 /// Routes under /api/v1.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/orgs/{org_id}/events", get(sse::events))
+    Router::new().route("/orgs/{org_id}/events", get(sse::events)).route("/orgs/{org_id}/ws", get(ws::socket))
 }
 
 /// Who opens a stream. This is the one place that decides it: API clients send the Bearer

@@ -60,7 +60,7 @@ pub async fn events(
     Ok(Sse::new(stream(sub)).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
 }
 
-fn parse_id(field: &str, v: &str) -> Result<i64, ApiError> {
+pub(super) fn parse_id(field: &str, v: &str) -> Result<i64, ApiError> {
     let v = v.trim();
     match v.parse::<i64>() {
         Ok(id) if id >= 0 && !v.starts_with('+') => Ok(id),

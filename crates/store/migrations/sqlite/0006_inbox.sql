@@ -112,3 +112,15 @@ CREATE TABLE conversation_reads (
     PRIMARY KEY (conversation_id, user_id)
 );
 CREATE INDEX ix_conversation_reads_user ON conversation_reads (user_id);
+
+-- Networks without webhooks (Bluesky, Mastodon, X) are polled: where each channel's last poll
+-- ended and when the next may run (the network's rate-limit reset pushes it back).
+CREATE TABLE inbox_cursors (
+    channel_id      TEXT PRIMARY KEY REFERENCES channels (id) ON DELETE CASCADE,
+    cursor          TEXT,
+    next_poll_at    TEXT NOT NULL,
+    last_polled_at  TEXT,
+    failures        INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT
+);
+CREATE INDEX ix_inbox_cursors_due ON inbox_cursors (next_poll_at);
