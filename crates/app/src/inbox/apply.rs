@@ -15,6 +15,7 @@ use sellcast_store::inbox::conversations::{self, Activity, ThreadKey};
 use sellcast_store::inbox::early_statuses::{self, EarlyStatusRow};
 use sellcast_store::inbox::messages::{self, MessageRow, OptionalDelivery};
 use sellcast_store::Conn;
+use sellcast_queue::{ops as jobs, NewJob};
 use serde_json::{json, Value};
 
 /// Longest preview kept on a conversation (the list shows one line).
@@ -120,6 +121,10 @@ async fn message(mut c: Conn<'_>, ch: &ChannelRow, m: &InboundMessage, now: Date
     };
     if !messages::insert(c.re(), &row).await? {
         return Ok(()); // a concurrent delivery of the same message won
+    }
+    if super::media::wants_fetch(&row.attachments) {
+        let job = NewJob::of(&super::media::FetchMedia { message_id: row.id.clone() });
+        jobs::enqueue(c.re(), &job, now).await?;
     }
     let preview = preview_of(&row);
     let activity = if inbound {

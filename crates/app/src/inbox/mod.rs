@@ -6,6 +6,7 @@
 mod apply;
 pub mod events;
 pub mod ingest;
+pub mod media;
 pub mod poll;
 pub mod receive;
 pub mod reply;
@@ -294,6 +295,11 @@ pub fn register(r: &mut Registry, app: Arc<App>) {
         // Fewer recorded errors than earlier attempts: one ended without its outcome.
         let unrecorded = (ctx.job.errors.0.len() as i32) < ctx.job.attempt - 1;
         async move { send::run(&a, &args.message_id, ctx.job.attempt, ctx.job.max_attempts, unrecorded).await }
+    });
+    let a = app.clone();
+    r.register::<media::FetchMedia, _, _>(move |ctx, args| {
+        let a = a.clone();
+        async move { media::run(&a, &args.message_id, ctx.job.attempt, ctx.job.max_attempts).await }
     });
     let a = app.clone();
     r.register::<poll::PollChannel, _, _>(move |_ctx, args| {

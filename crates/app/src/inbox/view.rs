@@ -134,6 +134,7 @@ pub struct MessageError {
 impl From<MessageRow> for Message {
     fn from(r: MessageRow) -> Self {
         let error = r.error_message.map(|message| MessageError { code: r.error_code, message });
+        let attachments = with_content_urls(r.attachments, &r.org_id, &r.id);
         Message {
             id: r.id,
             conversation_id: r.conversation_id,
@@ -142,7 +143,7 @@ impl From<MessageRow> for Message {
             author_user_id: r.author_user_id,
             shape: r.shape,
             text: r.text,
-            attachments: r.attachments,
+            attachments,
             reply_to_id: r.reply_to_id,
             reactions: r.reactions,
             delivery: r.delivery.0,
@@ -189,4 +190,16 @@ impl From<sellcast_store::inbox::inbound_events::InboundEventRow> for InboundEve
             processed_at: r.processed_at,
         }
     }
+}
+
+/// Stored attachments get the API path of their bytes (`content_url`).
+fn with_content_urls(mut attachments: serde_json::Value, org_id: &str, message_id: &str) -> serde_json::Value {
+    if let Some(list) = attachments.as_array_mut() {
+        for (n, a) in list.iter_mut().enumerate() {
+            if a.get("stored").is_some() {
+                a["content_url"] = serde_json::json!(format!("/api/v1/orgs/{org_id}/messages/{message_id}/attachments/{n}"));
+            }
+        }
+    }
+    attachments
 }

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 mod media;
-pub use media::{download, media_url, MediaInfo};
+pub use media::{download, download_public, media_url, MediaInfo};
 
 /// Text message body limit.
 pub const MAX_TEXT_CHARS: usize = 4096;

@@ -257,3 +257,15 @@ pub async fn count_in_org(c: Conn<'_>, org_id: &str) -> StoreResult<i64> {
     let sql = "SELECT COUNT(*) FROM messages WHERE org_id = $1";
     Ok(on!(c, c => sqlx::query_scalar::<_, i64>(sql).bind(org_id).fetch_one(c).await)?)
 }
+
+/// The attachments after their media was copied into the blob store.
+pub async fn set_attachments(c: Conn<'_>, id: &str, attachments: &serde_json::Value, now: DateTime<Utc>) -> StoreResult<()> {
+    exec!(
+        c,
+        sqlx::query("UPDATE messages SET attachments = $1, updated_at = $2 WHERE id = $3")
+            .bind(Json(attachments))
+            .bind(now)
+            .bind(id)
+    )?;
+    Ok(())
+}

@@ -243,3 +243,31 @@ pub async fn admin_inbound_events(
         next_before: next_before.flatten(),
     }))
 }
+
+/// An attachment of a message, as copied into Sellcast's storage (its `content_url`). Types
+/// that are not images or videos Sellcast recognises by their bytes are served as downloads.
+#[utoipa::path(get, path = "/api/v1/orgs/{org_id}/messages/{message_id}/attachments/{index}", tag = "inbox",
+    security(("bearer" = [])), params(("org_id" = String, Path), ("message_id" = String, Path), ("index" = usize, Path)),
+    responses((status = 200, description = "The bytes, with their Content-Type", content((Vec<u8> = "application/octet-stream"))),
+              (status = 404, body = ErrorBody)))]
+pub async fn attachment(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath((org_id, message_id, index)): ApiPath<(String, String, usize)>,
+) -> ApiResult<axum::response::Response> {
+    let (bytes, content_type, inline) = inbox::media::attachment(&s.app, &actor, &org_id, &message_id, index).await?;
+    Ok(attachment_response(bytes, &content_type, inline))
+}
+
+/// The bytes as their sniffed type, or as a download when they are not a known image/video.
+pub fn attachment_response(bytes: axum::body::Bytes, content_type: &str, inline: bool) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut res = crate::api::media::file_response(bytes, if inline { content_type } else { "application/octet-stream" });
+    if !inline {
+        res.headers_mut().insert(
+            axum::http::header::CONTENT_DISPOSITION,
+            axum::http::HeaderValue::from_static("attachment"),
+        );
+    }
+    res.into_response()
+}

@@ -105,4 +105,45 @@ async fn customer_writes_team_replies_statuses_arrive(b: Backend) {
     srv.stop().await;
 }
 
-on_both_backends!(customer_writes_team_replies_statuses_arrive);
+async fn media_is_copied_and_served(b: Backend) {
+    let (fake, meta) = sellcast_fakes::meta::start().await.expect("fake meta");
+    let srv = super::start(b, |c| {
+        c.meta_app_secret = Some(APP_SECRET.into());
+        c.meta_graph_url = format!("{}/v21.0", fake.url());
+    })
+    .await;
+    let a = srv.register("wa-media@example.com").await;
+    let worker = sellcast_app::jobs::worker(&srv.app).start();
+    let (phone, waba) = (meta.whatsapp_phone_number_id(), meta.whatsapp_waba_id());
+    srv.post(
+        &org(&a.org_id, "/channels/connect"),
+        Some(&a.token),
+        json!({"platform": "whatsapp", "phone_number_id": phone, "waba_id": waba, "access_token": meta.whatsapp_token()}),
+    )
+    .await
+    .expect(StatusCode::CREATED, None);
+    let png = crate::publishing::png(40, 30, false);
+    let media_id = meta.add_whatsapp_media(png.clone(), "image/png");
+    let (_, body) = meta.whatsapp_image(&phone, &waba, "84900000001", "Bình", &media_id, Some("Mẫu này còn không?"));
+    assert_eq!(meta.deliver(&srv.url("/webhooks/meta"), APP_SECRET, &body).await, StatusCode::OK);
+    let convs = wait_conversations(&srv, &a, 1).await;
+    let id = convs[0]["id"].as_str().unwrap_or_default().to_string();
+    let path = org(&a.org_id, &format!("/conversations/{id}/messages"));
+    let thread = wait_for(&srv, &path, &a.token, |b| b["items"][0]["attachments"][0]["content_url"].is_string()).await;
+    let m = &thread["items"][0];
+    assert_eq!(m["attachments"][0]["kind"], "image");
+    assert_eq!(m["text"], "Mẫu này còn không?");
+    let url = m["attachments"][0]["content_url"].as_str().unwrap_or_default().to_string();
+    let res = srv.http.get(srv.url(&url)).bearer_auth(&a.token).send().await.expect("content");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "image/png");
+    assert_eq!(res.bytes().await.expect("bytes").to_vec(), png, "the bytes WhatsApp had");
+    // Another org cannot read it.
+    let other = srv.register("wa-media-other@example.com").await;
+    let theirs = url.replace(&a.org_id, &other.org_id);
+    srv.get(&theirs, Some(&other.token)).await.expect(StatusCode::NOT_FOUND, Some("NOT_FOUND"));
+    worker.shutdown().await;
+    srv.stop().await;
+}
+
+on_both_backends!(customer_writes_team_replies_statuses_arrive, media_is_copied_and_served);

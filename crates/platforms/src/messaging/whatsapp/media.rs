@@ -39,10 +39,23 @@ pub async fn media_url(http: &HttpClient, cfg: &MetaConfig, token: &str, media_i
 /// The media bytes from a `media_url` URL (with the token), refusing bodies over `max_bytes`
 /// before reading past the limit.
 pub async fn download(http: &HttpClient, token: &str, url: &str, max_bytes: u64) -> PlatformResult<Vec<u8>> {
+    fetch(http, Some(token), url, max_bytes).await
+}
+
+/// Download a public URL (an Instagram or Messenger CDN link) without sending any token.
+pub async fn download_public(http: &HttpClient, url: &str, max_bytes: u64) -> PlatformResult<Vec<u8>> {
+    fetch(http, None, url, max_bytes).await
+}
+
+async fn fetch(http: &HttpClient, token: Option<&str>, url: &str, max_bytes: u64) -> PlatformResult<Vec<u8>> {
     if !url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "https" | "http")) {
         return Err(PlatformError::permanent(None, "the media URL is not an HTTP(S) URL"));
     }
-    let mut resp = client::send(http.inner.get(url).bearer_auth(token), Effect::Read).await?;
+    let req = match token {
+        Some(t) => http.inner.get(url).bearer_auth(t),
+        None => http.inner.get(url),
+    };
+    let mut resp = client::send(req, Effect::Read).await?;
     if !resp.status().is_success() {
         let (status, headers, body) = client::error_body(resp).await;
         return Err(classify(status, &headers, &body, chrono::Utc::now()));
