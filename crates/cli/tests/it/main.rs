@@ -8,3 +8,4 @@ mod seed_demo;
 mod smtp;
 mod support;
 mod unknown_variables;
+mod webhook_durability;

@@ -20,6 +20,8 @@ pub enum Nav {
     Account,
     Admin,
     Onboarding,
+    /// Instance admin → inbound events.
+    AdminInbound,
 }
 
 /// The workspace a page belongs to.
@@ -169,6 +171,7 @@ fn sidebar(shell: &Shell, active: Nav) -> Markup {
             }
             @if shell.is_instance_admin {
                 (item(Nav::Admin, "/admin/jobs".into(), "Jobs", ui::icon("cog")))
+                (item(Nav::AdminInbound, "/admin/inbound-events".into(), "Inbound events", ui::icon("inbox")))
             }
         }
     }

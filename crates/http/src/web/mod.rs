@@ -13,6 +13,7 @@
 
 pub mod accept;
 pub mod account;
+pub mod admin_inbound;
 pub mod admin_jobs;
 pub mod assets;
 pub mod auth;
@@ -56,6 +57,7 @@ pub fn router() -> Router<AppState> {
         .merge(channels::router())
         .merge(settings::router())
         .merge(admin_jobs::router())
+        .merge(admin_inbound::router())
         .merge(dashboard::router())
         .merge(calendar::router())
         .merge(compose::router())

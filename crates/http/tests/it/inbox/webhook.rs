@@ -137,6 +137,15 @@ async fn events_reach_only_the_org_that_connected_the_account(b: Backend) {
     let e = flagged["items"].as_array().and_then(|i| i.first()).cloned().unwrap_or_default();
     assert!(e["body"].as_str().unwrap_or("").contains("hello?"), "{e}");
     srv.get("/api/v1/admin/inbound-events", Some(&other.token)).await.expect(StatusCode::FORBIDDEN, Some("FORBIDDEN"));
+    // And in the web app: the admin's page shows the raw body; nobody else's.
+    let mut admin = crate::common::web::Browser::new(&srv);
+    admin.sign_in(&a.email, &a.password).await;
+    let page = admin.get("/admin/inbound-events").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("hello?") && page.body.contains("for no connected channel"), "{}", page.body);
+    let mut stranger = crate::common::web::Browser::new(&srv);
+    stranger.sign_in(&other.email, &other.password).await;
+    assert_eq!(stranger.get("/admin/inbound-events").await.status, StatusCode::FORBIDDEN);
     worker.shutdown().await;
     srv.stop().await;
 }
