@@ -106,7 +106,11 @@ mod tests {
     fn what_each_status_becomes() {
         assert_eq!(TABLE.len(), ConversationStatus::ALL.len());
         for (s, inbound, reply, wake, active) in TABLE {
-            assert_eq!((s.on_inbound(), s.on_reply(), s.on_wake(), s.is_active()), (inbound, reply, wake, active), "{s}");
+            assert_eq!(
+                (s.on_inbound(), s.on_reply(), s.on_wake(), s.is_active()),
+                (inbound, reply, wake, active),
+                "{s}"
+            );
         }
     }
 
@@ -116,8 +120,14 @@ mod tests {
         let later = now + Duration::hours(1);
         assert_eq!(ConversationStatus::change_to(Snoozed, Some(later), now), Ok(Some(later)));
         assert_eq!(ConversationStatus::change_to(Snoozed, None, now), Err(StatusChangeError::SnoozeNeedsFutureTime));
-        assert_eq!(ConversationStatus::change_to(Snoozed, Some(now), now), Err(StatusChangeError::SnoozeNeedsFutureTime));
-        assert_eq!(ConversationStatus::change_to(Resolved, Some(later), now), Err(StatusChangeError::UntilWithoutSnooze));
+        assert_eq!(
+            ConversationStatus::change_to(Snoozed, Some(now), now),
+            Err(StatusChangeError::SnoozeNeedsFutureTime)
+        );
+        assert_eq!(
+            ConversationStatus::change_to(Resolved, Some(later), now),
+            Err(StatusChangeError::UntilWithoutSnooze)
+        );
         assert_eq!(ConversationStatus::change_to(Resolved, None, now), Ok(None));
     }
 }

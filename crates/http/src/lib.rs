@@ -33,7 +33,12 @@ pub fn state_for(app: Arc<App>) -> AppState {
     let c = &app.config;
     let limits =
         limits::Limits::new(c.rate_limit_ip_per_minute, c.rate_limit_user_per_minute, c.rate_limit_login_per_minute);
-    AppState { limits: Arc::new(limits), metrics: Arc::new(metrics::Metrics::new(&app)), typing: Default::default(), app }
+    AppState {
+        limits: Arc::new(limits),
+        metrics: Arc::new(metrics::Metrics::new(&app)),
+        typing: Default::default(),
+        app,
+    }
 }
 
 /// Browsers navigating get the product's 404 page; API clients the JSON error.

@@ -25,15 +25,34 @@ pub enum InboundEvent {
     Message(InboundMessage),
     Status(StatusReport),
     /// A reaction to a message; `emoji: None` removes it (an unreaction).
-    Reaction { platform_message_id: String, participant_id: String, emoji: Option<String>, at: DateTime<Utc> },
+    Reaction {
+        platform_message_id: String,
+        participant_id: String,
+        emoji: Option<String>,
+        at: DateTime<Utc>,
+    },
     /// The sender edited a message.
-    Edit { platform_message_id: String, text: String, at: DateTime<Utc> },
+    Edit {
+        platform_message_id: String,
+        text: String,
+        at: DateTime<Utc>,
+    },
     /// The sender deleted (unsent) a message, or a comment was removed.
-    Delete { platform_message_id: String, at: DateTime<Utc> },
+    Delete {
+        platform_message_id: String,
+        at: DateTime<Utc>,
+    },
     /// The participant read everything we sent up to `watermark` (Messenger, Instagram).
-    Read { participant_id: String, watermark: DateTime<Utc>, at: DateTime<Utc> },
+    Read {
+        participant_id: String,
+        watermark: DateTime<Utc>,
+        at: DateTime<Utc>,
+    },
     /// A shape Sellcast does not know: kept, flagged, never an error.
-    Unknown { field: String, raw: Value },
+    Unknown {
+        field: String,
+        raw: Value,
+    },
 }
 
 /// A message as the network reported it.

@@ -5,9 +5,9 @@ pub mod connect;
 pub mod credentials;
 pub mod refresh;
 pub mod sandbox;
+mod view;
 mod webhooks;
 mod whatsapp;
-mod view;
 
 pub use view::{Channel, ChannelQuery};
 
@@ -159,9 +159,14 @@ pub async fn health(app: &App, actor: &Actor, org_id: &str, id: &str) -> AppResu
             // A conversation channel without a publishing adapter: its number, on the Graph API.
             Platform::Whatsapp => {
                 let g = &app.graph;
-                sellcast_platforms::messaging::whatsapp::phone_number(&g.http, &g.meta, &creds.access_token, &creds.account_id)
-                    .await
-                    .map(|_| ())
+                sellcast_platforms::messaging::whatsapp::phone_number(
+                    &g.http,
+                    &g.meta,
+                    &creds.access_token,
+                    &creds.account_id,
+                )
+                .await
+                .map(|_| ())
             }
             p => adapter(app, p)?.profile(&creds).await.map(|_| ()),
         };

@@ -11,8 +11,15 @@ use sellcast_platforms::messaging::meta_dm;
 use sellcast_store::channels::{self, ChannelRow};
 
 /// What a Page sends: Messenger messages and their events, and the feed's comments.
-pub const PAGE_FIELDS: &[&str] =
-    &["messages", "messaging_postbacks", "message_reactions", "message_reads", "message_echoes", "message_deliveries", "feed"];
+pub const PAGE_FIELDS: &[&str] = &[
+    "messages",
+    "messaging_postbacks",
+    "message_reactions",
+    "message_reads",
+    "message_echoes",
+    "message_deliveries",
+    "feed",
+];
 
 /// Subscribe the Facebook Pages among `rows`; the rows as stored after.
 pub(super) async fn subscribe_pages(app: &App, rows: Vec<ChannelRow>) -> AppResult<Vec<ChannelRow>> {

@@ -33,7 +33,8 @@ pub(super) async fn check(app: &App, input: &ConnectInput) -> AppResult<Connecte
     }
     let g = &app.graph;
     let number = whatsapp::phone_number(&g.http, &g.meta, token, &phone_number_id).await.map_err(platform_error)?;
-    let handle = if number.display_phone_number.is_empty() { phone_number_id.clone() } else { number.display_phone_number };
+    let handle =
+        if number.display_phone_number.is_empty() { phone_number_id.clone() } else { number.display_phone_number };
     Ok(ConnectedAccount {
         profile: Profile {
             account_id: phone_number_id.clone(),
@@ -52,8 +53,18 @@ pub(super) async fn check(app: &App, input: &ConnectInput) -> AppResult<Connecte
 }
 
 /// Subscribe the app to the account's webhooks (a refusal becomes the channel's health).
-pub(super) async fn subscribe(app: &App, rows: Vec<ChannelRow>, waba_id: &str, token: &str) -> AppResult<Vec<ChannelRow>> {
+pub(super) async fn subscribe(
+    app: &App,
+    rows: Vec<ChannelRow>,
+    waba_id: &str,
+    token: &str,
+) -> AppResult<Vec<ChannelRow>> {
     let g = &app.graph;
     let outcome = whatsapp::subscribe_app(&g.http, &g.meta, token, waba_id).await;
-    super::webhooks::record(app, rows, outcome.err().map(|e| format!("WhatsApp did not subscribe Sellcast to this account's messages: {e}"))).await
+    super::webhooks::record(
+        app,
+        rows,
+        outcome.err().map(|e| format!("WhatsApp did not subscribe Sellcast to this account's messages: {e}")),
+    )
+    .await
 }

@@ -10,12 +10,12 @@ use crate::events::emit;
 use chrono::{DateTime, Utc};
 use sellcast_domain::{ids, ConversationKind, ConversationStatus, DeliveryState, MessageDirection};
 use sellcast_platforms::inbound::{InboundEvent, InboundMessage, StatusReport};
+use sellcast_queue::{ops as jobs, NewJob};
 use sellcast_store::channels::ChannelRow;
 use sellcast_store::inbox::conversations::{self, Activity, ThreadKey};
 use sellcast_store::inbox::early_statuses::{self, EarlyStatusRow};
 use sellcast_store::inbox::messages::{self, MessageRow, OptionalDelivery};
 use sellcast_store::Conn;
-use sellcast_queue::{ops as jobs, NewJob};
 use serde_json::{json, Value};
 
 /// Longest preview kept on a conversation (the list shows one line).
@@ -200,7 +200,12 @@ async fn updated(mut c: Conn<'_>, id: &str, org_id: &str, now: DateTime<Utc>) ->
 }
 
 /// Announce the conversation as it is now.
-pub(crate) async fn conversation_changed(mut c: Conn<'_>, ch: &ChannelRow, id: &str, now: DateTime<Utc>) -> AppResult<()> {
+pub(crate) async fn conversation_changed(
+    mut c: Conn<'_>,
+    ch: &ChannelRow,
+    id: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     if let Some(row) = conversations::by_id(c.re(), &ch.org_id, id).await? {
         let conversation = Conversation::from_row(row, ch.handle.clone(), ch.client_id.clone(), false);
         emit(c, &ch.org_id, None, &ConversationUpdated { conversation: &conversation }, now).await?;

@@ -24,16 +24,16 @@ use crate::context::Actor;
 use crate::error::{AppError, AppResult};
 use crate::App;
 use chrono::{DateTime, Utc};
-use sellcast_queue::{JobArgs, NewJob, Outcome, Registry};
-use serde::{Deserialize, Serialize};
-use std::sync::Arc;
 use events::ConversationUpdated;
 use sellcast_domain::pagination::{decode_time_cursor, encode_time_cursor, Page};
 use sellcast_domain::{ConversationKind, ConversationPriority, ConversationStatus, Permission};
+use sellcast_queue::{JobArgs, NewJob, Outcome, Registry};
 use sellcast_store::inbox::conversations::{self, After, ConversationFilter};
 use sellcast_store::inbox::messages::{self, Before};
 use sellcast_store::inbox::reads;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::sync::Arc;
 
 /// The inbox list's filters, as the API and the page take them.
 #[derive(Debug, Clone, Default)]
@@ -61,7 +61,9 @@ impl TimePage {
         let page = Page::parse(limit, None).map_err(|(f, m)| AppError::validation(f, m))?;
         let after = match cursor.filter(|c| !c.is_empty()) {
             None => None,
-            Some(c) => Some(decode_time_cursor(c).ok_or_else(|| AppError::validation("cursor", "is not a valid cursor"))?),
+            Some(c) => {
+                Some(decode_time_cursor(c).ok_or_else(|| AppError::validation("cursor", "is not a valid cursor"))?)
+            }
         };
         Ok(TimePage { limit: page.limit, after })
     }
@@ -165,7 +167,8 @@ pub async fn update(
     if let Some(p) = change.priority {
         conversations::set_priority(tx.conn(), org_id, id, p, now).await?;
     }
-    let after = conversations::get(tx.conn(), org_id, &actor.user_id, id).await?.ok_or(AppError::NotFound("conversation"))?;
+    let after =
+        conversations::get(tx.conn(), org_id, &actor.user_id, id).await?.ok_or(AppError::NotFound("conversation"))?;
     let view = Conversation::from(after);
     audit::record(
         tx.conn(),
@@ -221,12 +224,14 @@ pub async fn bulk(app: &App, actor: &Actor, org_id: &str, ids: &[String], action
         BulkAction::MarkRead => reads::mark_read(tx.conn(), &found, &actor.user_id, now).await?,
         BulkAction::MarkUnread => reads::mark_unread(tx.conn(), &found, &actor.user_id).await?,
         BulkAction::Resolve | BulkAction::Reopen => {
-            let status = if action == BulkAction::Resolve { ConversationStatus::Resolved } else { ConversationStatus::Open };
+            let status =
+                if action == BulkAction::Resolve { ConversationStatus::Resolved } else { ConversationStatus::Open };
             for id in &found {
                 conversations::set_status(tx.conn(), org_id, id, status, None, now).await?;
                 if let Some(row) = conversations::get(tx.conn(), org_id, &actor.user_id, id).await? {
                     let view = Conversation::from(row);
-                    crate::events::emit(tx.conn(), org_id, None, &ConversationUpdated { conversation: &view }, now).await?;
+                    crate::events::emit(tx.conn(), org_id, None, &ConversationUpdated { conversation: &view }, now)
+                        .await?;
                 }
             }
             audit::record(
@@ -259,12 +264,7 @@ pub async fn mark(app: &App, actor: &Actor, org_id: &str, id: &str, read: bool) 
 
 /// Instance admins: inbound events that are dead, or held items no channel claimed or of
 /// shapes not known, with their raw bodies.
-pub async fn flagged_events(
-    app: &App,
-    actor: &Actor,
-    before: Option<i64>,
-    limit: i64,
-) -> AppResult<Vec<InboundEvent>> {
+pub async fn flagged_events(app: &App, actor: &Actor, before: Option<i64>, limit: i64) -> AppResult<Vec<InboundEvent>> {
     if !actor.is_instance_admin {
         return Err(AppError::Forbidden("only instance administrators see inbound events".into()));
     }

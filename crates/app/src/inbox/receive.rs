@@ -40,7 +40,12 @@ impl JobArgs for ProcessInbound {
 }
 
 /// `GET /webhooks/meta`: the subscription check. The challenge to echo, or Forbidden.
-pub fn verify_subscription(app: &App, mode: Option<&str>, token: Option<&str>, challenge: Option<&str>) -> AppResult<String> {
+pub fn verify_subscription(
+    app: &App,
+    mode: Option<&str>,
+    token: Option<&str>,
+    challenge: Option<&str>,
+) -> AppResult<String> {
     let expected = app.config.meta_webhook_verify_token.as_deref().filter(|t| !t.is_empty());
     let ok = match (mode, token, expected) {
         (Some("subscribe"), Some(given), Some(expected)) => {
@@ -57,10 +62,11 @@ pub fn verify_subscription(app: &App, mode: Option<&str>, token: Option<&str>, c
 /// `POST /webhooks/meta`: check the signature over the raw bytes, then store. The id of the
 /// stored event.
 pub async fn receive_meta(app: &App, body: &[u8], signature: Option<&str>) -> AppResult<i64> {
-    let secrets: Vec<&[u8]> = [&app.config.meta_app_secret, &app.config.instagram_app_secret, &app.config.threads_app_secret]
-        .into_iter()
-        .filter_map(|s| s.as_deref().filter(|s| !s.is_empty()).map(str::as_bytes))
-        .collect();
+    let secrets: Vec<&[u8]> =
+        [&app.config.meta_app_secret, &app.config.instagram_app_secret, &app.config.threads_app_secret]
+            .into_iter()
+            .filter_map(|s| s.as_deref().filter(|s| !s.is_empty()).map(str::as_bytes))
+            .collect();
     if secrets.is_empty() {
         return Err(AppError::Unauthorized("webhooks are not set up on this server (SELLCAST_META_APP_SECRET)".into()));
     }

@@ -167,10 +167,7 @@ fn check(
     if !conv.window_open(now) {
         return Err(AppError::validation(
             "text",
-            format!(
-                "{} allows replies only within 24 hours of the customer's last message",
-                platform.label()
-            ),
+            format!("{} allows replies only within 24 hours of the customer's last message", platform.label()),
         ));
     }
     Ok((Some(text.to_string()), None))

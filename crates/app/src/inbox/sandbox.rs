@@ -28,7 +28,13 @@ const MAX_NAME_CHARS: usize = 100;
 
 /// Store the message as received; the stored event's id (it shows in the inbox once the
 /// queue has processed it, live on the event stream).
-pub async fn receive(app: &App, actor: &Actor, org_id: &str, channel_id: &str, input: SandboxInbound) -> AppResult<i64> {
+pub async fn receive(
+    app: &App,
+    actor: &Actor,
+    org_id: &str,
+    channel_id: &str,
+    input: SandboxInbound,
+) -> AppResult<i64> {
     authorize(app, actor, org_id, Permission::InboxReply).await?;
     let channel = {
         let mut c = app.db.read().await?;

@@ -12,13 +12,13 @@ use crate::events::emit;
 use crate::App;
 use chrono::{DateTime, Duration, Utc};
 use sellcast_domain::{ConversationKind, DeliveryState, MessageDirection};
-use sellcast_platforms::messaging::{graph_error_code, meta_dm, whatsapp, SentMessage};
 use sellcast_platforms::inbound::ReplyRequest;
+use sellcast_platforms::messaging::{graph_error_code, meta_dm, whatsapp, SentMessage};
 use sellcast_platforms::{Platform, PlatformError};
 use sellcast_queue::{JobArgs, Outcome};
 use sellcast_store::channels::{self, ChannelRow};
-use sellcast_store::inbox::{conversations, early_statuses};
 use sellcast_store::inbox::messages::{self, MessageRow};
+use sellcast_store::inbox::{conversations, early_statuses};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -142,7 +142,8 @@ async fn deliver(app: &App, l: &Loaded) -> Result<SentMessage, PlatformError> {
                 direct: kind == ConversationKind::Direct,
                 idempotency_key: l.message.id.clone(),
             };
-            let adapter = crate::channels::adapter(app, platform).map_err(|e| PlatformError::permanent(None, e.to_string()))?;
+            let adapter =
+                crate::channels::adapter(app, platform).map_err(|e| PlatformError::permanent(None, e.to_string()))?;
             adapter.reply(&creds, &req).await.map(|p| SentMessage { platform_message_id: p.platform_post_id })
         }
         (other, _) => Err(PlatformError::unsupported(format!("Sellcast cannot send replies on {} yet", other.label()))),

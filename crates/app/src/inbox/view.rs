@@ -46,7 +46,12 @@ pub struct Participant {
 }
 
 impl Conversation {
-    pub(crate) fn from_row(r: ConversationRow, channel_handle: String, client_id: Option<String>, unread: bool) -> Self {
+    pub(crate) fn from_row(
+        r: ConversationRow,
+        channel_handle: String,
+        client_id: Option<String>,
+        unread: bool,
+    ) -> Self {
         let window = window_applies(&r.platform, r.kind)
             .then(|| r.last_inbound_at.map(|t| t + chrono::Duration::hours(MESSAGING_WINDOW_HOURS)))
             .flatten();
@@ -57,7 +62,11 @@ impl Conversation {
             client_id,
             platform: r.platform,
             kind: r.kind,
-            participant: Participant { id: r.participant_id, name: r.participant_name, username: r.participant_username },
+            participant: Participant {
+                id: r.participant_id,
+                name: r.participant_name,
+                username: r.participant_username,
+            },
             post_id: r.post_id,
             thread_id: (!r.thread_key.is_empty()).then_some(r.thread_key),
             status: r.status,
@@ -197,7 +206,8 @@ fn with_content_urls(mut attachments: serde_json::Value, org_id: &str, message_i
     if let Some(list) = attachments.as_array_mut() {
         for (n, a) in list.iter_mut().enumerate() {
             if a.get("stored").is_some() {
-                a["content_url"] = serde_json::json!(format!("/api/v1/orgs/{org_id}/messages/{message_id}/attachments/{n}"));
+                a["content_url"] =
+                    serde_json::json!(format!("/api/v1/orgs/{org_id}/messages/{message_id}/attachments/{n}"));
             }
         }
     }

@@ -68,7 +68,10 @@ async fn run(
             }
         };
         if ch.platform.parse::<sellcast_domain::Platform>().is_ok_and(|p| !p.publishes()) {
-            errs.add(&field("channel_id"), format!("{} is for conversations; posts cannot be published to it", ch.handle));
+            errs.add(
+                &field("channel_id"),
+                format!("{} is for conversations; posts cannot be published to it", ch.handle),
+            );
             continue;
         }
         if ch.status == ChannelStatus::Disconnected {

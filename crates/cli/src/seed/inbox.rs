@@ -37,22 +37,78 @@ enum End {
 use Turn::{Customer as C, Team as T};
 
 const THREADS: &[Thread] = &[
-    Thread { channel: 0, kind: ConversationKind::Direct, name: "Lan Nguyen", username: "lan.ng", hours_ago: 1,
-        turns: &[C("Hi! Is the linen dress still available in size M?"), T("Hi Lan! Yes, we have 3 left in M."), C("Great, can you hold one until Friday?")], end: End::AsIs },
-    Thread { channel: 0, kind: ConversationKind::Direct, name: "Marco Rossi", username: "marco.r", hours_ago: 5,
-        turns: &[C("Do you ship to Italy?")], end: End::AsIs },
-    Thread { channel: 1, kind: ConversationKind::Direct, name: "Aisha Bello", username: "aisha_b", hours_ago: 20,
-        turns: &[C("My order #1042 hasn't arrived yet"), T("Sorry about that! It left our warehouse yesterday; here is the tracking link."), C("Got it, thanks!")], end: End::Resolved },
-    Thread { channel: 1, kind: ConversationKind::Mention, name: "Tom Becker", username: "tombecker", hours_ago: 9,
-        turns: &[C("Loving my new mug from @shop ☕")], end: End::AsIs },
-    Thread { channel: 2, kind: ConversationKind::Direct, name: "Minh Tran", username: "minhtran", hours_ago: 30,
-        turns: &[C("Can I get a wholesale price for 50 units?"), T("Sure! I'll send our wholesale sheet on Monday.")], end: End::Snoozed },
-    Thread { channel: 2, kind: ConversationKind::Direct, name: "Sofia García", username: "sofi.g", hours_ago: 50,
-        turns: &[C("¿Tienen envío gratis?"), T("¡Sí! Envío gratis desde 50 €.")], end: End::AsIs },
+    Thread {
+        channel: 0,
+        kind: ConversationKind::Direct,
+        name: "Lan Nguyen",
+        username: "lan.ng",
+        hours_ago: 1,
+        turns: &[
+            C("Hi! Is the linen dress still available in size M?"),
+            T("Hi Lan! Yes, we have 3 left in M."),
+            C("Great, can you hold one until Friday?"),
+        ],
+        end: End::AsIs,
+    },
+    Thread {
+        channel: 0,
+        kind: ConversationKind::Direct,
+        name: "Marco Rossi",
+        username: "marco.r",
+        hours_ago: 5,
+        turns: &[C("Do you ship to Italy?")],
+        end: End::AsIs,
+    },
+    Thread {
+        channel: 1,
+        kind: ConversationKind::Direct,
+        name: "Aisha Bello",
+        username: "aisha_b",
+        hours_ago: 20,
+        turns: &[
+            C("My order #1042 hasn't arrived yet"),
+            T("Sorry about that! It left our warehouse yesterday; here is the tracking link."),
+            C("Got it, thanks!"),
+        ],
+        end: End::Resolved,
+    },
+    Thread {
+        channel: 1,
+        kind: ConversationKind::Mention,
+        name: "Tom Becker",
+        username: "tombecker",
+        hours_ago: 9,
+        turns: &[C("Loving my new mug from @shop ☕")],
+        end: End::AsIs,
+    },
+    Thread {
+        channel: 2,
+        kind: ConversationKind::Direct,
+        name: "Minh Tran",
+        username: "minhtran",
+        hours_ago: 30,
+        turns: &[C("Can I get a wholesale price for 50 units?"), T("Sure! I'll send our wholesale sheet on Monday.")],
+        end: End::Snoozed,
+    },
+    Thread {
+        channel: 2,
+        kind: ConversationKind::Direct,
+        name: "Sofia García",
+        username: "sofi.g",
+        hours_ago: 50,
+        turns: &[C("¿Tienen envío gratis?"), T("¡Sí! Envío gratis desde 50 €.")],
+        end: End::AsIs,
+    },
 ];
 
 /// Receive, process and answer the demo threads; the number of conversations made.
-pub async fn fill(app: &App, owner: &Actor, org_id: &str, channel_ids: &[String], now: DateTime<Utc>) -> AppResult<usize> {
+pub async fn fill(
+    app: &App,
+    owner: &Actor,
+    org_id: &str,
+    channel_ids: &[String],
+    now: DateTime<Utc>,
+) -> AppResult<usize> {
     for t in THREADS {
         let Some(channel_id) = channel_ids.get(t.channel.min(CHANNELS.len() - 1)) else { continue };
         let mut at = now - Duration::hours(t.hours_ago);
@@ -86,7 +142,9 @@ pub async fn fill(app: &App, owner: &Actor, org_id: &str, channel_ids: &[String]
         if let Some(id) = conversation_id {
             let change = match t.end {
                 End::AsIs => None,
-                End::Resolved => Some(ConversationChange { status: Some(ConversationStatus::Resolved), ..Default::default() }),
+                End::Resolved => {
+                    Some(ConversationChange { status: Some(ConversationStatus::Resolved), ..Default::default() })
+                }
                 End::Snoozed => Some(ConversationChange {
                     status: Some(ConversationStatus::Snoozed),
                     snoozed_until: Some(app.clock.now() + Duration::days(3)),

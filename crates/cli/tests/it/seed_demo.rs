@@ -109,7 +109,8 @@ async fn seed_demo(postgres: bool) {
     assert!(convs.iter().any(|c| c["unread"] == true));
     assert!(convs.iter().any(|c| c["kind"] == "mention"));
     let answered = convs.iter().find(|c| c["participant"]["username"] == "aisha_b").expect("a resolved thread");
-    let (_, thread) = srv.get(&format!("{base}/conversations/{}/messages", answered["id"].as_str().unwrap()), token).await;
+    let (_, thread) =
+        srv.get(&format!("{base}/conversations/{}/messages", answered["id"].as_str().unwrap()), token).await;
     assert_eq!(items(&thread).len(), 3, "{thread}");
     assert!(items(&thread).iter().any(|m| m["direction"] == "outbound" && m["delivery"] == "delivered"), "{thread}");
 

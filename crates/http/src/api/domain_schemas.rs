@@ -73,14 +73,23 @@ mod tests {
         assert_eq!(values(PlatformSchema::schema()), Platform::ALL.map(|p| p.as_str().to_string()));
         let names = |all: &[&str]| all.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let of = |v: Vec<&'static str>| names(&v);
-        assert_eq!(values(ConversationKindSchema::schema()), of(ConversationKind::ALL.iter().map(|v| v.as_str()).collect()));
-        assert_eq!(values(ConversationStatusSchema::schema()), of(ConversationStatus::ALL.iter().map(|v| v.as_str()).collect()));
+        assert_eq!(
+            values(ConversationKindSchema::schema()),
+            of(ConversationKind::ALL.iter().map(|v| v.as_str()).collect())
+        );
+        assert_eq!(
+            values(ConversationStatusSchema::schema()),
+            of(ConversationStatus::ALL.iter().map(|v| v.as_str()).collect())
+        );
         assert_eq!(
             values(ConversationPrioritySchema::schema()),
             of(ConversationPriority::ALL.iter().map(|v| v.as_str()).collect())
         );
         assert_eq!(values(DeliveryStateSchema::schema()), of(DeliveryState::ALL.iter().map(|v| v.as_str()).collect()));
-        assert_eq!(values(MessageDirectionSchema::schema()), of(MessageDirection::ALL.iter().map(|v| v.as_str()).collect()));
+        assert_eq!(
+            values(MessageDirectionSchema::schema()),
+            of(MessageDirection::ALL.iter().map(|v| v.as_str()).collect())
+        );
         assert_eq!(values(InboundStateSchema::schema()), of(InboundState::ALL.iter().map(|v| v.as_str()).collect()));
     }
 

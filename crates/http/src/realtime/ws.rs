@@ -153,7 +153,12 @@ async fn handle(
         }
         ClientFrame::Typing { typing } => match joined {
             Some(c) => {
-                let t = Typing { org_id: org_id.into(), conversation_id: c.clone(), user_id: actor.user_id.clone(), typing };
+                let t = Typing {
+                    org_id: org_id.into(),
+                    conversation_id: c.clone(),
+                    user_id: actor.user_id.clone(),
+                    typing,
+                };
                 s.typing.publish(t);
                 None
             }

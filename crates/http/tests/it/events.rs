@@ -392,16 +392,15 @@ async fn inbox_events_are_streamed_and_replayed(b: Backend) {
     // A reply: created (queued), then updated as the sandbox delivers it.
     let path = org(&owner.org_id, &format!("/conversations/{conversation_id}/messages"));
     srv.post(&path, Some(&owner.token), json!({"text": "Hi Mai!"})).await.expect(StatusCode::CREATED, None);
-    let got = stream
-        .until(10, |e| e.kind == "message.updated" && e.data["message"]["delivery"] == "delivered")
-        .await;
+    let got = stream.until(10, |e| e.kind == "message.updated" && e.data["message"]["delivery"] == "delivered").await;
     assert!(got.iter().any(|e| e.kind == "message.created" && e.data["message"]["delivery"] == "queued"), "{got:?}");
     ascending(&got);
     drop(stream);
 
     // Reconnecting after the first event replays everything since, in order.
     let mut again = Stream::open(&srv, &owner, Some(created.id)).await;
-    let replayed = again.until(10, |e| e.kind == "message.updated" && e.data["message"]["delivery"] == "delivered").await;
+    let replayed =
+        again.until(10, |e| e.kind == "message.updated" && e.data["message"]["delivery"] == "delivered").await;
     ascending(&replayed);
     assert!(replayed.iter().all(|e| e.id > created.id));
     assert!(replayed.iter().any(|e| e.kind == "message.created" && e.data["message"]["text"] == "Hi Mai!"));

@@ -293,7 +293,9 @@ pub async fn wake_due(c: Conn<'_>, now: DateTime<Utc>) -> StoreResult<Vec<(Strin
 /// The Sellcast post published as `platform_post_id` on the channel (comment threads link to it).
 pub async fn post_published_as(c: Conn<'_>, channel_id: &str, platform_post_id: &str) -> StoreResult<Option<String>> {
     let sql = "SELECT post_id FROM post_variants WHERE channel_id = $1 AND platform_post_id = $2 LIMIT 1";
-    Ok(on!(c, c => sqlx::query_scalar::<_, String>(sql).bind(channel_id).bind(platform_post_id).fetch_optional(c).await)?)
+    Ok(
+        on!(c, c => sqlx::query_scalar::<_, String>(sql).bind(channel_id).bind(platform_post_id).fetch_optional(c).await)?,
+    )
 }
 
 /// The direct conversation with a participant (read receipts name the person, not the thread).

@@ -14,12 +14,7 @@ pub struct EarlyStatusRow {
     pub reported_at: DateTime<Utc>,
 }
 
-pub async fn keep(
-    c: Conn<'_>,
-    channel_id: &str,
-    platform_id: &str,
-    s: &EarlyStatusRow,
-) -> StoreResult<()> {
+pub async fn keep(c: Conn<'_>, channel_id: &str, platform_id: &str, s: &EarlyStatusRow) -> StoreResult<()> {
     exec!(
         c,
         sqlx::query(

@@ -6,7 +6,6 @@ use crate::{exec, on, Conn, StoreResult};
 use chrono::{DateTime, Utc};
 use sellcast_domain::InboundState;
 
-
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct InboundEventRow {
     pub id: i64,
@@ -28,7 +27,8 @@ const COLS: &str =
 
 /// Store one delivery as received; its id.
 pub async fn insert(c: Conn<'_>, source: &str, body: &[u8], now: DateTime<Utc>) -> StoreResult<i64> {
-    let sql = "INSERT INTO inbound_events (source, body, state, received_at) VALUES ($1, $2, 'pending', $3) RETURNING id";
+    let sql =
+        "INSERT INTO inbound_events (source, body, state, received_at) VALUES ($1, $2, 'pending', $3) RETURNING id";
     Ok(on!(c, c => sqlx::query_scalar::<_, i64>(sql).bind(source).bind(body).bind(now).fetch_one(c).await)?)
 }
 

@@ -222,7 +222,12 @@ pub async fn delete(c: Conn<'_>, id: &str, at: DateTime<Utc>, now: DateTime<Utc>
     Ok(())
 }
 
-pub async fn set_reactions(c: Conn<'_>, id: &str, reactions: &serde_json::Value, now: DateTime<Utc>) -> StoreResult<()> {
+pub async fn set_reactions(
+    c: Conn<'_>,
+    id: &str,
+    reactions: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
     exec!(
         c,
         sqlx::query("UPDATE messages SET reactions = $1, updated_at = $2 WHERE id = $3")
@@ -259,7 +264,12 @@ pub async fn count_in_org(c: Conn<'_>, org_id: &str) -> StoreResult<i64> {
 }
 
 /// The attachments after their media was copied into the blob store.
-pub async fn set_attachments(c: Conn<'_>, id: &str, attachments: &serde_json::Value, now: DateTime<Utc>) -> StoreResult<()> {
+pub async fn set_attachments(
+    c: Conn<'_>,
+    id: &str,
+    attachments: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
     exec!(
         c,
         sqlx::query("UPDATE messages SET attachments = $1, updated_at = $2 WHERE id = $3")

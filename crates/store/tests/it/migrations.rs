@@ -30,9 +30,10 @@ async fn sqlite_upgrade_to_the_inbox_keeps_channels_and_their_rows() {
     use sqlx::Connection;
     let dir = tempfile::tempdir().expect("tempdir");
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
-    let mut old = sqlx::migrate::Migrator::new(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite")))
-        .await
-        .expect("migrations");
+    let mut old =
+        sqlx::migrate::Migrator::new(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite")))
+            .await
+            .expect("migrations");
     old.migrations = old.migrations.iter().filter(|m| m.version <= 5).cloned().collect::<Vec<_>>().into();
     let mut c = sqlx::SqliteConnection::connect(&url).await.expect("connect");
     sqlx::query("PRAGMA foreign_keys = ON").execute(&mut c).await.expect("fk");
@@ -80,7 +81,8 @@ async fn sqlite_upgrade_to_the_inbox_keeps_channels_and_their_rows() {
     assert!(bad.is_err(), "the platform list is still checked");
     let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&mut *c).await.expect("check");
     assert_eq!(check, "ok");
-    let orphans: Vec<(String,)> = sqlx::query_as("PRAGMA foreign_key_check").fetch_all(&mut *c).await.expect("fk check");
+    let orphans: Vec<(String,)> =
+        sqlx::query_as("PRAGMA foreign_key_check").fetch_all(&mut *c).await.expect("fk check");
     assert!(orphans.is_empty(), "{orphans:?}");
     tx.commit().await.expect("commit");
 }

@@ -43,7 +43,13 @@ pub struct ConversationsQuery {
 
 fn parse_statuses(raw: Option<&str>) -> ApiResult<Vec<ConversationStatus>> {
     let Some(raw) = raw.filter(|r| !r.trim().is_empty()) else { return Ok(vec![]) };
-    raw.split(',').map(|s| s.trim().parse().map_err(|e: sellcast_domain::text_enum::UnknownValue| ApiError::field("status", &e.to_string()))).collect()
+    raw.split(',')
+        .map(|s| {
+            s.trim()
+                .parse()
+                .map_err(|e: sellcast_domain::text_enum::UnknownValue| ApiError::field("status", &e.to_string()))
+        })
+        .collect()
 }
 
 /// The inbox: conversations with the latest activity first.
@@ -179,7 +185,11 @@ pub async fn reply(
 ) -> ApiResult<(StatusCode, Json<Message>)> {
     let input = inbox::ReplyInput {
         text: r.text,
-        template: r.template.map(|t| inbox::TemplateInput { name: t.name, language: t.language, parameters: t.parameters }),
+        template: r.template.map(|t| inbox::TemplateInput {
+            name: t.name,
+            language: t.language,
+            parameters: t.parameters,
+        }),
         private: r.private,
         idempotency_key: r.idempotency_key,
     };
@@ -262,12 +272,11 @@ pub async fn attachment(
 /// The bytes as their sniffed type, or as a download when they are not a known image/video.
 pub fn attachment_response(bytes: axum::body::Bytes, content_type: &str, inline: bool) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let mut res = crate::api::media::file_response(bytes, if inline { content_type } else { "application/octet-stream" });
+    let mut res =
+        crate::api::media::file_response(bytes, if inline { content_type } else { "application/octet-stream" });
     if !inline {
-        res.headers_mut().insert(
-            axum::http::header::CONTENT_DISPOSITION,
-            axum::http::HeaderValue::from_static("attachment"),
-        );
+        res.headers_mut()
+            .insert(axum::http::header::CONTENT_DISPOSITION, axum::http::HeaderValue::from_static("attachment"));
     }
     res.into_response()
 }

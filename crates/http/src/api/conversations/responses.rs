@@ -63,7 +63,11 @@ impl Conversation {
             client_id: c.client_id,
             platform: c.platform,
             kind: c.kind,
-            participant: Participant { id: c.participant.id, name: c.participant.name, username: c.participant.username },
+            participant: Participant {
+                id: c.participant.id,
+                name: c.participant.name,
+                username: c.participant.username,
+            },
             post_id: c.post_id,
             thread_id: c.thread_id,
             status: c.status,

@@ -94,7 +94,15 @@ impl FormState {
                         ("credentials", _) => "app_password".to_string(),
                         _ => field,
                     };
-                    let known = ["identifier", "app_password", "server_url", "name", "phone_number_id", "waba_id", "access_token"];
+                    let known = [
+                        "identifier",
+                        "app_password",
+                        "server_url",
+                        "name",
+                        "phone_number_id",
+                        "waba_id",
+                        "access_token",
+                    ];
                     if known.contains(&field.as_str()) {
                         state.errors.0.push((field, message));
                     } else {

@@ -53,7 +53,9 @@ async fn sandbox_inbox_from_receive_to_resolved(b: Backend) {
     assert_eq!(r.body["unread"], false, "{}", r.body);
     assert_eq!(conversations(&srv, &a, "?unread=true").await.len(), 2);
     let path = org(&a.org_id, &format!("/conversations/{id}/messages"));
-    srv.post(&path, Some(&a.token), json!({"text": "   "})).await.expect(StatusCode::BAD_REQUEST, Some("VALIDATION_ERROR"));
+    srv.post(&path, Some(&a.token), json!({"text": "   "}))
+        .await
+        .expect(StatusCode::BAD_REQUEST, Some("VALIDATION_ERROR"));
     srv.post(&path, Some(&a.token), json!({"text": "x".repeat(10_001)}))
         .await
         .expect(StatusCode::BAD_REQUEST, Some("VALIDATION_ERROR"));
@@ -81,7 +83,9 @@ async fn sandbox_inbox_from_receive_to_resolved(b: Backend) {
         .await
         .expect(StatusCode::BAD_REQUEST, Some("VALIDATION_ERROR"));
     let until = (chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339();
-    let r = srv.patch(&conv, Some(&a.token), json!({"status": "snoozed", "snoozed_until": until, "priority": "high"})).await;
+    let r = srv
+        .patch(&conv, Some(&a.token), json!({"status": "snoozed", "snoozed_until": until, "priority": "high"}))
+        .await;
     r.expect(StatusCode::OK, None);
     assert_eq!((r.body["status"].as_str(), r.body["priority"].as_str()), (Some("snoozed"), Some("high")));
     assert_eq!(conversations(&srv, &a, "?status=open,pending").await.len(), 2);
@@ -105,7 +109,9 @@ async fn sandbox_inbox_from_receive_to_resolved(b: Backend) {
     assert_eq!(conversations(&srv, &viewer, "").await.len(), 3);
     assert_eq!(conversations(&srv, &viewer, "?unread=true").await.len(), 3, "read marks are per member");
     srv.post(&path, Some(&viewer.token), json!({"text": "hi"})).await.expect(StatusCode::FORBIDDEN, Some("FORBIDDEN"));
-    srv.patch(&conv, Some(&viewer.token), json!({"status": "open"})).await.expect(StatusCode::FORBIDDEN, Some("FORBIDDEN"));
+    srv.patch(&conv, Some(&viewer.token), json!({"status": "open"}))
+        .await
+        .expect(StatusCode::FORBIDDEN, Some("FORBIDDEN"));
     worker.shutdown().await;
     srv.stop().await;
 }

@@ -30,7 +30,8 @@ pub async fn start(b: crate::common::Backend, tweak: impl FnOnce(&mut sellcast_a
 
 /// POST a raw body to /webhooks/meta with a signature header (None: no header).
 pub async fn post_webhook(srv: &TestServer, body: &[u8], signature: Option<&str>) -> Response {
-    let mut req = srv.http.post(srv.url("/webhooks/meta")).header("content-type", "application/json").body(body.to_vec());
+    let mut req =
+        srv.http.post(srv.url("/webhooks/meta")).header("content-type", "application/json").body(body.to_vec());
     if let Some(s) = signature {
         req = req.header("x-hub-signature-256", s);
     }
@@ -116,6 +117,8 @@ pub async fn insert_channel(srv: &TestServer, who: &Account, platform: &str, acc
 
 /// A Messenger-shaped delivery of `items` (messaging events) for the Page `page_id`.
 pub fn page_delivery(page_id: &str, items: Vec<Value>) -> Vec<u8> {
-    serde_json::to_vec(&json!({"object": "page", "entry": [{"id": page_id, "time": 1_733_000_000_000i64, "messaging": items}]}))
-        .expect("json")
+    serde_json::to_vec(
+        &json!({"object": "page", "entry": [{"id": page_id, "time": 1_733_000_000_000i64, "messaging": items}]}),
+    )
+    .expect("json")
 }

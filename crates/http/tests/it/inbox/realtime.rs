@@ -105,7 +105,10 @@ async fn sockets_carry_events_and_typing(b: Backend) {
     let cookie = browser.cookie_header();
     let own_origin = srv.base.clone();
     assert!(open(&srv, &owner.org_id, &[("cookie", &cookie), ("origin", &own_origin)]).await.is_ok());
-    assert_eq!(open(&srv, &owner.org_id, &[("cookie", &cookie), ("origin", "https://evil.example")]).await.err(), Some(403));
+    assert_eq!(
+        open(&srv, &owner.org_id, &[("cookie", &cookie), ("origin", "https://evil.example")]).await.err(),
+        Some(403)
+    );
     assert_eq!(open(&srv, &owner.org_id, &[("cookie", &cookie)]).await.err(), Some(403));
     assert_eq!(open(&srv, &owner.org_id, &[]).await.err(), Some(401));
     let other = srv.register("stranger@ws.test").await;

@@ -163,7 +163,9 @@ async fn duplicates_are_stored_once_and_early_statuses_wait(b: Backend) {
                            "delivery": {"mids": ["m.out1"], "watermark": t + 3000}});
     let echo = json!({"sender": {"id": "3003"}, "recipient": {"id": "psid-1"}, "timestamp": t + 2000,
                       "message": {"mid": "m.out1", "text": "Yes, size M and L.", "is_echo": true}});
-    for items in [vec![inbound.clone()], vec![delivered], vec![inbound.clone(), inbound], vec![echo.clone()], vec![echo]] {
+    for items in
+        [vec![inbound.clone()], vec![delivered], vec![inbound.clone(), inbound], vec![echo.clone()], vec![echo]]
+    {
         let body = page_delivery("3003", items);
         post_webhook(&srv, &body, Some(&sign(&body))).await.expect(StatusCode::OK, None);
     }

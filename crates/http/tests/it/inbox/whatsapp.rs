@@ -95,9 +95,7 @@ async fn customer_writes_team_replies_statuses_arrive(b: Backend) {
     assert_eq!(sent[1].template, Some(("order_update".to_string(), "en_US".to_string())));
 
     // A template the account does not have fails with the platform's error, shown on the message.
-    let r = srv
-        .post(&path, Some(&a.token), json!({"template": {"name": "big_sale", "language": "en_US"}}))
-        .await;
+    let r = srv.post(&path, Some(&a.token), json!({"template": {"name": "big_sale", "language": "en_US"}})).await;
     r.expect(StatusCode::CREATED, None);
     let failed = wait_for(&srv, &path, &a.token, |b| b["items"][0]["delivery"] == "failed").await;
     assert!(failed["items"][0]["error"]["message"].is_string(), "{failed}");
