@@ -6,12 +6,14 @@
 //!
 //! It also answers `app.bsky.feed.getPosts` as the AppView behind bsky.social would (counts
 //! set with [`BlueskyState::set_counts`]), unless [`BlueskyState::set_lone_pds`] makes it refuse
-//! like a PDS without an AppView.
+//! like a PDS without an AppView, and `app.bsky.notification.listNotifications`: mentions,
+//! replies and quotes derived from the posts of the other accounts (see `notifications`).
 
 // Handlers return the platform's error response as the `Err` of their checks: it is large,
 // but it is only ever built once per request.
 #![allow(clippy::result_large_err)]
 
+mod notifications;
 mod records;
 
 use crate::server::FakeServer;
@@ -58,6 +60,8 @@ struct Inner {
     posts: usize,
     lone_pds: bool,
     seq: u64,
+    /// The AppView's side: display names, the notification rate budget, the indexing clock.
+    appview: notifications::AppView,
 }
 
 struct Account {
@@ -256,6 +260,7 @@ async fn xrpc(
     Path(nsid): Path<String>,
     method: axum::http::Method,
     Query(params): Query<HashMap<String, String>>,
+    Query(pairs): Query<Vec<(String, String)>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -271,6 +276,7 @@ async fn xrpc(
         ("com.atproto.repo.getRecord", false) => records::get(&state, &params),
         ("com.atproto.repo.listRecords", false) => records::list(&state, &params),
         ("app.bsky.feed.getPosts", false) => records::get_posts(&state, &headers, &params),
+        ("app.bsky.notification.listNotifications", false) => notifications::list(&state, &headers, &pairs),
         ("_health", false) => Ok(Json(json!({ "version": "fake" })).into_response()),
         (_, _) => Err(xrpc_error(StatusCode::NOT_IMPLEMENTED, "MethodNotImplemented", "Method Not Implemented")),
     };

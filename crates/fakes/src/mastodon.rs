@@ -2,8 +2,9 @@
 //! OAuth authorization code with PKCE (S256), bearer tokens on every API call (401
 //! `{"error": "The access token is invalid"}` otherwise), statuses with `Idempotency-Key`
 //! (the same key gives back the same status), media that must be processed before it is
-//! attached, 422 `{"error": "Validation failed: ..."}` for bad content. Statuses live in one
-//! ordered map per account, so 100,000 of them stay cheap.
+//! attached, 422 `{"error": "Validation failed: ..."}` for bad content, mention notifications
+//! (`notifications`). Statuses live in one ordered map per account, so 100,000 of them stay
+//! cheap.
 //!
 //! The authorize step is a browser page: `GET /oauth/authorize` approves at once as the
 //! default account and redirects to the client with `code` and `state`.
@@ -12,6 +13,7 @@
 // but it is only ever built once per request.
 #![allow(clippy::result_large_err)]
 
+mod notifications;
 mod statuses;
 
 use crate::server::FakeServer;
@@ -50,6 +52,7 @@ struct Inner {
     next_id: u64,
     /// How many polls a video answers 206 before it is processed.
     video_polls: u32,
+    inbox: notifications::Inbox,
 }
 
 #[derive(Clone)]
@@ -85,6 +88,7 @@ pub async fn start() -> (FakeServer, MastodonState) {
         .route("/oauth/token", post(token))
         .route("/api/v1/accounts/verify_credentials", get(verify_credentials))
         .route("/api/v1/accounts/{id}/statuses", get(statuses::account_statuses))
+        .route("/api/v1/notifications", get(notifications::list))
         .route("/api/v1/statuses", post(statuses::create))
         .route("/api/v1/statuses/{id}", get(statuses::show).delete(statuses::delete))
         .route("/api/v2/media", post(statuses::upload_media))

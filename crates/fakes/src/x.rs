@@ -1,8 +1,9 @@
 //! A fake X (Twitter API v2) that checks requests the way X does: bearer tokens on every call
 //! (X's problem+json 401 otherwise), HTTP Basic client authentication and PKCE at the token
 //! endpoint, rotating refresh tokens, text weighted to 280, duplicate-content refusals, media
-//! that must be uploaded (and processed, for video) before it is attached. Posts are kept in
-//! maps indexed per author and time, so 100,000 of them stay cheap.
+//! that must be uploaded (and processed, for video) before it is attached, the mentions
+//! timeline (`mentions`). Posts are kept in maps indexed per author and time, so 100,000 of
+//! them stay cheap.
 //!
 //! The authorize step is a browser page on X: `XState::authorize` hands out a code directly,
 //! and `GET /i/oauth2/authorize` approves as the default user and redirects to the client.
@@ -12,6 +13,7 @@
 #![allow(clippy::result_large_err)]
 
 mod media;
+mod mentions;
 mod tweets;
 
 use crate::server::FakeServer;
@@ -56,6 +58,7 @@ struct Inner {
     next_id: u64,
     reject_duplicates: bool,
     issue_refresh_tokens: bool,
+    mentions: mentions::Budget,
 }
 
 #[derive(Debug, Clone)]
@@ -82,6 +85,7 @@ pub async fn start() -> (FakeServer, XState) {
         .route("/2/oauth2/token", post(token))
         .route("/2/users/me", get(tweets::me))
         .route("/2/users/{id}/tweets", get(tweets::timeline))
+        .route("/2/users/{id}/mentions", get(mentions::list))
         .route("/2/tweets", post(tweets::create))
         .route("/2/tweets/{id}", get(tweets::lookup).delete(tweets::delete))
         .route("/2/media/upload", post(media::simple_upload).get(media::status))

@@ -1,9 +1,11 @@
 //! Bluesky (AT Protocol) through the account's PDS: sign-in with a handle and an app password
 //! (`com.atproto.server.createSession`/`refreshSession`), blobs through `uploadBlob`, posts as
 //! `app.bsky.feed.post` records created with a deterministic record key so no retry can make
-//! a second post. Endpoints, limits and error shapes, with sources: docs/platforms/bluesky.md.
+//! a second post; the inbox by polling notifications and replies threaded the same way
+//! (`inbox`). Endpoints, limits and error shapes, with sources: docs/platforms/bluesky.md.
 
 mod facets;
+mod inbox;
 mod record;
 mod tid;
 mod xrpc;
@@ -14,6 +16,7 @@ use crate::adapter::{
 };
 use crate::client::{Effect, HttpClient};
 use crate::error::{PlatformError, PlatformResult};
+use crate::inbound::{Polled, ReplyRequest};
 use async_trait::async_trait;
 use chrono::Utc;
 use record::{StrongRef, POST_COLLECTION};
@@ -379,6 +382,14 @@ impl PlatformAdapter for BlueskyAdapter {
             expires_at: creds.expires_at,
             extra: creds.extra,
         })
+    }
+
+    async fn poll_inbox(&self, creds: &Credentials, cursor: Option<&str>) -> PlatformResult<Polled> {
+        inbox::poll(self, creds, cursor).await
+    }
+
+    async fn reply(&self, creds: &Credentials, req: &ReplyRequest) -> PlatformResult<Published> {
+        inbox::reply(self, creds, req).await
     }
 
     async fn create_session(&self, server_url: &str, identifier: &str, password: &str) -> PlatformResult<Credentials> {

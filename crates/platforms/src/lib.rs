@@ -14,8 +14,8 @@ pub mod facebook;
 pub mod instagram;
 pub mod linkedin;
 pub mod mastodon;
-pub mod meta;
 pub mod messaging;
+pub mod meta;
 pub mod threads;
 pub mod x;
 

@@ -1,9 +1,10 @@
 //! Mastodon, on whichever instance the account lives (`Credentials::server_url`): Sellcast
 //! registers itself per instance (`POST /api/v1/apps`), users authorize with OAuth 2.0 and
-//! PKCE, statuses are created with an `Idempotency-Key`. Endpoints, limits and error shapes,
-//! with sources: docs/platforms/mastodon.md.
+//! PKCE, statuses are created with an `Idempotency-Key`; the inbox polls mention notifications
+//! (`inbox`). Endpoints, limits and error shapes, with sources: docs/platforms/mastodon.md.
 
 mod api;
+mod inbox;
 mod media;
 mod text;
 
@@ -13,6 +14,7 @@ use crate::adapter::{
 };
 use crate::client::{Effect, HttpClient};
 use crate::error::{PlatformError, PlatformResult};
+use crate::inbound::{Polled, ReplyRequest};
 use crate::oauth::TokenResponse;
 use api::{checked_id, Api};
 use async_trait::async_trait;
@@ -332,6 +334,14 @@ impl PlatformAdapter for MastodonAdapter {
         }
         let token: TokenResponse = api.call(api.post("/oauth/token").form(&form), Effect::Read).await?;
         Ok(token.into_token_set(Utc::now()))
+    }
+
+    async fn poll_inbox(&self, creds: &Credentials, cursor: Option<&str>) -> PlatformResult<Polled> {
+        inbox::poll(self, creds, cursor).await
+    }
+
+    async fn reply(&self, creds: &Credentials, req: &ReplyRequest) -> PlatformResult<Published> {
+        inbox::reply(self, creds, req).await
     }
 
     async fn register_app(&self, server_url: &str, redirect_uri: &str) -> PlatformResult<OAuthApp> {

@@ -1,8 +1,10 @@
 //! X (Twitter API v2): OAuth 2.0 authorization code with PKCE for a confidential client,
 //! posts through `POST /2/tweets`, media through the v2 media upload endpoints, lookups through
-//! the user's timeline. Endpoints, limits and error shapes, with sources: docs/platforms/x.md.
+//! the user's timeline, the inbox by polling mentions (`inbox`). Endpoints, limits and error
+//! shapes, with sources: docs/platforms/x.md.
 
 mod errors;
+mod inbox;
 mod lookup;
 mod media;
 
@@ -12,6 +14,7 @@ use crate::adapter::{
 };
 use crate::client::{self, Effect, HttpClient};
 use crate::error::{PlatformError, PlatformResult};
+use crate::inbound::{Polled, ReplyRequest};
 use crate::oauth::TokenResponse;
 use async_trait::async_trait;
 use chrono::Utc;
@@ -299,6 +302,14 @@ impl PlatformAdapter for XAdapter {
             ("client_id", req.app.client_id.as_str()),
         ];
         self.token_request(req.app, &form).await
+    }
+
+    async fn poll_inbox(&self, creds: &Credentials, cursor: Option<&str>) -> PlatformResult<Polled> {
+        inbox::poll(self, creds, cursor).await
+    }
+
+    async fn reply(&self, creds: &Credentials, req: &ReplyRequest) -> PlatformResult<Published> {
+        inbox::reply(self, creds, req).await
     }
 
     /// One account: the signed-in user, with the username kept for post URLs.

@@ -61,7 +61,7 @@ fn is_tid(s: &str) -> bool {
     b.len() == 13 && b.iter().all(|c| TID_ALPHABET.contains(c)) && matches!(b[0], b'2'..=b'7' | b'a'..=b'j')
 }
 
-fn new_tid() -> String {
+pub(super) fn new_tid() -> String {
     let micros = u64::try_from(Utc::now().timestamp_micros()).unwrap_or(0);
     let mut v = (micros << 10) | rand::thread_rng().gen_range(0..1024u64);
     let mut out = [b'2'; 13];
@@ -166,19 +166,11 @@ pub(super) fn create(state: &BlueskyState, headers: &HeaderMap, body: &[u8]) -> 
     }
     let mut value = record.clone();
     value["$type"] = json!(collection);
-    s.seq += 1;
-    let seq = s.seq;
-    let repo = s.repos.entry((did.clone(), collection.clone())).or_default();
-    if repo.contains_key(&rkey) {
+    let Some(stored) = store(&mut s, &did, &collection, &rkey, value) else {
         // What @atproto/pds answers: the repo's tree refuses a second value at a key.
         return Err(xrpc_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError", "Internal Server Error"));
-    }
-    let record_cid = cid(0x71, format!("{value}{seq}").as_bytes());
-    let top_level_post = collection == POST && value.get("reply").is_none();
-    repo.insert(rkey.clone(), Stored { seq, cid: record_cid.clone(), value, created_at: Utc::now() });
-    if top_level_post {
-        s.posts += 1;
-    }
+    };
+    let (seq, record_cid) = (stored.seq, stored.cid);
     let commit = json!({ "cid": cid(0x71, format!("commit{seq}").as_bytes()), "rev": new_tid() });
     Ok(Json(json!({
         "uri": format!("at://{did}/{collection}/{rkey}"),
@@ -187,6 +179,25 @@ pub(super) fn create(state: &BlueskyState, headers: &HeaderMap, body: &[u8]) -> 
         "validationStatus": if collection == POST { "valid" } else { "unknown" },
     }))
     .into_response())
+}
+
+/// Put a record at a key; None when the key is taken (a repo holds one value per key).
+pub(super) fn store(s: &mut Inner, did: &str, collection: &str, rkey: &str, value: Value) -> Option<FakeRecord> {
+    let key = (did.to_string(), collection.to_string());
+    if s.repos.get(&key).is_some_and(|m| m.contains_key(rkey)) {
+        return None;
+    }
+    s.seq += 1;
+    let seq = s.seq;
+    let created_at = super::notifications::stamp(s);
+    let record_cid = cid(0x71, format!("{value}{seq}").as_bytes());
+    if collection == POST && value.get("reply").is_none() {
+        s.posts += 1;
+    }
+    let stored = Stored { seq, cid: record_cid, value, created_at };
+    let fake = stored.to_fake(did, collection, rkey);
+    s.repos.entry(key).or_default().insert(rkey.to_string(), stored);
+    Some(fake)
 }
 
 pub(super) fn delete(state: &BlueskyState, headers: &HeaderMap, body: &[u8]) -> Result<Response, Response> {

@@ -25,6 +25,8 @@ pub struct FakeStatus {
     pub visibility: String,
     pub media_ids: Vec<String>,
     pub in_reply_to_id: Option<String>,
+    /// The author of the status answered.
+    pub in_reply_to_account_id: Option<String>,
     pub idempotency_key: Option<String>,
     pub created_at: DateTime<Utc>,
     pub favourites_count: u64,
@@ -73,14 +75,34 @@ impl Statuses {
     pub(super) fn media_description(&self, id: &str) -> Option<String> {
         self.media.get(id).and_then(|m| m.description.clone())
     }
+
+    /// Keep a status: by id, in its account's listing, under its idempotency key.
+    pub(super) fn insert(&mut self, status: FakeStatus) {
+        let numeric: u64 = status.id.parse().unwrap_or_default();
+        if status.in_reply_to_id.is_none() {
+            self.top_level += 1;
+        }
+        self.by_account.entry(status.account_id.clone()).or_default().insert(numeric);
+        if let Some(k) = &status.idempotency_key {
+            self.idempotency.insert((status.account_id.clone(), k.clone()), numeric);
+        }
+        self.by_id.insert(numeric, status);
+    }
+
+    /// A status answering `parent`: the parent's author, with its reply count raised.
+    pub(super) fn reply_to(&mut self, parent: &str) -> Option<String> {
+        let parent = parent.parse().ok().and_then(|id: u64| self.by_id.get_mut(&id))?;
+        parent.replies_count += 1;
+        Some(parent.account_id.clone())
+    }
 }
 
-fn base_url(headers: &HeaderMap) -> String {
+pub(super) fn base_url(headers: &HeaderMap) -> String {
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("mastodon.example");
     format!("http://{host}")
 }
 
-fn status_json(s: &FakeStatus, base: &str, usernames: &HashMap<String, String>, with_text: bool) -> Value {
+pub(super) fn status_json(s: &FakeStatus, base: &str, usernames: &HashMap<String, String>, with_text: bool) -> Value {
     let username = usernames.get(&s.account_id).cloned().unwrap_or_default();
     let media: Vec<Value> = s
         .media_ids
@@ -91,7 +113,7 @@ fn status_json(s: &FakeStatus, base: &str, usernames: &HashMap<String, String>, 
         "id": s.id,
         "created_at": s.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
         "in_reply_to_id": s.in_reply_to_id,
-        "in_reply_to_account_id": null,
+        "in_reply_to_account_id": s.in_reply_to_account_id,
         "sensitive": false, "spoiler_text": "",
         "visibility": s.visibility,
         "uri": format!("{base}/users/{username}/statuses/{}", s.id),
@@ -168,9 +190,10 @@ pub(super) async fn create(
         return unprocessable("Cannot attach a video to a post that already contains images");
     }
     let in_reply_to_id = p.get("in_reply_to_id").and_then(Value::as_str).map(str::to_string);
+    let mut in_reply_to_account_id = None;
     if let Some(parent) = &in_reply_to_id {
-        match parent.parse().ok().and_then(|id: u64| s.statuses.by_id.get_mut(&id)) {
-            Some(parent) => parent.replies_count += 1,
+        match s.statuses.reply_to(parent) {
+            Some(author) => in_reply_to_account_id = Some(author),
             None => return error(StatusCode::NOT_FOUND, "Record not found"),
         }
     }
@@ -181,29 +204,22 @@ pub(super) async fn create(
     }
     let id = next_id(s);
     let status = FakeStatus {
-        id: id.clone(),
-        account_id: account_id.clone(),
+        id,
+        account_id,
         content: render(&text, &base),
         text,
         visibility,
         media_ids,
         in_reply_to_id,
-        idempotency_key: key.clone(),
+        in_reply_to_account_id,
+        idempotency_key: key,
         created_at: Utc::now(),
         favourites_count: 0,
         reblogs_count: 0,
         replies_count: 0,
     };
-    let numeric: u64 = id.parse().unwrap_or_default();
-    if status.in_reply_to_id.is_none() {
-        s.statuses.top_level += 1;
-    }
     let answer = status_json(&status, &base, &s.accounts, false);
-    s.statuses.by_account.entry(account_id.clone()).or_default().insert(numeric);
-    if let Some(k) = key {
-        s.statuses.idempotency.insert((account_id, k), numeric);
-    }
-    s.statuses.by_id.insert(numeric, status);
+    s.statuses.insert(status);
     Json(answer).into_response()
 }
 
@@ -392,7 +408,7 @@ fn render_word(word: &str, base: &str) -> String {
 }
 
 /// Paragraphs for blank lines, `<br />` for line breaks.
-fn render(text: &str, base: &str) -> String {
+pub(super) fn render(text: &str, base: &str) -> String {
     text.trim()
         .split("\n\n")
         .filter(|p| !p.trim().is_empty())

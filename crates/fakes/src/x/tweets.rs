@@ -38,7 +38,7 @@ pub struct FakeTweet {
 /// posted (X refuses duplicates): every operation is a map lookup or a range scan.
 #[derive(Default)]
 pub(super) struct Tweets {
-    by_id: HashMap<u64, FakeTweet>,
+    pub(super) by_id: HashMap<u64, FakeTweet>,
     timelines: HashMap<String, BTreeSet<(i64, u64)>>,
     texts: HashMap<(String, String), u64>,
     top_level: usize,
@@ -61,7 +61,7 @@ impl Tweets {
         }
     }
 
-    fn insert(&mut self, id: u64, tweet: FakeTweet) {
+    pub(super) fn insert(&mut self, id: u64, tweet: FakeTweet) {
         let key = (tweet.created_at.timestamp_millis(), id);
         self.timelines.entry(tweet.author_id.clone()).or_default().insert(key);
         if !tweet.text.is_empty() {
@@ -123,12 +123,12 @@ fn parse_id(id: &str) -> Result<u64, Response> {
     id.parse::<u64>().map_err(|_| invalid_request(&format!("The `id` query parameter value [{id}] is not valid")))
 }
 
-fn fields(q: &HashMap<String, String>, key: &str) -> Vec<String> {
+pub(super) fn fields(q: &HashMap<String, String>, key: &str) -> Vec<String> {
     q.get(key).map(|v| v.split(',').map(str::to_string).collect()).unwrap_or_default()
 }
 
 /// A post as X lists it: entities escaped, links shortened, a link to the media appended.
-fn shown(t: &FakeTweet, tweet_fields: &[String]) -> Value {
+pub(super) fn shown(t: &FakeTweet, tweet_fields: &[String]) -> Value {
     let mut text = t.text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
     text = text
         .split(' ')

@@ -81,6 +81,18 @@ impl<'a> Xrpc<'a> {
         Ok(client::json(resp, Effect::Read).await?)
     }
 
+    /// A query whose answer's headers matter too (the rate-limit budget of a poll).
+    pub async fn query_with_headers<T: DeserializeOwned>(
+        &self,
+        nsid: &str,
+        params: &[(&str, &str)],
+    ) -> Result<(T, HeaderMap), XrpcFailure> {
+        let req = self.authed(self.http.raw().get(self.url(nsid)).query(params));
+        let resp = checked(client::send(req, Effect::Read).await?).await?;
+        let headers = resp.headers().clone();
+        Ok((client::json(resp, Effect::Read).await?, headers))
+    }
+
     /// A procedure (POST) with a JSON body (or none).
     pub async fn procedure<T: DeserializeOwned>(
         &self,

@@ -3,6 +3,7 @@
 mod bluesky;
 mod bluesky_pds;
 mod facebook;
+mod inbox_polling;
 mod instagram;
 mod linkedin;
 mod linkedin_video;
