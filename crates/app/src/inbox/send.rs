@@ -136,6 +136,11 @@ async fn deliver(app: &App, l: &Loaded) -> Result<SentMessage, PlatformError> {
                 .last_inbound_platform_id
                 .clone()
                 .ok_or_else(|| PlatformError::permanent(None, "there is no post of the customer to answer"))?;
+            // Mastodon notifies only the accounts a status mentions.
+            let text = match (platform, l.conversation.participant.username.as_deref()) {
+                (Platform::Mastodon, Some(acct)) if !text.contains(&format!("@{acct}")) => format!("@{acct} {text}"),
+                _ => text,
+            };
             let req = ReplyRequest {
                 parent_id: parent,
                 text,

@@ -6,6 +6,7 @@
 
 mod api;
 mod connect;
+mod polling;
 mod realtime;
 mod webhook;
 mod whatsapp;
