@@ -38,7 +38,7 @@ use utoipa::{Modify, OpenApi};
         api::conversations::list, api::conversations::get, api::conversations::update,
         api::conversations::mark_read, api::conversations::mark_unread, api::conversations::bulk,
         api::conversations::messages, api::conversations::reply, api::conversations::sandbox_receive,
-        api::conversations::admin_inbound_events, api::conversations::attachment,
+        api::conversations::admin_inbound_events, api::conversations::attachment, api::conversations::templates,
         webhooks::meta::verify, webhooks::meta::receive,
         realtime::sse::events, realtime::ws::socket,
         public::signed_media, public::ical_feed, public::sandbox_post, public::sandbox_profile,

@@ -70,6 +70,7 @@ pub(crate) async fn apply(mut c: Conn<'_>, ch: &ChannelRow, event: &InboundEvent
 }
 
 async fn message(mut c: Conn<'_>, ch: &ChannelRow, m: &InboundMessage, now: DateTime<Utc>) -> AppResult<()> {
+    messages::lock_platform_id(c.re(), &ch.id, &m.platform_message_id).await?;
     if messages::by_platform_id(c.re(), &ch.id, &m.platform_message_id).await?.is_some() {
         return Ok(()); // delivered again
     }
@@ -153,6 +154,7 @@ async fn message(mut c: Conn<'_>, ch: &ChannelRow, m: &InboundMessage, now: Date
 
 async fn status(mut c: Conn<'_>, ch: &ChannelRow, s: &StatusReport, now: DateTime<Utc>) -> AppResult<()> {
     let error = s.error.as_ref().map(|e| (e.code.to_string(), e.message.clone()));
+    messages::lock_platform_id(c.re(), &ch.id, &s.platform_message_id).await?;
     match messages::by_platform_id(c.re(), &ch.id, &s.platform_message_id).await? {
         Some(row) => {
             let err = error.as_ref().map(|(code, msg)| (code.as_str(), msg.as_str()));
@@ -172,7 +174,9 @@ async fn status(mut c: Conn<'_>, ch: &ChannelRow, s: &StatusReport, now: DateTim
     }
 }
 
-/// Move a message we sent to `reported` when that is progress (domain rule); announce it.
+/// Move a message we sent to `reported` when that is progress (domain rule); announce it. The
+/// state is compared and set in one statement; if another report changed it meanwhile, the
+/// rule is applied again to what is there now.
 pub(crate) async fn move_delivery(
     mut c: Conn<'_>,
     row: &MessageRow,
@@ -180,12 +184,16 @@ pub(crate) async fn move_delivery(
     error: Option<(&str, &str)>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    // What customers send has no delivery state of ours.
-    let Some(current) = row.delivery.0 else { return Ok(()) };
-    let Some(next) = current.advance(reported) else { return Ok(()) };
-    let error = if next == DeliveryState::Failed { error } else { None };
-    if messages::set_delivery(c.re(), &row.id, Some(current), next, error, now).await? {
-        updated(c, &row.id, &row.org_id, now).await?;
+    let mut current = row.delivery.0;
+    for _ in 0..4 {
+        // What customers send has no delivery state of ours.
+        let Some(from) = current else { return Ok(()) };
+        let Some(next) = from.advance(reported) else { return Ok(()) };
+        let err = if next == DeliveryState::Failed { error } else { None };
+        if messages::set_delivery(c.re(), &row.id, Some(from), next, err, now).await? {
+            return updated(c, &row.id, &row.org_id, now).await;
+        }
+        current = messages::by_id(c.re(), &row.org_id, &row.id).await?.and_then(|m| m.delivery.0);
     }
     Ok(())
 }

@@ -11,6 +11,7 @@ pub mod poll;
 pub mod receive;
 pub mod reply;
 pub mod sandbox;
+pub mod templates;
 pub mod send;
 pub mod view;
 

@@ -192,6 +192,7 @@ async fn settle(app: &App, l: &Loaded, result: Result<SentMessage, (String, Stri
         let id = &l.message.id;
         match result {
             Ok(sent) => {
+                messages::lock_platform_id(tx.conn(), &l.channel.id, &sent.platform_message_id).await?;
                 messages::mark_sent(tx.conn(), id, &l.channel.id, &sent.platform_message_id, now).await?;
                 // Statuses can beat the send's own answer (a fast webhook): apply them now.
                 let mut reported: Vec<(DeliveryState, Option<(String, String)>)> =

@@ -73,6 +73,7 @@ fn inbox() -> Router<AppState> {
             "/orgs/{org_id}/conversations/{conversation_id}/messages",
             get(conversations::messages).post(conversations::reply),
         )
+        .route("/orgs/{org_id}/conversations/{conversation_id}/templates", get(conversations::templates))
         .route("/orgs/{org_id}/channels/{channel_id}/sandbox/receive", post(conversations::sandbox_receive))
         .route("/orgs/{org_id}/messages/{message_id}/attachments/{index}", get(conversations::attachment))
         .route("/admin/inbound-events", get(conversations::admin_inbound_events))

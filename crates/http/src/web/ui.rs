@@ -206,6 +206,7 @@ pub fn bell_icon() -> Markup {
 pub fn icon(name: &str) -> Markup {
     let paths = match name {
         "home" => r#"<path d="M3 11l9-8 9 8"/><path d="M5 10v10h14V10"/>"#,
+        "inbox" => r#"<path d="M3 13h5l1 3h6l1-3h5"/><path d="M5 5h14l2 8v6H3v-6z"/>"#,
         "pen" => r#"<path d="M4 20h4L19 9l-4-4L4 16z"/><path d="M14 6l4 4"/>"#,
         "calendar" => r#"<rect x="3" y="5" width="18" height="16" rx="2"/><path d="M3 10h18M8 3v4M16 3v4"/>"#,
         "list" => {

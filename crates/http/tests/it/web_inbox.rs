@@ -76,7 +76,8 @@ async fn poll_thread(b: &mut Browser<'_>, path: &str, want: &str) -> WebPage {
 }
 
 async fn receive_open_reply_and_organise(backend: Backend) {
-    let srv = TestServer::start(backend).await;
+    // Many pages in a few seconds from one address, as no person clicks: no per-IP limit.
+    let srv = TestServer::start_with(backend, |c| c.rate_limit_ip_per_minute = 0).await;
     srv.set_clock("2027-03-14T10:00:00Z");
     let mut b = Browser::new(&srv);
     let (org, channel) = sandbox_workspace(&mut b, "ann@inbox.test").await;
@@ -194,7 +195,8 @@ async fn whatsapp_window_and_bubbles(backend: Backend) {
     let body = &page.body;
     assert!(body.contains("data-mode=\"template\"") && !body.contains("id=\"reply-text\""), "no free text: {body}");
     assert!(body.contains("Template name as approved in WhatsApp Manager"), "{body}");
-    assert!(body.contains("<img class=\"msg-image\" src=\"/assets/none.png\" alt=\"the parcel\""), "{body}");
+    assert!(body.contains("<img class=\"msg-image\" src=\"/assets/none.png\" alt=\"Image from Rosa Diaz\""), "{body}");
+    assert!(body.contains("<p class=\"attachment-caption\">the parcel</p>"), "{body}");
     assert!(body.contains("File: invoice.pdf") && body.contains("👍") && body.contains(">Edited<"), "{body}");
     assert!(body.contains("This message was deleted.") && !body.contains("never mind"), "{body}");
     assert!(body.contains("data-delivery=\"failed\"") && body.contains("Not sent: Message failed to send"), "{body}");

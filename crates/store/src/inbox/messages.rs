@@ -279,3 +279,16 @@ pub async fn set_attachments(
     )?;
     Ok(())
 }
+
+/// Serialize, until the transaction ends, everything that touches the message a platform
+/// knows as `platform_id` on the channel: a status that finds no message keeps itself for
+/// later, and the send that records that id takes what was kept; without this lock, on
+/// PostgreSQL, each could miss the other's uncommitted row and strand the status. (SQLite
+/// writers are serialized already.)
+pub async fn lock_platform_id(c: Conn<'_>, channel_id: &str, platform_id: &str) -> StoreResult<()> {
+    if let Conn::Pg(c) = c {
+        let key = format!("{channel_id}/{platform_id}");
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))").bind(key).execute(c).await?;
+    }
+    Ok(())
+}

@@ -280,3 +280,46 @@ pub fn attachment_response(bytes: axum::body::Bytes, content_type: &str, inline:
     }
     res.into_response()
 }
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct TemplateItem {
+    pub name: String,
+    /// e.g. `en_US`.
+    pub language: String,
+    /// MARKETING, UTILITY or AUTHENTICATION.
+    pub category: String,
+    /// The body with its `{{1}}`, `{{2}}`… placeholders.
+    pub body: String,
+    /// How many parameters the body takes.
+    pub parameters: usize,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct TemplateList {
+    pub items: Vec<TemplateItem>,
+}
+
+/// WhatsApp: the account's approved templates, read from WhatsApp (what a reply outside the
+/// 24-hour window can send).
+#[utoipa::path(get, path = "/api/v1/orgs/{org_id}/conversations/{conversation_id}/templates", tag = "inbox",
+    security(("bearer" = [])), params(("org_id" = String, Path), ("conversation_id" = String, Path)),
+    responses((status = 200, body = TemplateList), (status = 502, body = ErrorBody)))]
+pub async fn templates(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath((org_id, id)): ApiPath<(String, String)>,
+) -> ApiResult<Json<TemplateList>> {
+    let items = inbox::templates::for_conversation(&s.app, &actor, &org_id, &id).await?;
+    Ok(Json(TemplateList {
+        items: items
+            .into_iter()
+            .map(|t| TemplateItem {
+                name: t.name,
+                language: t.language,
+                category: t.category,
+                body: t.body,
+                parameters: t.parameters,
+            })
+            .collect(),
+    }))
+}

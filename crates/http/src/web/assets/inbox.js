@@ -101,27 +101,36 @@
     }
   }
 
-  // Refreshes, coalesced: a burst of events is one fetch.
+  // Refreshes, coalesced and spaced (web requests count against a per-address limit): a
+  // burst of events is one fetch, and a busy inbox fetches the list at most every 2 s.
   const timers = {};
-  function later(key, fn) {
-    clearTimeout(timers[key]);
-    timers[key] = setTimeout(fn, 150);
+  const last = {};
+  function later(key, gap, fn) {
+    if (timers[key]) return; // the one already planned fetches the newest state
+    const wait = Math.max(150, (last[key] || 0) + gap - Date.now());
+    timers[key] = setTimeout(async () => {
+      timers[key] = null;
+      last[key] = Date.now();
+      try {
+        await fn();
+      } catch (_) {
+        setTimeout(() => later(key, gap, fn), 5000); // refused or offline: try again later
+      }
+    }, wait);
   }
   function refreshList() {
-    later("list", async () => {
-      try {
-        swapRows(parse(await fetchHtml(root.dataset.listUrl + location.search)).getElementById("inbox-rows"));
-      } catch (_) { /* the next event or a reload brings it */ }
+    later("list", 2000, async () => {
+      swapRows(parse(await fetchHtml(root.dataset.listUrl + location.search)).getElementById("inbox-rows"));
     });
   }
   const threadUrl = (id, search) => base + "/" + encodeURIComponent(id) + "/thread" + (search ?? location.search);
   function refreshThread() {
-    const id = openId();
-    if (!id) return;
-    later("thread", async () => {
-      try {
-        swapThread(parse(await fetchHtml(threadUrl(id))).getElementById("inbox-thread"), true);
-      } catch (_) { /* as above */ }
+    if (!openId()) return;
+    later("thread", 1000, async () => {
+      const id = openId();
+      const html = id && (await fetchHtml(threadUrl(id)));
+      // Another conversation may have been opened meanwhile: this one is no longer shown.
+      if (html && openId() === id) swapThread(parse(html).getElementById("inbox-thread"), true);
     });
   }
 

@@ -24,7 +24,6 @@ use axum::Router;
 use chrono::{DateTime, Utc};
 use sellcast_app::inbox::{Conversation, ConversationQuery};
 use sellcast_domain::{ConversationKind, ConversationStatus, Permission};
-use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -98,8 +97,7 @@ pub(crate) const TABS: [(&str, &str); 5] =
     [("open", "Open"), ("pending", "Pending"), ("snoozed", "Snoozed"), ("resolved", "Resolved"), ("all", "All")];
 
 /// What the inbox URL says: the list's filters and page, the open conversation and its page.
-#[derive(Deserialize, Default, Debug, Clone)]
-#[serde(default)]
+#[derive(Default, Debug, Clone)]
 pub struct InboxQuery {
     pub status: Option<String>,
     pub channel: Option<String>,
@@ -118,11 +116,30 @@ fn nonempty(v: &Option<String>) -> Option<&str> {
 }
 
 impl InboxQuery {
+    /// A query string, leniently: unknown names are ignored, a repeated one keeps its last value.
+    pub fn parse(raw: &str) -> InboxQuery {
+        let mut q = InboxQuery::default();
+        for (k, v) in url::form_urlencoded::parse(raw.as_bytes()) {
+            let slot = match k.as_ref() {
+                "status" => &mut q.status,
+                "channel" => &mut q.channel,
+                "platform" => &mut q.platform,
+                "kind" => &mut q.kind,
+                "unread" => &mut q.unread,
+                "cursor" => &mut q.cursor,
+                "c" => &mut q.c,
+                "before" => &mut q.before,
+                _ => continue,
+            };
+            *slot = Some(v.into_owned());
+        }
+        q
+    }
+
     /// The filters of a form's hidden `back` field (a query string of ours; anything else in
     /// it is dropped).
     pub fn from_back(back: &str) -> InboxQuery {
-        let q: InboxQuery = serde_urlencoded::from_str(back).unwrap_or_default();
-        InboxQuery { cursor: None, c: None, before: None, ..q }
+        InboxQuery { cursor: None, c: None, before: None, ..InboxQuery::parse(back) }
     }
 
     /// With conversation `c` open (a form's hidden `c` field; empty: none).
@@ -236,7 +253,7 @@ mod tests {
 
     #[test]
     fn filters_round_trip_through_the_back_field() {
-        let q: InboxQuery = serde_urlencoded::from_str("status=all&kind=comment&unread=1&c=x&cursor=y").unwrap();
+        let q = InboxQuery::parse("status=open&status=all&kind=comment&unread=1&c=x&cursor=y&junk=1");
         assert_eq!(q.filters(), "status=all&kind=comment&unread=1");
         let back = InboxQuery::from_back(&q.filters());
         assert_eq!((back.tab(), back.open(), back.unread_only()), ("all", None, true));

@@ -10,7 +10,7 @@ use crate::web::error::{WebError, WebResult};
 use crate::web::layout::{self, Nav};
 use crate::web::scope::OrgScope;
 use crate::web::ui::Errors;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
@@ -56,7 +56,8 @@ async fn conversations(
     Ok(inbox::list(&state.app, scope.actor(), scope.org_id(), &q.to_query(), &page).await?)
 }
 
-/// Whether the list is empty only because of its tab or filters.
+/// Whether the workspace has any conversation at all, for the empty list's wording (the rows
+/// shown answer it when there are some).
 async fn any_conversation(state: &AppState, scope: &OrgScope, q: &InboxQuery, shown: usize) -> WebResult<bool> {
     if shown > 0 || (q.tab() == "all" && !q.filtered()) {
         return Ok(shown > 0);
@@ -134,7 +135,8 @@ fn shortcuts() -> Markup {
     }
 }
 
-pub async fn show(State(state): State<AppState>, scope: OrgScope, Query(q): Query<InboxQuery>) -> WebResult<Markup> {
+pub async fn show(State(state): State<AppState>, scope: OrgScope, RawQuery(raw): RawQuery) -> WebResult<Markup> {
+    let q = InboxQuery::parse(raw.as_deref().unwrap_or(""));
     render(&state, &scope, &q, &FormState::default()).await
 }
 
@@ -147,8 +149,9 @@ fn fragment(m: Markup) -> Response {
 pub async fn list_fragment(
     State(state): State<AppState>,
     scope: OrgScope,
-    Query(q): Query<InboxQuery>,
+    RawQuery(raw): RawQuery,
 ) -> WebResult<Response> {
+    let q = InboxQuery::parse(raw.as_deref().unwrap_or(""));
     let ctx = Ctx::new(&scope, &q, state.app.clock.now());
     let (items, next) = conversations(&state, &scope, &q).await?;
     // The empty state's wording depends on the channels; a filled list does not need them.
@@ -162,9 +165,9 @@ pub async fn thread_fragment(
     State(state): State<AppState>,
     scope: OrgScope,
     Path((_, id)): Path<(String, String)>,
-    Query(mut q): Query<InboxQuery>,
+    RawQuery(raw): RawQuery,
 ) -> WebResult<Response> {
-    q.c = Some(id.clone());
+    let q = InboxQuery { c: Some(id.clone()), ..InboxQuery::parse(raw.as_deref().unwrap_or("")) };
     let ctx = Ctx::new(&scope, &q, state.app.clock.now());
     let t = open_thread(&state, &scope, &q, &id).await?;
     Ok(fragment(thread::pane(&ctx, Some(&t), &FormState::default())))

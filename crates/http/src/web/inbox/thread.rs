@@ -164,7 +164,7 @@ fn attachments(list: &Value, name: &str) -> Markup {
                     li {
                         // The page's CSP allows images from this site only; others are linked.
                         @if let (true, Some(u)) = (matches!(kind, "image" | "sticker"), url.filter(|u| u.starts_with('/'))) {
-                            img.msg-image src=(u) alt=(caption.map(str::to_string).unwrap_or_else(|| format!("Image from {name}"))) loading="lazy";
+                            img.msg-image src=(u) alt={ "Image from " (name) } loading="lazy";
                         } @else {
                             span class={ "attachment-chip kind-" (kind) } {
                                 (attachment_label(kind))

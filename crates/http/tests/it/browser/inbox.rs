@@ -47,7 +47,8 @@ async fn receive_test_message(s: &Session, text: &str) {
 }
 
 pub async fn inbox(b: Backend) {
-    let srv = TestServer::start(b).await;
+    // A test clicks faster than people do; the per-IP limit of web requests is not under test.
+    let srv = TestServer::start_with(b, |c| c.rate_limit_ip_per_minute = 0).await;
     let driver = Driver::start().await;
     let s = driver.session(&srv.base).await;
     let mut problems = Vec::new();

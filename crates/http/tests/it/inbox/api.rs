@@ -3,7 +3,7 @@
 
 use super::{conversations, wait_conversations, wait_for, wait_messages};
 use crate::common::tenancy::org;
-use crate::common::{on_both_backends, Backend, TestServer};
+use crate::common::{on_both_backends, Backend};
 use crate::publishing::sandbox_channel;
 use reqwest::StatusCode;
 use serde_json::json;

@@ -4,7 +4,7 @@
 
 use super::{wait_conversations, wait_for, wait_messages, APP_SECRET};
 use crate::common::tenancy::org;
-use crate::common::{on_both_backends, Backend, TestServer};
+use crate::common::{on_both_backends, Backend};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -78,6 +78,13 @@ async fn customer_writes_team_replies_statuses_arrive(b: Backend) {
     let a = crate::common::Account { token, ..a };
     let c = srv.get(&org(&a.org_id, &format!("/conversations/{id}")), Some(&a.token)).await;
     assert_eq!(c.body["needs_template"], true, "{}", c.body);
+    // The picker's list: the account's approved templates only, with their parameters.
+    let t = srv.get(&org(&a.org_id, &format!("/conversations/{id}/templates")), Some(&a.token)).await;
+    t.expect(StatusCode::OK, None);
+    let names: Vec<&str> = t.body["items"].as_array().map(|i| i.iter().filter_map(|x| x["name"].as_str()).collect()).unwrap_or_default();
+    assert!(names.contains(&"order_update") && !names.contains(&"big_sale"), "{}", t.body);
+    let order = t.body["items"].as_array().and_then(|i| i.iter().find(|x| x["name"] == "order_update")).cloned().unwrap_or_default();
+    assert_eq!(order["parameters"], 1, "{order}");
     let r = srv.post(&path, Some(&a.token), json!({"text": "Still there?"})).await;
     r.expect(StatusCode::BAD_REQUEST, Some("VALIDATION_ERROR"));
     assert!(r.body["error"]["details"].to_string().contains("24 hours"), "{}", r.body);
