@@ -9,6 +9,7 @@ use super::when::{ago, remaining};
 use super::{who, Ctx};
 use crate::web::ui::{self, platform_label};
 use maud::{html, Markup};
+use sellcast_app::inbox::templates::Template;
 use sellcast_app::inbox::{Conversation, ReplyInput, TemplateInput};
 use sellcast_domain::{rules, ConversationKind, Platform};
 
@@ -71,7 +72,7 @@ fn field_error(forms: &FormState, field: &str, id: &str) -> Markup {
     html! { @if let Some(m) = forms.errors.get(field) { p.field-error id={ (id) "-error" } { (ui::capitalize(m)) } } }
 }
 
-pub fn render(ctx: &Ctx, c: &Conversation, forms: &FormState) -> Markup {
+pub fn render(ctx: &Ctx, c: &Conversation, templates: &[Template], forms: &FormState) -> Markup {
     let label = platform_label(&c.platform).to_string();
     if !ctx.can_reply {
         return html! {
@@ -81,7 +82,7 @@ pub fn render(ctx: &Ctx, c: &Conversation, forms: &FormState) -> Markup {
         };
     }
     if c.needs_template(ctx.now) {
-        return template_form(ctx, c, forms);
+        return template_form(ctx, c, templates, forms);
     }
     if !c.window_open(ctx.now) {
         let why = match c.last_inbound_at {
@@ -151,7 +152,7 @@ fn key(d: &Draft) -> String {
     }
 }
 
-fn template_form(ctx: &Ctx, c: &Conversation, forms: &FormState) -> Markup {
+fn template_form(ctx: &Ctx, c: &Conversation, templates: &[Template], forms: &FormState) -> Markup {
     let d = &forms.draft;
     let since = c.last_inbound_at.map(|t| format!("{} wrote {} ago", who(c), ago(t, ctx.now, ctx.tz())));
     let language = if d.template_language.is_empty() { "en_US" } else { d.template_language.as_str() };
@@ -173,11 +174,29 @@ fn template_form(ctx: &Ctx, c: &Conversation, forms: &FormState) -> Markup {
                 div.field.has-error[error.is_some()] {
                     label for="template-name" { "Template name" }
                     input #template-name type="text" name="template_name" value=(d.template_name) autocomplete="off"
+                        list=[(!templates.is_empty()).then_some("approved-templates")]
                         aria-invalid=[error.map(|_| "true")]
                         aria-describedby=(if error.is_some() { "template-name-error" } else { "template-name-hint" })
                         aria-keyshortcuts="r";
                     @if let Some(m) = error { p.field-error #template-name-error { (ui::capitalize(m)) } }
                     @else { p.hint #template-name-hint { "Template name as approved in WhatsApp Manager, e.g. order_update." } }
+                    @if !templates.is_empty() {
+                        datalist #approved-templates { @for t in templates { option value=(t.name) { (t.language) } } }
+                    }
+                }
+                @if !templates.is_empty() {
+                    details.approved-templates open {
+                        summary { "Approved templates (" (templates.len()) ")" }
+                        ul {
+                            @for t in templates {
+                                li {
+                                    strong { (t.name) } " · " (t.language) " · " span.muted { (t.category.to_lowercase()) }
+                                    " · " (t.parameters) " parameter(s)"
+                                    @if !t.body.is_empty() { br; span.template-body { (t.body) } }
+                                }
+                            }
+                        }
+                    }
                 }
                 div.field {
                     label for="template-language" { "Language" }

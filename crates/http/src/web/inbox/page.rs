@@ -43,7 +43,13 @@ pub(super) async fn open_thread(state: &AppState, scope: &OrgScope, q: &InboxQue
         .or_else(|_| TimePage::parse(Some(THREAD_PAGE), None))?;
     let (mut messages, older) = inbox::messages(app, actor, org, id, &page).await?;
     messages.reverse();
-    Ok(Thread { conv, messages, older })
+    // The picker lists what WhatsApp has; if it cannot be asked, the free fields remain.
+    let templates = if conv.needs_template(app.clock.now()) && scope.role.can(sellcast_domain::Permission::InboxReply) {
+        inbox::templates::for_conversation(app, actor, org, id).await.unwrap_or_default()
+    } else {
+        vec![]
+    };
+    Ok(Thread { conv, messages, older, templates })
 }
 
 async fn conversations(

@@ -17,6 +17,8 @@ pub struct Thread {
     pub conv: Conversation,
     pub messages: Vec<Message>,
     pub older: Option<String>,
+    /// WhatsApp outside the window: the account's approved templates (empty if unknown).
+    pub templates: Vec<sellcast_app::inbox::templates::Template>,
 }
 
 pub fn pane(ctx: &Ctx, thread: Option<&Thread>, forms: &FormState) -> Markup {
@@ -75,7 +77,7 @@ pub fn pane(ctx: &Ctx, thread: Option<&Thread>, forms: &FormState) -> Markup {
                     }
                 }
             }
-            (composer::render(ctx, c, forms))
+            (composer::render(ctx, c, &t.templates, forms))
         }
     }
 }

@@ -81,10 +81,21 @@ async fn customer_writes_team_replies_statuses_arrive(b: Backend) {
     // The picker's list: the account's approved templates only, with their parameters.
     let t = srv.get(&org(&a.org_id, &format!("/conversations/{id}/templates")), Some(&a.token)).await;
     t.expect(StatusCode::OK, None);
-    let names: Vec<&str> = t.body["items"].as_array().map(|i| i.iter().filter_map(|x| x["name"].as_str()).collect()).unwrap_or_default();
+    let names: Vec<&str> =
+        t.body["items"].as_array().map(|i| i.iter().filter_map(|x| x["name"].as_str()).collect()).unwrap_or_default();
     assert!(names.contains(&"order_update") && !names.contains(&"big_sale"), "{}", t.body);
-    let order = t.body["items"].as_array().and_then(|i| i.iter().find(|x| x["name"] == "order_update")).cloned().unwrap_or_default();
+    let order = t.body["items"]
+        .as_array()
+        .and_then(|i| i.iter().find(|x| x["name"] == "order_update"))
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(order["parameters"], 1, "{order}");
+    // The web app's picker offers the same list.
+    let mut browser = crate::common::web::Browser::new(&srv);
+    browser.sign_in(&a.email, &a.password).await;
+    let page = browser.get(&format!("/o/{}/inbox?c={id}", a.org_id)).await;
+    assert!(page.body.contains("approved-templates") && page.body.contains("order_update"), "{}", page.body);
+    assert!(!page.body.contains("big_sale"), "rejected templates are not offered");
     let r = srv.post(&path, Some(&a.token), json!({"text": "Still there?"})).await;
     r.expect(StatusCode::BAD_REQUEST, Some("VALIDATION_ERROR"));
     assert!(r.body["error"]["details"].to_string().contains("24 hours"), "{}", r.body);
