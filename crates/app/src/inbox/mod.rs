@@ -11,8 +11,8 @@ pub mod poll;
 pub mod receive;
 pub mod reply;
 pub mod sandbox;
-pub mod templates;
 pub mod send;
+pub mod templates;
 pub mod view;
 
 pub use receive::{receive_meta, verify_subscription, ProcessInbound, MAX_WEBHOOK_BYTES};

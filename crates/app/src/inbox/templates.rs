@@ -28,7 +28,12 @@ pub struct Template {
 }
 
 /// The approved templates of the conversation's WhatsApp account.
-pub async fn for_conversation(app: &App, actor: &Actor, org_id: &str, conversation_id: &str) -> AppResult<Vec<Template>> {
+pub async fn for_conversation(
+    app: &App,
+    actor: &Actor,
+    org_id: &str,
+    conversation_id: &str,
+) -> AppResult<Vec<Template>> {
     authorize(app, actor, org_id, Permission::InboxReply).await?;
     let channel = {
         let mut c = app.db.read().await?;
@@ -52,7 +57,9 @@ fn view(t: whatsapp::Template) -> Template {
     let body = t
         .components
         .as_array()
-        .and_then(|cs| cs.iter().find(|c| c.get("type").and_then(Value::as_str).is_some_and(|k| k.eq_ignore_ascii_case("BODY"))))
+        .and_then(|cs| {
+            cs.iter().find(|c| c.get("type").and_then(Value::as_str).is_some_and(|k| k.eq_ignore_ascii_case("BODY")))
+        })
         .and_then(|c| c.get("text").and_then(Value::as_str))
         .unwrap_or_default()
         .to_string();
