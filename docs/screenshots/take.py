@@ -51,6 +51,12 @@ try:
     org = home.rstrip("/").split("/o/")[-1].split("/")[0]
     shot(sid, f"/o/{org}/calendar", "calendar")
     shot(sid, f"/o/{org}/compose", "compose")
+    # The inbox with its newest conversation open (the list links carry ?c=<id>).
+    call("POST", f"/session/{sid}/url", {"url": BASE + f"/o/{org}/inbox"})
+    time.sleep(1)
+    link = call("POST", f"/session/{sid}/element", {"using": "css selector", "value": "a[href*='c=']"})
+    href = call("GET", f"/session/{sid}/element/{list(link.values())[0]}/attribute/href")
+    shot(sid, href.replace(BASE, ""), "inbox")
     call("DELETE", f"/session/{sid}")
     sid = session(1440, 900, True)
     sign_in(sid)
