@@ -3,6 +3,7 @@
 //! OAuth `state` is random, stored hashed, bound to the user's session, single-use and
 //! short-lived; PKCE verifiers are sealed at rest.
 
+use super::connect_error::platform_error;
 use super::{adapter, credentials};
 use crate::audit::{self, Entry};
 use crate::authorize::authorize;
@@ -13,9 +14,7 @@ use crate::security::tokens::{random_token, token_hash};
 use crate::App;
 use chrono::{DateTime, Duration, Utc};
 use sellcast_domain::{ids, ChannelStatus, Permission, Platform};
-use sellcast_platforms::{
-    oauth, AuthorizeRequest, CodeExchange, ConnectFlow, ConnectedAccount, Credentials, OAuthApp, PlatformError,
-};
+use sellcast_platforms::{oauth, AuthorizeRequest, CodeExchange, ConnectFlow, ConnectedAccount, Credentials, OAuthApp};
 use sellcast_store::channels::{self, ChannelRow, MastodonAppRow, OAuthStateRow};
 use sellcast_store::{clients, sessions, Conn};
 use serde_json::json;
@@ -69,16 +68,6 @@ pub fn redirect_uri(app: &App, platform: Platform) -> String {
     format!("{}/api/v1/oauth/{}/callback", app.config.public_url(), platform.as_str())
 }
 
-pub(super) fn platform_error(e: PlatformError) -> AppError {
-    match e {
-        PlatformError::Auth { message } => {
-            AppError::validation("credentials", format!("the platform refused: {message}"))
-        }
-        PlatformError::Permanent { message, .. } => AppError::validation("platform", message),
-        other => AppError::Platform(other.to_string()),
-    }
-}
-
 /// A server URL a user typed: https (http only when configured for local tests), no path.
 fn server_url(app: &App, raw: Option<&str>, default: Option<&str>) -> AppResult<String> {
     let raw = raw.map(str::trim).filter(|s| !s.is_empty()).or(default);
@@ -130,7 +119,13 @@ pub async fn start(
             .ok_or_else(|| AppError::validation("client_id", "no such client in this organization"))?;
     }
     if platform == Platform::Whatsapp {
-        let account = super::whatsapp::check(app, &input).await?;
+        let account = super::whatsapp::check(
+            app,
+            input.phone_number_id.as_deref(),
+            input.waba_id.as_deref(),
+            input.access_token.as_deref(),
+        )
+        .await?;
         let waba_id = account.credentials.extra.get("waba_id").and_then(|v| v.as_str()).unwrap_or("").to_string();
         let token = account.credentials.access_token.clone();
         let rows =

@@ -2,6 +2,7 @@
 //! token refresh in `refresh`, the sandbox network in `sandbox`.
 
 pub mod connect;
+mod connect_error;
 pub mod credentials;
 pub mod refresh;
 pub mod sandbox;

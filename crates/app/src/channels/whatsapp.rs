@@ -3,15 +3,13 @@
 //! API before anything is stored; then the app is subscribed to the account's webhooks, and a
 //! failure there shows as the channel's health, not as a failed connect.
 
-use super::connect::platform_error;
+use super::connect_error::platform_error;
 use crate::error::{AppError, AppResult};
 use crate::App;
 use sellcast_platforms::messaging::whatsapp;
 use sellcast_platforms::{ConnectedAccount, Credentials, Profile};
 use sellcast_store::channels::ChannelRow;
 use serde_json::json;
-
-use super::connect::ConnectInput;
 
 /// Graph ids are digits; anything else is a typo (or an attempt to change the path).
 fn graph_id(field: &str, v: Option<&str>) -> AppResult<String> {
@@ -23,10 +21,15 @@ fn graph_id(field: &str, v: Option<&str>) -> AppResult<String> {
 }
 
 /// The account the credentials reach, checked on the Graph API.
-pub(super) async fn check(app: &App, input: &ConnectInput) -> AppResult<ConnectedAccount> {
-    let phone_number_id = graph_id("phone_number_id", input.phone_number_id.as_deref())?;
-    let waba_id = graph_id("waba_id", input.waba_id.as_deref())?;
-    let token = input.access_token.as_deref().map(str::trim).filter(|t| !t.is_empty());
+pub(super) async fn check(
+    app: &App,
+    phone_number_id: Option<&str>,
+    waba_id: Option<&str>,
+    access_token: Option<&str>,
+) -> AppResult<ConnectedAccount> {
+    let phone_number_id = graph_id("phone_number_id", phone_number_id)?;
+    let waba_id = graph_id("waba_id", waba_id)?;
+    let token = access_token.map(str::trim).filter(|t| !t.is_empty());
     let token = token.ok_or_else(|| AppError::validation("access_token", "is required (a system user's token)"))?;
     if token.len() > 1024 {
         return Err(AppError::validation("access_token", "is too long to be a Meta access token"));
