@@ -20,6 +20,8 @@
 mod graph;
 mod instagram;
 mod messaging;
+mod messaging_state;
+mod network;
 mod oauth;
 mod params;
 mod state;
@@ -28,11 +30,13 @@ mod threads;
 mod webhooks;
 mod whatsapp;
 mod whatsapp_send;
+mod whatsapp_state;
 
-pub use messaging::{CommentReply, DmSent};
-pub use state::{FakeInstagram, FakePage, FakePost, Network};
+pub use messaging_state::{CommentReply, DmSent};
+pub use network::Network;
+pub use state::{FakeInstagram, FakePage, FakePost};
 pub use webhooks::{signature, ReceivedWebhook, WebhookSink};
-pub use whatsapp::{FakeTemplate, WhatsAppSent};
+pub use whatsapp_state::{FakeTemplate, WhatsAppSent};
 
 use crate::server::FakeServer;
 use axum::routing::{any, get, post};

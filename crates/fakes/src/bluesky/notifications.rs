@@ -6,11 +6,11 @@
 //! RateLimitExceeded.
 
 use super::records::{self, FakeRecord, POST};
-use super::{authed, invalid, xrpc_error, BlueskyState, Inner};
+use super::{authed, invalid, xrpc_error, BlueskyState};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
@@ -23,7 +23,7 @@ pub(super) struct AppView {
     /// Requests left before 429; None: never limited.
     budget: Option<u32>,
     /// The last indexing time handed out: every record gets a later one.
-    last_indexed: Option<DateTime<Utc>>,
+    pub(super) last_indexed: Option<DateTime<Utc>>,
 }
 
 impl BlueskyState {
@@ -55,19 +55,6 @@ impl BlueskyState {
     pub fn set_rate_limit_remaining(&self, remaining: Option<u32>) {
         self.lock().appview.budget = remaining;
     }
-}
-
-/// When a record is indexed: now, or just after the previous record when the clock has not
-/// moved, so indexing times are strictly increasing.
-pub(super) fn stamp(s: &mut Inner) -> DateTime<Utc> {
-    // Microseconds: what `indexedAt` shows.
-    let now = Utc::now().trunc_subsecs(6);
-    let at = match s.appview.last_indexed {
-        Some(last) if last >= now => last + chrono::Duration::microseconds(1),
-        _ => now,
-    };
-    s.appview.last_indexed = Some(at);
-    at
 }
 
 /// Why `account` is notified of `post`, and the post of the account it concerns.

@@ -5,7 +5,7 @@ use super::{authed, cid, invalid, json_body, required_str, xrpc_error, BlueskySt
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use rand::Rng;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -181,6 +181,19 @@ pub(super) fn create(state: &BlueskyState, headers: &HeaderMap, body: &[u8]) -> 
     .into_response())
 }
 
+/// When a record is indexed: now, or just after the previous record when the clock has not
+/// moved, so indexing times are strictly increasing.
+pub(super) fn stamp(s: &mut Inner) -> DateTime<Utc> {
+    // Microseconds: what `indexedAt` shows.
+    let now = Utc::now().trunc_subsecs(6);
+    let at = match s.appview.last_indexed {
+        Some(last) if last >= now => last + chrono::Duration::microseconds(1),
+        _ => now,
+    };
+    s.appview.last_indexed = Some(at);
+    at
+}
+
 /// Put a record at a key; None when the key is taken (a repo holds one value per key).
 pub(super) fn store(s: &mut Inner, did: &str, collection: &str, rkey: &str, value: Value) -> Option<FakeRecord> {
     let key = (did.to_string(), collection.to_string());
@@ -189,7 +202,7 @@ pub(super) fn store(s: &mut Inner, did: &str, collection: &str, rkey: &str, valu
     }
     s.seq += 1;
     let seq = s.seq;
-    let created_at = super::notifications::stamp(s);
+    let created_at = stamp(s);
     let record_cid = cid(0x71, format!("{value}{seq}").as_bytes());
     if collection == POST && value.get("reply").is_none() {
         s.posts += 1;

@@ -6,70 +6,16 @@
 //! https://developers.facebook.com/docs/messenger-platform/reference/send-api,
 //! .../messenger-platform/error-codes, .../messenger-platform/instagram/features/private-replies.
 
-use super::params::{authenticate, error, no_such_object, ok, Params};
+use super::messaging_state::{CommentReply, DmSent, FakeComment};
+use super::params::{authenticate, body_json, error, no_such_object, ok, Params};
 use super::state::{Network, Subject, World};
 use super::{graph, webhooks, whatsapp_send, MetaState};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use serde_json::{json, Value};
-use std::collections::HashMap;
-
-/// A direct message or private reply the fake accepted.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DmSent {
-    pub id: String,
-    pub network: Network,
-    /// The Page or Instagram account it was sent from.
-    pub account_id: String,
-    /// The PSID/IGSID, or None for a private reply.
-    pub recipient_id: Option<String>,
-    pub comment_id: Option<String>,
-    pub messaging_type: Option<String>,
-    pub tag: Option<String>,
-    pub text: Option<String>,
-    /// Attachment type and URL.
-    pub attachment: Option<(String, String)>,
-}
-
-/// A public reply under a comment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CommentReply {
-    pub id: String,
-    pub network: Network,
-    pub comment_id: String,
-    pub text: String,
-}
-
-pub(crate) struct FakeComment {
-    pub network: Network,
-    /// The Page or Instagram account whose post it is on.
-    pub account_id: String,
-    pub created_at: DateTime<Utc>,
-    pub privately_replied: bool,
-}
-
-#[derive(Default)]
-pub(crate) struct MessagingWorld {
-    /// The messaging clock runs this far ahead of real time (tests jump past windows).
-    pub clock_offset: Duration,
-    /// (Page or Instagram account, PSID/IGSID) → the person's last message.
-    pub last_message: HashMap<(String, String), DateTime<Utc>>,
-    pub comments: HashMap<String, FakeComment>,
-    pub sent: Vec<DmSent>,
-    pub replies: Vec<CommentReply>,
-    /// Page or WhatsApp Business Account → subscribed fields.
-    pub subscriptions: HashMap<String, Vec<String>>,
-    pub fail_subscriptions: bool,
-}
-
-impl MessagingWorld {
-    pub fn now(&self) -> DateTime<Utc> {
-        Utc::now() + self.clock_offset
-    }
-}
 
 impl MetaState {
     /// Move the messaging clock (windows, webhook timestamps) forward.
@@ -94,16 +40,6 @@ impl MetaState {
     pub fn fail_subscriptions(&self, fail: bool) {
         self.world().messaging.fail_subscriptions = fail;
     }
-}
-
-/// The request parameters as JSON: nested objects arrive as JSON bodies or JSON-encoded form fields.
-pub(crate) fn body_json(p: &Params) -> Value {
-    let mut out = serde_json::Map::new();
-    for (k, v) in &p.map {
-        let nested = (v.starts_with('{') || v.starts_with('[')).then(|| serde_json::from_str(v).ok()).flatten();
-        out.insert(k.clone(), nested.unwrap_or_else(|| Value::String(v.clone())));
-    }
-    Value::Object(out)
 }
 
 /// `POST /{id}/messages`: a WhatsApp phone number's, or a Page's/Instagram account's.

@@ -122,6 +122,16 @@ pub(crate) fn encode(s: &str) -> String {
     out
 }
 
+/// The request parameters as JSON: nested objects arrive as JSON bodies or JSON-encoded form fields.
+pub(crate) fn body_json(p: &Params) -> Value {
+    let mut out = serde_json::Map::new();
+    for (k, v) in &p.map {
+        let nested = (v.starts_with('{') || v.starts_with('[')).then(|| serde_json::from_str(v).ok()).flatten();
+        out.insert(k.clone(), nested.unwrap_or_else(|| Value::String(v.clone())));
+    }
+    Value::Object(out)
+}
+
 /// A Graph API error body: `{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}`.
 pub(crate) fn error(status: u16, code: i64, subcode: Option<i64>, message: &str) -> Response {
     let kind = if matches!(code, 100 | 102 | 104 | 190) || (200..300).contains(&code) {

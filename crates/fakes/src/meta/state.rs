@@ -1,15 +1,11 @@
 //! The fake Meta world: one Facebook user with Pages (some linked to Instagram professional
 //! accounts), one Threads user, their tokens, media containers and published posts.
 
+use super::messaging_state::MessagingWorld;
+pub use super::network::Network;
+use super::whatsapp_state::WhatsAppWorld;
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet, VecDeque};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Network {
-    Facebook,
-    Instagram,
-    Threads,
-}
 
 /// An Instagram professional account linked to a Page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,9 +126,9 @@ pub(crate) struct World {
     pub failing_urls: HashSet<String>,
     pub status_reads: u64,
     /// WhatsApp Cloud API: the account, templates, media, customer windows, sends.
-    pub whatsapp: super::whatsapp::WhatsAppWorld,
+    pub whatsapp: WhatsAppWorld,
     /// Instagram/Messenger conversations: windows, comments, sends, webhook subscriptions.
-    pub messaging: super::messaging::MessagingWorld,
+    pub messaging: MessagingWorld,
     next_id: u64,
 }
 

@@ -7,6 +7,8 @@
 //! https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks/payload-examples,
 //! https://developers.facebook.com/docs/messenger-platform/webhooks.
 
+use super::messaging_state::FakeComment;
+use super::state::{Network, World};
 use super::whatsapp_send::StatusJob;
 use super::MetaState;
 use crate::server::FakeServer;
@@ -197,7 +199,7 @@ impl MetaState {
         username: &str,
         text: &str,
     ) -> (String, Value) {
-        let (id, now) = self.comment(super::state::Network::Instagram, ig_account_id, None);
+        let (id, now) = self.comment(Network::Instagram, ig_account_id, None);
         let value = json!({"from": {"id": from_id, "username": username},
             "media": {"id": media_id, "media_product_type": "FEED"}, "id": id, "text": text});
         let change = json!({"field": "comments", "value": value});
@@ -206,7 +208,7 @@ impl MetaState {
 
     /// A comment on a Page post: the comment id and the `feed` change.
     pub fn page_comment(&self, page_id: &str, post_id: &str, from_id: &str, name: &str, text: &str) -> (String, Value) {
-        let (id, now) = self.comment(super::state::Network::Facebook, page_id, Some(post_id));
+        let (id, now) = self.comment(Network::Facebook, page_id, Some(post_id));
         let value = json!({"from": {"id": from_id, "name": name}, "post_id": post_id, "comment_id": id,
             "parent_id": post_id, "created_time": now, "item": "comment", "verb": "add", "message": text,
             "post": {"id": post_id, "status_type": "mobile_status_update", "is_published": true}});
@@ -214,7 +216,7 @@ impl MetaState {
         (id, json!({"object": "page", "entry": [{"id": page_id, "time": now, "changes": [change]}]}))
     }
 
-    fn comment(&self, network: super::state::Network, account: &str, post_id: Option<&str>) -> (String, i64) {
+    fn comment(&self, network: Network, account: &str, post_id: Option<&str>) -> (String, i64) {
         let mut w = self.world();
         let now = w.messaging.now();
         let n = w.next_id();
@@ -223,18 +225,13 @@ impl MetaState {
             Some(post) => format!("{}_{n}", post.rsplit('_').next().unwrap_or(post)),
             None => n,
         };
-        let c = super::messaging::FakeComment {
-            network,
-            account_id: account.into(),
-            created_at: now,
-            privately_replied: false,
-        };
+        let c = FakeComment { network, account_id: account.into(), created_at: now, privately_replied: false };
         w.messaging.comments.insert(id.clone(), c);
         (id, now.timestamp())
     }
 }
 
-fn display_number(w: &super::state::World, phone: &str) -> String {
+fn display_number(w: &World, phone: &str) -> String {
     w.whatsapp.phone(phone).map_or_else(|| "15550100001".into(), |p| super::whatsapp::wa_id(&p.display))
 }
 

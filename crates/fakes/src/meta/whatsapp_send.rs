@@ -2,10 +2,10 @@
 //! checks it, the message recorded, and the answer `{"messaging_product", "contacts",
 //! "messages": [{"id": "wamid…"}]}`.
 
-use super::messaging::body_json;
-use super::params::{error, no_such_object, ok, Params};
+use super::params::{body_json, error, no_such_object, ok, Params};
 use super::state::World;
-use super::whatsapp::{authorize, wa_error, wa_id, window_open, WhatsAppSent};
+use super::whatsapp::{authorize, wa_error, wa_id, window_open};
+use super::whatsapp_state::WhatsAppSent;
 use axum::response::Response;
 use serde_json::{json, Value};
 

@@ -3,8 +3,8 @@
 //! inbox with the same filters; a refused form comes back as the page (400) with the message
 //! next to its field and what was typed still in it.
 
-use super::composer::Draft;
-use super::page::{rerender, FormState};
+use super::form::{Draft, FormState};
+use super::page::rerender;
 use super::when::parse_local;
 use super::InboxQuery;
 use crate::state::AppState;

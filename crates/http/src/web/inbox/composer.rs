@@ -4,69 +4,17 @@
 //! customer writes. A hidden idempotency key made when the form is drawn makes a double
 //! submit send once.
 
-use super::page::FormState;
+use super::form::{Draft, FormState};
 use super::when::{ago, remaining};
 use super::{who, Ctx};
 use crate::web::ui::{self, platform_label};
 use maud::{html, Markup};
 use sellcast_app::inbox::templates::Template;
-use sellcast_app::inbox::{Conversation, ReplyInput, TemplateInput};
+use sellcast_app::inbox::Conversation;
 use sellcast_domain::{rules, ConversationKind, Platform};
 
 /// Template parameter fields shown at first (the script adds more).
 const PARAMS_SHOWN: usize = 3;
-
-/// The reply as typed, kept when the server refuses it.
-#[derive(Debug, Default, Clone)]
-pub struct Draft {
-    pub text: String,
-    pub private: bool,
-    pub template_name: String,
-    pub template_language: String,
-    pub params: Vec<String>,
-    pub key: String,
-    /// The form sent a template rather than text.
-    pub is_template: bool,
-}
-
-impl Draft {
-    /// From the form's pairs (`param` repeats).
-    pub fn from_pairs(pairs: &[(String, String)]) -> Draft {
-        let mut d = Draft::default();
-        for (k, v) in pairs {
-            match k.as_str() {
-                "text" => d.text = v.clone(),
-                "private" => d.private = !v.is_empty(),
-                "template_name" => {
-                    d.is_template = true;
-                    d.template_name = v.clone();
-                }
-                "template_language" => d.template_language = v.clone(),
-                "param" => d.params.push(v.clone()),
-                "idempotency_key" => d.key = v.clone(),
-                _ => {}
-            }
-        }
-        d
-    }
-
-    pub fn to_input(&self) -> ReplyInput {
-        let template = self.is_template.then(|| {
-            let mut parameters: Vec<String> = self.params.iter().map(|p| p.trim().to_string()).collect();
-            // Empty fields at the end are the unused ones the form offers.
-            while parameters.last().is_some_and(String::is_empty) {
-                parameters.pop();
-            }
-            TemplateInput { name: self.template_name.clone(), language: self.template_language.clone(), parameters }
-        });
-        ReplyInput {
-            text: (!self.is_template).then(|| self.text.clone()),
-            template,
-            private: self.private,
-            idempotency_key: Some(self.key.clone()).filter(|k| !k.is_empty()),
-        }
-    }
-}
 
 fn field_error(forms: &FormState, field: &str, id: &str) -> Markup {
     html! { @if let Some(m) = forms.errors.get(field) { p.field-error id={ (id) "-error" } { (ui::capitalize(m)) } } }

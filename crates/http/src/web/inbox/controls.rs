@@ -1,8 +1,8 @@
 //! The thread header's forms: status (with the snooze time, in the viewer's timezone), a
 //! one-click resolve or reopen, priority, and "mark unread". Each posts to its action.
 
+use super::form::FormState;
 use super::list::status_badge;
-use super::page::FormState;
 use super::when::local_input;
 use super::Ctx;
 use crate::web::ui;

@@ -6,14 +6,17 @@
 //!
 //! Files: `page` (the handlers that read), `list` and `thread` (the two panes), `composer`
 //! (the reply box and the 24-hour window), `controls` (status, priority, unread), `actions`
-//! (the form posts), `sandbox` (receiving a made-up message), `when` (times in words).
+//! (the form posts), `sandbox` (the form to receive a made-up message) and `sandbox_receive`
+//! (its post), `form` (what refused forms bring back), `when` (times in words).
 
 mod actions;
 mod composer;
 mod controls;
+mod form;
 mod list;
 mod page;
 mod sandbox;
+mod sandbox_receive;
 mod thread;
 mod when;
 
@@ -30,7 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/o/{org_id}/inbox", get(page::show))
         .route("/o/{org_id}/inbox/list", get(page::list_fragment))
         .route("/o/{org_id}/inbox/bulk", post(actions::bulk))
-        .route("/o/{org_id}/inbox/sandbox", post(sandbox::receive))
+        .route("/o/{org_id}/inbox/sandbox", post(sandbox_receive::receive))
         .route("/o/{org_id}/inbox/{conversation_id}", get(page::permalink))
         .route("/o/{org_id}/inbox/{conversation_id}/thread", get(page::thread_fragment))
         .route("/o/{org_id}/inbox/{conversation_id}/reply", post(actions::reply))

@@ -2,14 +2,13 @@
 //! swaps in on live events, and the conversation permalink. Opening a thread marks it read
 //! for the viewer.
 
-use super::sandbox::{self, SandboxForm};
+use super::form::FormState;
 use super::thread::{self, Thread};
-use super::{composer::Draft, list, Ctx, InboxQuery};
+use super::{list, sandbox, Ctx, InboxQuery};
 use crate::state::AppState;
 use crate::web::error::{WebError, WebResult};
 use crate::web::layout::{self, Nav};
 use crate::web::scope::OrgScope;
-use crate::web::ui::Errors;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -21,18 +20,6 @@ use sellcast_domain::pagination::Page;
 const PAGE_SIZE: i64 = 30;
 const THREAD_PAGE: i64 = 50;
 const CHANNELS_MAX: u32 = 200;
-
-/// What a refused form brings back to the page: what was typed, and what is wrong with it.
-#[derive(Default)]
-pub struct FormState {
-    pub draft: Draft,
-    pub sandbox: SandboxForm,
-    /// The snooze time as typed.
-    pub snooze: Option<String>,
-    pub errors: Errors,
-    /// A reply error that belongs to no field.
-    pub general: Option<String>,
-}
 
 /// The open conversation (marked read for the viewer) with its latest messages, oldest first.
 pub(super) async fn open_thread(state: &AppState, scope: &OrgScope, q: &InboxQuery, id: &str) -> WebResult<Thread> {

@@ -2,42 +2,22 @@
 //! on a published sandbox post, or a mention), through the same processing as a webhook, so a
 //! new workspace can try the inbox with no accounts.
 
-use super::page::{rerender, FormState};
-use super::{Ctx, InboxQuery};
+use super::form::SandboxForm;
+use super::Ctx;
 use crate::state::AppState;
-use crate::web::error::{user_error, WebResult};
-use crate::web::scope::OrgScope;
-use crate::web::session::{redirect_with_flash, Form};
+use crate::web::error::WebResult;
 use crate::web::ui::{self, excerpt, Errors};
-use axum::extract::State;
-use axum::response::Response;
 use maud::{html, Markup};
 use sellcast_app::channels::Channel;
-use sellcast_app::inbox::sandbox::{self, SandboxInbound};
 use sellcast_app::posts::{self, PostQuery};
 use sellcast_app::AppError;
 use sellcast_domain::pagination::Page;
-use sellcast_domain::{ConversationKind, Permission, PostStatus};
-use serde::Deserialize;
+use sellcast_domain::PostStatus;
 
 /// Published sandbox posts offered to comment on.
 const POSTS_OFFERED: u32 = 20;
 /// The errors of this form are kept under this prefix, apart from the reply box's.
-const PREFIX: &str = "sandbox.";
-
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(default)]
-pub struct SandboxForm {
-    pub channel_id: String,
-    pub kind: String,
-    pub from_name: String,
-    pub from_username: String,
-    pub text: String,
-    pub post_id: String,
-    pub back: String,
-    /// The conversation open beside the form, to keep it open.
-    pub c: String,
-}
+pub(super) const PREFIX: &str = "sandbox.";
 
 /// (platform post id, label) of the org's published posts on sandbox channels.
 async fn sandbox_posts(state: &AppState, ctx: &Ctx<'_>) -> WebResult<Vec<(String, String)>> {
@@ -148,52 +128,4 @@ pub async fn section(
             }
         }
     })
-}
-
-pub async fn receive(
-    State(state): State<AppState>,
-    scope: OrgScope,
-    Form(f): Form<SandboxForm>,
-) -> WebResult<Response> {
-    scope.require(Permission::InboxReply)?;
-    let q = InboxQuery::from_back(&f.back).with_open(&f.c);
-    let kind = f.kind.parse::<ConversationKind>();
-    let result = match (&kind, f.channel_id.trim()) {
-        (Err(_), _) => Err(AppError::validation("kind", "choose a direct message, a comment or a mention")),
-        (_, "") => Err(AppError::validation("channel_id", "choose a sandbox channel")),
-        (Ok(kind), channel) => {
-            let input = SandboxInbound {
-                kind: *kind,
-                from_name: f.from_name.clone(),
-                from_username: Some(f.from_username.clone()).filter(|u| !u.trim().is_empty()),
-                text: f.text.clone(),
-                post_id: (*kind == ConversationKind::Comment).then(|| f.post_id.clone()),
-            };
-            sandbox::receive(&state.app, scope.actor(), scope.org_id(), channel, input).await
-        }
-    };
-    match result {
-        Ok(_) => {
-            let to = q.current(&scope.path("/inbox"));
-            let who = f.from_name.trim();
-            Ok(redirect_with_flash(
-                &state,
-                &to,
-                &format!("Test message from {who} received: it shows in the list in a moment."),
-            ))
-        }
-        Err(AppError::Validation(e)) => {
-            let errors = e.0.iter().map(|x| (format!("{PREFIX}{}", x.field), x.message.clone())).collect();
-            let forms = FormState { sandbox: f, errors: Errors(errors), ..Default::default() };
-            rerender(&state, &scope, &q, &forms).await
-        }
-        Err(e) => match user_error(&e) {
-            Some(m) => {
-                let forms =
-                    FormState { sandbox: f, errors: Errors::one(&format!("{PREFIX}text"), m), ..Default::default() };
-                rerender(&state, &scope, &q, &forms).await
-            }
-            None => Err(e.into()),
-        },
-    }
 }

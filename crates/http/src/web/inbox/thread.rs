@@ -2,7 +2,7 @@
 //! conversation is with and its controls, the messages as bubbles (the customer's on the
 //! left, the team's on the right, with delivery states), and the reply box.
 
-use super::page::FormState;
+use super::form::FormState;
 use super::when::{clock, day_label};
 use super::{composer, controls, kind_label, who, Ctx};
 use crate::web::ui::{self, initials, platform_label};
